@@ -1,0 +1,91 @@
+// The one mocks module: records every resource and invoke the program makes, answers the
+// invokes the program is known to use, and throws on any other (a forgotten invoke fails loudly).
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  /** Inputs exactly as the engine would receive them (secrets keep their secret wrapper). */
+  inputs: Record<string, unknown>;
+}
+export interface RecordedInvoke {
+  token: string;
+  args: Record<string, unknown>;
+}
+
+export const FAKE_ACCOUNT = "123456789012";
+export const FAKE_EIP = "203.0.113.10";
+/** Obviously fake SAS signature; tests look for "sig=" to prove it never leaks. */
+export const FAKE_SAS_SIG = "FAKEsignatureFORtests0000000000000000000000%3D";
+
+export const resources: RecordedResource[] = [];
+export const invokes: RecordedInvoke[] = [];
+
+function typeDefaults(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  switch (type) {
+    case "aws:ec2/eip:Eip":
+      return { publicIp: FAKE_EIP, allocationId: `eipalloc-${name}` };
+    case "aws:ec2/instance:Instance":
+      return { privateIp: "10.42.0.10", primaryNetworkInterfaceId: `eni-${name}` };
+    case "azure-native:storage:StorageAccount":
+      return {
+        primaryEndpoints: { blob: `https://${String(inputs.accountName)}.blob.core.windows.net/` },
+      };
+    case "random:index/randomString:RandomString":
+      return { result: "abc123def4" };
+    default:
+      return {};
+  }
+}
+
+const invokeHandlers: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+  "aws:ec2/getAmi:getAmi": (args) => ({
+    id: "ami-0fake0000000000001",
+    name: "debian-12-arm64-20261101-0000",
+    architecture: JSON.stringify(args.filters ?? "").includes("x86_64") ? "x86_64" : "arm64",
+  }),
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: FAKE_ACCOUNT,
+    arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/test`,
+    userId: "AIDAFAKE",
+  }),
+  "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+  "aws:ec2/getSubnet:getSubnet": (args) => ({
+    id: args.id,
+    vpcId: "vpc-0fake00000000001",
+    availabilityZone: "eu-west-1a",
+  }),
+  "azure-native:storage:listStorageAccountServiceSAS": (args) => ({
+    serviceSasToken:
+      `sv=2022-11-02&spr=https&se=${encodeURIComponent(String(args.sharedAccessExpiryTime))}` +
+      `&sr=c&sp=${String(args.permissions)}&sip=${(args.iPAddressOrRange as string | undefined) ?? ""}&sig=${FAKE_SAS_SIG}`,
+  }),
+};
+
+export const mocks: pulumi.runtime.Mocks = {
+  newResource(args: pulumi.runtime.MockResourceArgs) {
+    resources.push({
+      type: args.type,
+      name: args.name,
+      inputs: args.inputs as Record<string, unknown>,
+    });
+    const state: Record<string, unknown> = {
+      ...args.inputs,
+      name: args.inputs.name ?? args.name,
+      arn: `arn:aws:mock:${args.type.split(":")[1]}::${FAKE_ACCOUNT}:${args.name}`,
+      ...typeDefaults(args.type, args.name, args.inputs as Record<string, unknown>),
+    };
+    return { id: `${args.name}-id`, state };
+  },
+  call(args: pulumi.runtime.MockCallArgs) {
+    invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
+    const handler = invokeHandlers[args.token];
+    if (!handler)
+      throw new Error(`unexpected invoke ${args.token}: add it to test/support/mocks.ts`);
+    return handler(args.inputs as Record<string, unknown>);
+  },
+};

@@ -1,0 +1,88 @@
+// Runs the Pulumi program under mocks with a stack's real config file (plus overrides) in a
+// child process, and returns what it recorded. Results are cached per (stack, overrides).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import type { RecordedInvoke, RecordedResource } from "./mocks";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+export interface ProgramResult {
+  error?: string;
+  resources: RecordedResource[];
+  invokes: RecordedInvoke[];
+  outputs: Record<string, { secret: boolean; value: unknown }>;
+}
+
+/** The stack file's config, as the Pulumi CLI passes it: keys namespaced, non-strings as JSON. */
+export function stackConfig(stack: string): Record<string, string> {
+  const doc = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.config ?? {})) {
+    out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+const cache = new Map<string, ProgramResult>();
+
+/**
+ * Run index.ts for `stack`. `overrides` maps bare keys of our namespace (or full "ns:key" keys)
+ * to values; `undefined` removes a key.
+ */
+export function runProgram(stack: string, overrides: Record<string, unknown> = {}): ProgramResult {
+  const cacheKey = JSON.stringify([stack, overrides]);
+  const hit = cache.get(cacheKey);
+  if (hit) return hit;
+  const config = stackConfig(stack);
+  for (const [k, v] of Object.entries(overrides)) {
+    const full = k.includes(":") ? k : `cross-cloud-backup:${k}`;
+    if (v === undefined) delete config[full];
+    else config[full] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "ccb-program-"));
+  const resultFile = path.join(dir, "result.json");
+  try {
+    execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "run-program.ts")], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PULUMI_CONFIG: JSON.stringify(config),
+        PROGRAM_RESULT: resultFile,
+        PROGRAM_STACK: stack,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const result = JSON.parse(readFileSync(resultFile, "utf8")) as ProgramResult;
+    cache.set(cacheKey, result);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** True when a recorded input value is a Pulumi secret. */
+export function isSecretInput(v: unknown): boolean {
+  return typeof v === "object" && v !== null && SECRET_SIG in v;
+}
+
+/** The plain value of a recorded input, unwrapping a secret. */
+export function plain<T = unknown>(v: unknown): T {
+  return (isSecretInput(v) ? (v as { value: unknown }).value : v) as T;
+}
+
+export function ofType(r: ProgramResult, type: string): RecordedResource[] {
+  return r.resources.filter((x) => x.type === type);
+}
+
+export function one(r: ProgramResult, type: string): RecordedResource {
+  const all = ofType(r, type);
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}

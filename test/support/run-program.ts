@@ -1,0 +1,30 @@
+// Child-process entry: runs index.ts once under the shared mocks with a stack's config and
+// writes what was recorded as JSON to $PROGRAM_RESULT. One program run per process, because
+// setMocks is global and module caching means a second import would not re-run the program.
+import { writeFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { invokes, mocks, resources } from "./mocks";
+
+async function main(): Promise<void> {
+  const out = process.env.PROGRAM_RESULT!;
+  const stack = process.env.PROGRAM_STACK ?? "dev";
+  await pulumi.runtime.setMocks(mocks, "cross-cloud-backup", stack, false);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported = require("../../index") as Record<string, unknown>;
+    const outputs: Record<string, { secret: boolean; value: unknown }> = {};
+    for (const [k, v] of Object.entries(exported)) {
+      const o = pulumi.output(v) as pulumi.Output<unknown>;
+      outputs[k] = {
+        secret: await pulumi.isSecret(o),
+        value: await new Promise<unknown>((resolve) => o.apply((x) => resolve(x))),
+      };
+    }
+    await pulumi.runtime.disconnect();
+    writeFileSync(out, JSON.stringify({ resources, invokes, outputs }));
+  } catch (e) {
+    writeFileSync(out, JSON.stringify({ error: (e as Error).message, resources, invokes }));
+  }
+}
+
+void main();
