@@ -266,8 +266,6 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     );
   const syncMode = oneOf("syncMode", SYNC_MODES, "copy");
   const maxDeletes = int("maxDeletes", 100, 0, 1_000_000);
-  if (raw.maxDeletes !== undefined && syncMode === "copy")
-    fail("maxDeletes", 'only applies to syncMode "mirror"; remove it or set syncMode: mirror');
   const credentialDelivery = oneOf("credentialDelivery", CREDENTIAL_DELIVERIES, "ssm");
 
   // Vault
