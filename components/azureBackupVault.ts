@@ -1,0 +1,318 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import * as storage from "@pulumi/azure-native/storage";
+import { RandomString } from "@pulumi/random/randomString";
+import { STORAGE_REDUNDANCIES, cidrProblem } from "../config";
+import type { StorageRedundancy, SyncMode } from "../config";
+import { sasPermissions, sasWindow } from "./vaultSas";
+import { createVaultPrivateEndpoint } from "./vaultNetwork";
+
+export interface AzureBackupVaultArgs {
+  /** Azure region of every regional resource (e.g. "westeurope"). */
+  location: string;
+  /** Storage account SKU. */
+  redundancy: StorageRedundancy;
+  /** Days deleted blobs, versions and containers stay recoverable (1-365). */
+  softDeleteRetentionDays: number;
+  /** Days of point-in-time restore; 0 = off. Must be below softDeleteRetentionDays. */
+  pointInTimeRestoreDays: number;
+  /** Version-level WORM retention in days for every blob version; 0 = off. */
+  immutabilityDays: number;
+  /** Lock the WORM policy (irreversible). Requires immutabilityDays > 0. */
+  immutabilityLocked: boolean;
+  /** Customer-managed key: Key Vault key URI and the user-assigned identity allowed to use it. */
+  cmk?: { keyUri: string; identityId: string };
+  /** Public IPs/CIDRs let through the firewall: the sync host's Elastic IP (+ config allowedIps). */
+  egressIps: pulumi.Input<string>[];
+  /** The single IP the SAS is bound to (the sync host's Elastic IP). */
+  sasIp: pulumi.Input<string>;
+  /** Address space of the VNet that holds the private endpoint. */
+  vnetCidr: string;
+  /** "copy" never deletes in the vault, so its SAS has no delete permission. */
+  syncMode: SyncMode;
+  /** Length of the SAS rotation window in days (1-180); the SAS lives two windows. */
+  sasRotationDays: number;
+  /** Clock for the SAS window; defaults to new Date(). Tests pin it. */
+  now?: Date;
+  tags?: Record<string, string>;
+}
+
+/** The one container the sync host writes to. */
+export const CONTAINER_NAME = "backup";
+/** Random suffix length: storage account names are global across all of Azure. */
+const SUFFIX_LENGTH = 8;
+
+/** Rules the provider would only enforce at deploy time, checked up front. Returns problems. */
+export function vaultArgsProblems(args: AzureBackupVaultArgs): string[] {
+  const problems: string[] = [];
+  const intIn = (k: keyof AzureBackupVaultArgs, v: number, min: number, max: number) => {
+    if (!Number.isInteger(v) || v < min || v > max)
+      problems.push(`${k} must be a whole number between ${min} and ${max}, got ${v}`);
+  };
+  if (args.location.trim() === "") problems.push("location must not be empty");
+  if (!(STORAGE_REDUNDANCIES as readonly string[]).includes(args.redundancy))
+    problems.push(
+      `redundancy "${args.redundancy}" is not a Standard storage SKU (${STORAGE_REDUNDANCIES.join(", ")})`,
+    );
+  intIn("softDeleteRetentionDays", args.softDeleteRetentionDays, 1, 365);
+  intIn("pointInTimeRestoreDays", args.pointInTimeRestoreDays, 0, 364);
+  if (
+    args.pointInTimeRestoreDays > 0 &&
+    args.pointInTimeRestoreDays >= args.softDeleteRetentionDays
+  )
+    problems.push(
+      `pointInTimeRestoreDays (${args.pointInTimeRestoreDays}) must be less than softDeleteRetentionDays (${args.softDeleteRetentionDays})`,
+    );
+  intIn("immutabilityDays", args.immutabilityDays, 0, 146_000);
+  if (args.immutabilityLocked && args.immutabilityDays === 0)
+    problems.push("immutabilityLocked requires immutabilityDays > 0");
+  if (args.immutabilityDays > 0 && args.pointInTimeRestoreDays > 0)
+    problems.push(
+      "pointInTimeRestoreDays cannot be combined with immutabilityDays (not supported by Azure)",
+    );
+  intIn("sasRotationDays", args.sasRotationDays, 1, 180);
+  if (args.cmk) {
+    try {
+      splitKeyUri(args.cmk.keyUri);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    if (args.cmk.identityId.trim() === "") problems.push("cmk.identityId must not be empty");
+  }
+  const vnet = cidrProblem(args.vnetCidr);
+  if (vnet) problems.push(`vnetCidr "${args.vnetCidr}" ${vnet}`);
+  if (args.egressIps.length === 0 || args.egressIps.length > 200)
+    problems.push(`egressIps must hold 1 to 200 entries, got ${args.egressIps.length}`);
+  return problems;
+}
+
+/** Splits "https://<vault>.vault.azure.net/keys/<name>[/<version>]" as the account expects it. */
+export function splitKeyUri(keyUri: string): {
+  keyVaultUri: string;
+  keyName: string;
+  keyVersion?: string;
+} {
+  const m = /^(https:\/\/[^/]+)\/keys\/([a-zA-Z0-9-]{1,127})(?:\/([0-9a-fA-F]{32}))?\/?$/.exec(
+    keyUri,
+  );
+  if (!m) throw new Error(`cmk.keyUri "${keyUri}" is not a Key Vault key URI`);
+  // Without a version the account follows the key's newest version (automatic key rotation).
+  return { keyVaultUri: m[1], keyName: m[2], keyVersion: m[3] };
+}
+
+/** A sasPolicy period ("D.HH:MM:SS") of whole days. */
+export function sasExpirationPeriod(days: number): string {
+  return `${days}.00:00:00`;
+}
+
+/** The storage account name prefix derived from a component name (lowercase letters/digits). */
+export function accountNamePrefix(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 24 - SUFFIX_LENGTH);
+}
+
+/**
+ * A hardened Azure storage account (the backup vault) with one private container, versioning and
+ * soft delete, optional version-level WORM and CMK, a default-deny firewall open only to the sync
+ * host, a private endpoint for Azure-side consumers, and a container-scoped, IP-bound, expiring
+ * SAS for the sync host.
+ */
+export class AzureBackupVault extends pulumi.ComponentResource {
+  public readonly resourceGroupName: pulumi.Output<string>;
+  public readonly storageAccountId: pulumi.Output<string>;
+  public readonly accountName: pulumi.Output<string>;
+  public readonly containerName: pulumi.Output<string>;
+  public readonly blobEndpoint: pulumi.Output<string>;
+  public readonly privateEndpointId: pulumi.Output<string>;
+  /** Container URL with the SAS token appended. Always a secret. */
+  public readonly sasUrl: pulumi.Output<string>;
+  /** When the current SAS expires (ISO 8601, UTC); not secret. */
+  public readonly sasExpiry: string;
+
+  constructor(name: string, args: AzureBackupVaultArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cross-cloud-backup:azure:AzureBackupVault", name, {}, opts);
+
+    const problems = vaultArgsProblems(args);
+    if (problems.length > 0)
+      throw new Error(
+        `AzureBackupVault "${name}": invalid arguments:\n  - ${problems.join("\n  - ")}`,
+      );
+
+    const window = sasWindow(args.now ?? new Date(), args.sasRotationDays);
+    const cmk = args.cmk
+      ? { ...splitKeyUri(args.cmk.keyUri), identityId: args.cmk.identityId }
+      : undefined;
+    const worm = args.immutabilityDays > 0;
+    const pitr = args.pointInTimeRestoreDays > 0;
+
+    const rg = new resources.ResourceGroup(
+      `${name}-rg`,
+      { location: args.location, tags: args.tags },
+      { parent: this },
+    );
+
+    const suffix = new RandomString(
+      `${name}-suffix`,
+      { length: SUFFIX_LENGTH, lower: true, numeric: true, upper: false, special: false },
+      { parent: this },
+    );
+
+    const account = new storage.StorageAccount(
+      `${name}-account`,
+      {
+        resourceGroupName: rg.name,
+        location: args.location,
+        accountName: pulumi.interpolate`${accountNamePrefix(name)}${suffix.result}`,
+        kind: "StorageV2",
+        sku: { name: args.redundancy },
+        accessTier: "Hot",
+        minimumTlsVersion: "TLS1_2",
+        enableHttpsTrafficOnly: true,
+        allowBlobPublicAccess: false,
+        allowCrossTenantReplication: false,
+        isLocalUserEnabled: false,
+        isSftpEnabled: false,
+        // The one exception to "no keys": a service SAS is signed with an account key, so shared
+        // key access must stay on. A keyless (Entra ID / user delegation SAS) mode is on the roadmap.
+        allowSharedKeyAccess: true,
+        // Portal and tools default to Entra ID rather than the keys.
+        defaultToOAuthAuthentication: true,
+        // Public network access stays on so the AWS host can reach the account at all; the
+        // firewall below admits only the listed IPs (and the private endpoint).
+        publicNetworkAccess: "Enabled",
+        networkRuleSet: {
+          defaultAction: "Deny",
+          bypass: "AzureServices",
+          ipRules: args.egressIps.map((ip) => ({ iPAddressOrRange: ip, action: "Allow" as const })),
+          virtualNetworkRules: [],
+        },
+        // Block any account-key SAS that lives longer than ours (two rotation windows).
+        sasPolicy: {
+          expirationAction: "Block",
+          sasExpirationPeriod: sasExpirationPeriod(2 * args.sasRotationDays),
+        },
+        encryption: {
+          // Double encryption at rest; can only be chosen when the account is created.
+          requireInfrastructureEncryption: true,
+          keySource: cmk ? "Microsoft.Keyvault" : "Microsoft.Storage",
+          keyVaultProperties: cmk
+            ? { keyVaultUri: cmk.keyVaultUri, keyName: cmk.keyName, keyVersion: cmk.keyVersion }
+            : undefined,
+          encryptionIdentity: cmk ? { encryptionUserAssignedIdentity: cmk.identityId } : undefined,
+          services: { blob: { enabled: true, keyType: "Account" } },
+        },
+        identity: cmk
+          ? { type: "UserAssigned", userAssignedIdentities: [cmk.identityId] }
+          : undefined,
+        // Version-level WORM for every blob version, set on the account (Azure supports the
+        // account-level default only on new accounts). Azure creates a policy only as Unlocked;
+        // locking is a later update. See docs/vault.md before turning either on.
+        immutableStorageWithVersioning: worm
+          ? {
+              enabled: true,
+              immutabilityPolicy: {
+                immutabilityPeriodSinceCreationInDays: args.immutabilityDays,
+                state: args.immutabilityLocked ? "Locked" : "Unlocked",
+                allowProtectedAppendWrites: false,
+              },
+            }
+          : undefined,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+
+    const blobService = new storage.BlobServiceProperties(
+      `${name}-blob-service`,
+      {
+        resourceGroupName: rg.name,
+        accountName: account.name,
+        blobServicesName: "default",
+        // Every overwrite keeps the previous version; deletes become recoverable versions.
+        isVersioningEnabled: true,
+        deleteRetentionPolicy: {
+          enabled: true,
+          days: args.softDeleteRetentionDays,
+          // Nobody, not even with the keys, may purge soft-deleted blobs or versions early.
+          allowPermanentDelete: false,
+        },
+        containerDeleteRetentionPolicy: { enabled: true, days: args.softDeleteRetentionDays },
+        // Point-in-time restore needs the change feed; without it the feed only adds cost.
+        // Both are set explicitly when off so that turning them off later takes effect.
+        changeFeed: pitr
+          ? { enabled: true, retentionInDays: args.softDeleteRetentionDays }
+          : { enabled: false },
+        restorePolicy: pitr
+          ? { enabled: true, days: args.pointInTimeRestoreDays }
+          : { enabled: false },
+      },
+      { parent: this },
+    );
+
+    // Created after the blob service settings, so no blob can land before versioning and soft
+    // delete are on (the SAS depends on the container, and with it the sync host).
+    const container = new storage.BlobContainer(
+      `${name}-container`,
+      {
+        resourceGroupName: rg.name,
+        accountName: account.name,
+        containerName: CONTAINER_NAME,
+        publicAccess: "None",
+      },
+      { parent: this, dependsOn: [blobService] },
+    );
+
+    const net = createVaultPrivateEndpoint(
+      name,
+      {
+        resourceGroupName: rg.name,
+        location: args.location,
+        vnetCidr: args.vnetCidr,
+        storageAccountId: account.id,
+        tags: args.tags,
+      },
+      this,
+    );
+
+    // Container-scoped service SAS: HTTPS only, bound to the host's IP, delete only in mirror
+    // mode, valid for the current and the next rotation window.
+    const sas = storage.listStorageAccountServiceSASOutput(
+      {
+        resourceGroupName: rg.name,
+        accountName: account.name,
+        canonicalizedResource: pulumi.interpolate`/blob/${account.name}/${container.name}`,
+        resource: "c",
+        permissions: sasPermissions(args.syncMode),
+        protocols: "https",
+        iPAddressOrRange: args.sasIp,
+        sharedAccessStartTime: window.start,
+        sharedAccessExpiryTime: window.expiry,
+        keyToSign: "key1",
+      },
+      { parent: this },
+    );
+
+    this.resourceGroupName = rg.name;
+    this.storageAccountId = account.id;
+    this.accountName = account.name;
+    this.containerName = container.name;
+    this.blobEndpoint = account.primaryEndpoints.blob;
+    this.privateEndpointId = net.privateEndpointId;
+    this.sasUrl = pulumi.secret(
+      pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}?${sas.serviceSasToken}`,
+    );
+    this.sasExpiry = window.expiry;
+    this.registerOutputs({
+      resourceGroupName: this.resourceGroupName,
+      storageAccountId: this.storageAccountId,
+      accountName: this.accountName,
+      containerName: this.containerName,
+      blobEndpoint: this.blobEndpoint,
+      privateEndpointId: this.privateEndpointId,
+      sasUrl: this.sasUrl,
+      sasExpiry: this.sasExpiry,
+    });
+  }
+}

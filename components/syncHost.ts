@@ -1,0 +1,172 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as iam from "@pulumi/aws/iam";
+import * as ssm from "@pulumi/aws/ssm";
+import { renderCloudInit, renderHostArtifacts, type SyncSettings } from "../userdata";
+
+/** Debian's official AWS account: bookworm images, whose archive also signs rclone and awscli. */
+export const DEBIAN_AMI_OWNER = "136693071363";
+
+export interface SyncHostArgs {
+  /** Plain settings the renderers in userdata/ turn into the host's files. */
+  settings: SyncSettings;
+  /** The vault's container SAS URL (a secret). */
+  sasUrl: pulumi.Input<string>;
+  instanceType: string;
+  architecture: "arm64" | "x86_64";
+  subnetId: pulumi.Input<string>;
+  securityGroupId: pulumi.Input<string>;
+  eipAllocationId: pulumi.Input<string>;
+  /** The read-only role and its instance profile from S3ReadOnlyAccess. */
+  roleName: pulumi.Input<string>;
+  instanceProfileName: pulumi.Input<string>;
+  tags?: Record<string, string>;
+}
+
+/**
+ * The EC2 host that runs the backup: Debian 12, IMDSv2 only (hop limit 1), encrypted root
+ * volume, no SSH key and no ingress (Session Manager only), replaced whenever its user-data
+ * changes. The SAS reaches it through an SSM SecureString by default, never user-data.
+ */
+export class SyncHost extends pulumi.ComponentResource {
+  public readonly instanceId: pulumi.Output<string>;
+  public readonly amiId: pulumi.Output<string>;
+  /** SSM parameter holding the SAS URL ("" with userData delivery). */
+  public readonly ssmParameterName: pulumi.Output<string>;
+  /** The rendered rclone config (secret). */
+  public readonly rcloneConfig: pulumi.Output<string>;
+
+  constructor(name: string, args: SyncHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cross-cloud-backup:aws:SyncHost", name, {}, opts);
+    const s = args.settings;
+    const tags = args.tags ?? {};
+
+    // Session Manager needs only these calls; AmazonSSMManagedInstanceCore would also allow
+    // reading every parameter in the account, which is more than the host needs.
+    const statements: pulumi.Input<object>[] = [
+      {
+        Sid: "SessionManager",
+        Effect: "Allow",
+        Action: [
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+          "ec2messages:AcknowledgeMessage",
+          "ec2messages:DeleteMessage",
+          "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint",
+          "ec2messages:GetMessages",
+          "ec2messages:SendReply",
+        ],
+        Resource: "*",
+      },
+    ];
+
+    let parameterName: pulumi.Output<string> = pulumi.output("");
+    if (s.credentialDelivery === "ssm") {
+      const parameter = new ssm.Parameter(
+        `${name}-sas`,
+        {
+          name: s.ssmParameterName,
+          type: "SecureString",
+          description:
+            "cross-cloud-backup: container SAS URL of the Azure vault (rotated by pulumi up)",
+          value: pulumi.secret(args.sasUrl),
+          tags,
+        },
+        { parent: this },
+      );
+      parameterName = parameter.name;
+      // The aws/ssm key's policy already lets in-account principals decrypt through SSM.
+      statements.push({
+        Sid: "ReadVaultCredential",
+        Effect: "Allow",
+        Action: "ssm:GetParameter",
+        Resource: parameter.arn,
+      });
+    }
+    new iam.RolePolicy(
+      `${name}-host`,
+      {
+        role: args.roleName,
+        policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }),
+      },
+      { parent: this },
+    );
+
+    const ami = ec2.getAmiOutput(
+      {
+        owners: [DEBIAN_AMI_OWNER],
+        mostRecent: true,
+        filters: [
+          {
+            name: "name",
+            values: [`debian-12-${args.architecture === "arm64" ? "arm64" : "amd64"}-*`],
+          },
+          { name: "architecture", values: [args.architecture] },
+          { name: "virtualization-type", values: ["hvm"] },
+          { name: "root-device-type", values: ["ebs"] },
+        ],
+      },
+      { parent: this },
+    );
+
+    const artifacts = pulumi
+      .secret(args.sasUrl)
+      .apply((sas) =>
+        renderHostArtifacts(s, s.credentialDelivery === "userData" ? sas : undefined),
+      );
+    const userData = pulumi.secret(
+      artifacts.apply((a) => renderCloudInit(s, a, args.architecture)),
+    );
+
+    const instance = new ec2.Instance(
+      `${name}-instance`,
+      {
+        ami: ami.id,
+        instanceType: args.instanceType,
+        subnetId: args.subnetId,
+        vpcSecurityGroupIds: [args.securityGroupId],
+        iamInstanceProfile: args.instanceProfileName,
+        associatePublicIpAddress: false,
+        userData,
+        userDataReplaceOnChange: true,
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: "disabled",
+        },
+        rootBlockDevice: {
+          encrypted: true,
+          volumeType: "gp3",
+          volumeSize: 8,
+          deleteOnTermination: true,
+        },
+        monitoring: true,
+        disableApiTermination: false,
+        tags: { ...tags, Name: `${name}` },
+        volumeTags: tags,
+      },
+      // A newer AMI alone must not replace the host; unattended-upgrades keeps it patched.
+      { parent: this, ignoreChanges: ["ami"] },
+    );
+    new ec2.EipAssociation(
+      `${name}-eip`,
+      { instanceId: instance.id, allocationId: args.eipAllocationId },
+      { parent: this },
+    );
+
+    this.instanceId = instance.id;
+    this.amiId = ami.id;
+    this.ssmParameterName = parameterName;
+    this.rcloneConfig = pulumi.secret(artifacts.apply((a) => a.rcloneConfig));
+    this.registerOutputs({
+      instanceId: this.instanceId,
+      ssmParameterName: this.ssmParameterName,
+      rcloneConfig: this.rcloneConfig,
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as ec2 from "@pulumi/aws/ec2";
+
+export interface SyncNetworkArgs {
+  /** CIDR of the VPC created for the host (ignored with existingSubnetId). */
+  vpcCidr: string;
+  /** Use this existing public subnet instead of creating a VPC. */
+  existingSubnetId?: string;
+  region: string;
+  tags?: Record<string, string>;
+}
+
+/**
+ * Where the sync host lives: a one-subnet VPC with an internet gateway (egress only: the
+ * security group has no ingress rule), an S3 gateway endpoint (free, keeps S3 reads on the AWS
+ * network) and an Elastic IP - the stable egress address the Azure vault's firewall and SAS are
+ * bound to. Created before the vault so the vault can use the address.
+ */
+export class SyncNetwork extends pulumi.ComponentResource {
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly subnetId: pulumi.Output<string>;
+  public readonly securityGroupId: pulumi.Output<string>;
+  public readonly egressIp: pulumi.Output<string>;
+  public readonly eipAllocationId: pulumi.Output<string>;
+
+  constructor(name: string, args: SyncNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cross-cloud-backup:aws:SyncNetwork", name, {}, opts);
+    const tags = args.tags ?? {};
+
+    if (args.existingSubnetId !== undefined) {
+      const subnet = ec2.getSubnetOutput({ id: args.existingSubnetId }, { parent: this });
+      this.vpcId = subnet.vpcId;
+      this.subnetId = pulumi.output(args.existingSubnetId);
+    } else {
+      const vpc = new ec2.Vpc(
+        `${name}-vpc`,
+        {
+          cidrBlock: args.vpcCidr,
+          enableDnsHostnames: true,
+          enableDnsSupport: true,
+          tags: { ...tags, Name: `${name}-vpc` },
+        },
+        { parent: this },
+      );
+      // The VPC's default security group is emptied so nothing can accidentally use it.
+      new ec2.DefaultSecurityGroup(
+        `${name}-default-sg`,
+        { vpcId: vpc.id, ingress: [], egress: [], tags },
+        { parent: this },
+      );
+      const igw = new ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, { parent: this });
+      const subnet = new ec2.Subnet(
+        `${name}-subnet`,
+        {
+          vpcId: vpc.id,
+          cidrBlock: args.vpcCidr,
+          mapPublicIpOnLaunch: false,
+          tags: { ...tags, Name: `${name}-subnet` },
+        },
+        { parent: this },
+      );
+      const routes = new ec2.RouteTable(
+        `${name}-routes`,
+        { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags },
+        { parent: this },
+      );
+      new ec2.RouteTableAssociation(
+        `${name}-routes-assoc`,
+        { subnetId: subnet.id, routeTableId: routes.id },
+        { parent: this },
+      );
+      new ec2.VpcEndpoint(
+        `${name}-s3-endpoint`,
+        {
+          vpcId: vpc.id,
+          serviceName: `com.amazonaws.${args.region}.s3`,
+          vpcEndpointType: "Gateway",
+          routeTableIds: [routes.id],
+          tags,
+        },
+        { parent: this },
+      );
+      this.vpcId = vpc.id;
+      this.subnetId = subnet.id;
+    }
+
+    const sg = new ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: this.vpcId,
+        description: "cross-cloud-backup sync host: no ingress; HTTPS out, HTTP out for signed apt",
+        ingress: [],
+        egress: [
+          {
+            description: "HTTPS: S3, SSM, Azure Blob",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
+          {
+            description: "HTTP: Debian package mirrors (packages are signature-checked by apt)",
+            protocol: "tcp",
+            fromPort: 80,
+            toPort: 80,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
+        ],
+        tags,
+      },
+      { parent: this },
+    );
+    const eip = new ec2.Eip(`${name}-eip`, { domain: "vpc", tags }, { parent: this });
+
+    this.securityGroupId = sg.id;
+    this.egressIp = eip.publicIp;
+    this.eipAllocationId = eip.allocationId;
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      subnetId: this.subnetId,
+      securityGroupId: this.securityGroupId,
+      egressIp: this.egressIp,
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { APP, CONFIG_DIR, RCLONE_CONFIG_PATH, SCRIPT_PATH } from "./settings";
+
+/** systemd OnCalendar expression for "every N hours", N dividing 24, starting at midnight UTC. */
+export function onCalendar(intervalHours: number): string {
+  if (!Number.isInteger(intervalHours) || intervalHours < 1 || 24 % intervalHours !== 0) {
+    throw new Error(`syncIntervalHours must divide 24, got ${intervalHours}`);
+  }
+  return intervalHours === 24 ? "*-*-* 00:00:00 UTC" : `*-*-* 00/${intervalHours}:00:00 UTC`;
+}
+
+/**
+ * A oneshot service (systemd never starts a unit that is still active, so timer runs cannot
+ * overlap; the script's flock also covers manual runs) and its timer. Persistent=true makes a
+ * run missed while the host was off happen at boot. Output goes to the journal.
+ */
+export function renderUnits(intervalHours: number): { service: string; timer: string } {
+  const service = `[Unit]
+Description=cross-cloud-backup: copy the S3 bucket to the Azure vault
+Documentation=https://github.com/cross-cloud-backup/cross-cloud-backup#the-sync-host
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=${SCRIPT_PATH}
+# The rclone config reaches the unprivileged dynamic user as a credential; the file on disk
+# stays root-only (0600).
+LoadCredential=rclone.conf:${RCLONE_CONFIG_PATH}
+DynamicUser=yes
+StateDirectory=${APP}
+StateDirectoryMode=0700
+# 75 = another run was in progress (not a failure of this run).
+SuccessExitStatus=75
+TimeoutStartSec=23h
+Nice=10
+IOSchedulingClass=best-effort
+IOSchedulingPriority=7
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+RestrictNamespaces=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+CapabilityBoundingSet=
+UMask=0077
+InaccessiblePaths=-${CONFIG_DIR}
+`;
+  const timer = `[Unit]
+Description=cross-cloud-backup: run the backup every ${intervalHours} hour(s)
+
+[Timer]
+OnCalendar=${onCalendar(intervalHours)}
+Persistent=true
+RandomizedDelaySec=300
+AccuracySec=1min
+Unit=${APP}.service
+
+[Install]
+WantedBy=timers.target
+`;
+  return { service, timer };
+}
