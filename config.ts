@@ -92,8 +92,9 @@ export class ConfigError extends Error {
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const AWS_PARTITION = "aws(-cn|-us-gov|-iso|-iso-b)?";
+// Single-Region key ids are UUIDs; multi-Region key ids are "mrk-" and 32 hex digits.
 const KMS_KEY_ARN = new RegExp(
-  `^arn:${AWS_PARTITION}:kms:[a-z0-9-]+:\\d{12}:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`,
+  `^arn:${AWS_PARTITION}:kms:[a-z0-9-]+:\\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`,
 );
 const IAM_POLICY_ARN = new RegExp(
   `^arn:${AWS_PARTITION}:iam::(\\d{12}|aws):policy/[\\w+=,.@/-]{1,512}$`,
@@ -153,12 +154,13 @@ export function cidrProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Graviton instance families have a "g" after the generation digit (t4g, m7g, c7gn, ...). */
+/**
+ * Graviton instance families have a "g" after the generation digit (t4g, m7g, c7gn, g5g, ...);
+ * a1 (first-generation Graviton) is the one arm64 family without it.
+ */
 export function architectureOf(instanceType: string): "arm64" | "x86_64" {
   const family = instanceType.split(".")[0];
-  return /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) && !/^(g|p|inf|trn|dl)\d/.test(family)
-    ? "arm64"
-    : "x86_64";
+  return family === "a1" || /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) ? "arm64" : "x86_64";
 }
 
 /**
@@ -236,9 +238,14 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
   const sourceKmsKeyArn = matching(
     "sourceKmsKeyArn",
     KMS_KEY_ARN,
-    "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>); aliases are not accepted because IAM cannot scope to them",
+    "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>); aliases are not accepted because IAM cannot scope to them",
   );
-  if (sourceKmsKeyArn && sourceRegion && sourceKmsKeyArn.split(":")[3] !== sourceRegion)
+  if (
+    sourceKmsKeyArn &&
+    KMS_KEY_ARN.test(sourceKmsKeyArn) &&
+    sourceRegion &&
+    sourceKmsKeyArn.split(":")[3] !== sourceRegion
+  )
     fail("sourceKmsKeyArn", `key region must be the bucket's region ${sourceRegion}`);
   const permissionsBoundaryArn = matching(
     "permissionsBoundaryArn",

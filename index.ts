@@ -5,7 +5,7 @@ import { S3ReadOnlyAccess } from "./components/s3ReadOnlyAccess";
 import { AzureBackupVault, CONTAINER_NAME } from "./components/azureBackupVault";
 import { SyncNetwork } from "./components/syncNetwork";
 import { SyncHost } from "./components/syncHost";
-import type { SyncSettings } from "./userdata";
+import { settingsFromConfig } from "./userdata";
 
 const cfg = readStackConfig();
 const tags = { project: "cross-cloud-backup", stack: pulumi.getStack(), "managed-by": "pulumi" };
@@ -47,18 +47,7 @@ const vault = new AzureBackupVault("vault", {
   tags,
 });
 
-const settings: SyncSettings = {
-  sourceBucket: cfg.sourceBucket,
-  sourcePrefix: cfg.sourcePrefix,
-  sourceRegion: cfg.sourceRegion,
-  sourceKmsKeyArn: cfg.sourceKmsKeyArn,
-  containerName: CONTAINER_NAME,
-  syncMode: cfg.syncMode,
-  maxDeletes: cfg.maxDeletes,
-  credentialDelivery: cfg.credentialDelivery,
-  ssmParameterName: `/cross-cloud-backup/${pulumi.getStack()}/vault-sas-url`,
-  syncIntervalHours: cfg.syncIntervalHours,
-};
+const settings = settingsFromConfig(cfg, pulumi.getStack(), CONTAINER_NAME);
 const host = new SyncHost("sync-host", {
   settings,
   sasUrl: vault.sasUrl,

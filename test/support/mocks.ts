@@ -33,8 +33,14 @@ function typeDefaults(
       return { privateIp: "10.42.0.10", primaryNetworkInterfaceId: `eni-${name}` };
     case "azure-native:storage:StorageAccount":
       return {
+        // Azure reports the account's real name as `name`, as it does for the two below.
+        name: inputs.accountName,
         primaryEndpoints: { blob: `https://${String(inputs.accountName)}.blob.core.windows.net/` },
       };
+    case "azure-native:storage:BlobContainer":
+      return { name: inputs.containerName };
+    case "azure-native:privatedns:PrivateZone":
+      return { name: inputs.privateZoneName };
     case "random:index/randomString:RandomString":
       return { result: "abc123def4" };
     default:

@@ -2,30 +2,18 @@
 // child process, and returns what it recorded. Results are cached per (stack, overrides).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { ROOT, stackConfig } from "../../scripts/stack";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parse } from "yaml";
 import type { RecordedInvoke, RecordedResource } from "./mocks";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+export { ROOT, stackConfig };
 
 export interface ProgramResult {
   error?: string;
   resources: RecordedResource[];
   invokes: RecordedInvoke[];
   outputs: Record<string, { secret: boolean; value: unknown }>;
-}
-
-/** The stack file's config, as the Pulumi CLI passes it: keys namespaced, non-strings as JSON. */
-export function stackConfig(stack: string): Record<string, string> {
-  const doc = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config?: Record<string, unknown>;
-  };
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) {
-    out[k] = typeof v === "string" ? v : JSON.stringify(v);
-  }
-  return out;
 }
 
 const cache = new Map<string, ProgramResult>();

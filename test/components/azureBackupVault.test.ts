@@ -1,0 +1,396 @@
+import { expect } from "chai";
+import {
+  AzureBackupVaultArgs,
+  accountNamePrefix,
+  sasExpirationPeriod,
+  splitKeyUri,
+  vaultArgsProblems,
+} from "../../components/azureBackupVault";
+import { BLOB_PRIVATE_DNS_ZONE } from "../../components/vaultNetwork";
+import { sasWindow } from "../../components/vaultSas";
+import { FAKE_EIP } from "../support/mocks";
+import type { RecordedInvoke } from "../support/mocks";
+import { isSecretInput, ofType, one, runProgram } from "../support/program";
+import type { ProgramResult } from "../support/program";
+
+const T = {
+  rg: "azure-native:resources:ResourceGroup",
+  account: "azure-native:storage:StorageAccount",
+  blobService: "azure-native:storage:BlobServiceProperties",
+  container: "azure-native:storage:BlobContainer",
+  random: "random:index/randomString:RandomString",
+  vnet: "azure-native:network:VirtualNetwork",
+  subnet: "azure-native:network:Subnet",
+  pe: "azure-native:network:PrivateEndpoint",
+  zoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+  zone: "azure-native:privatedns:PrivateZone",
+  link: "azure-native:privatedns:VirtualNetworkLink",
+  vault: "cross-cloud-backup:azure:AzureBackupVault",
+};
+const SAS_TOKEN = "azure-native:storage:listStorageAccountServiceSAS";
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CMK = {
+  cmkKeyUri: "https://ccb-keys.vault.azure.net/keys/vault-cmk/0123456789abcdef0123456789abcdef",
+  cmkIdentityId:
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-keys/providers/Microsoft.ManagedIdentity/userAssignedIdentities/vault-cmk",
+};
+const ADMIN_NET = "198.51.100.0/28";
+
+// Recorded inputs are plain JSON; these helpers read them without repeating casts.
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const inputs = (r: ProgramResult, type: string): Json => one(r, type).inputs;
+const sasInvoke = (r: ProgramResult): RecordedInvoke => {
+  const all = r.invokes.filter((i) => i.token === SAS_TOKEN);
+  expect(all, "exactly one SAS invoke").to.have.length(1);
+  return all[0];
+};
+/** Every string in a recorded value that is not inside a secret. */
+function nonSecretStrings(v: unknown, out: string[] = []): string[] {
+  if (isSecretInput(v)) return out;
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => nonSecretStrings(x, out));
+  else if (v !== null && typeof v === "object")
+    Object.values(v).forEach((x) => nonSecretStrings(x, out));
+  return out;
+}
+/** "D.HH:MM:SS" to milliseconds. */
+function periodMs(p: string): number {
+  const m = /^(\d+)\.(\d{2}):(\d{2}):(\d{2})$/.exec(p);
+  expect(m, `period "${p}" has the form D.HH:MM:SS`).to.not.equal(null);
+  const [d, h, min, s] = m!.slice(1).map(Number);
+  return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
+}
+
+describe("AzureBackupVault", function () {
+  let dev: ProgramResult;
+  let prod: ProgramResult;
+  let mirror: ProgramResult;
+  let pitr: ProgramResult;
+  let cmk: ProgramResult;
+  let devStarted: Date;
+  let devFinished: Date;
+
+  before(function () {
+    devStarted = new Date();
+    dev = runProgram("dev");
+    devFinished = new Date();
+    prod = runProgram("prod");
+    mirror = runProgram("dev", { syncMode: "mirror", allowedIps: [ADMIN_NET] });
+    pitr = runProgram("dev", { pointInTimeRestoreDays: 3 });
+    cmk = runProgram("dev", CMK);
+    for (const [label, r] of Object.entries({ dev, prod, mirror, pitr, cmk }))
+      expect(r.error, `${label} run error`).to.equal(undefined);
+  });
+
+  describe("storage account", function () {
+    it("enforces TLS 1.2, HTTPS only, no public blobs, no cross-tenant replication, no local users", function () {
+      for (const r of [dev, prod]) {
+        const a = inputs(r, T.account);
+        expect(a.kind).to.equal("StorageV2");
+        expect(a.minimumTlsVersion).to.equal("TLS1_2");
+        expect(a.enableHttpsTrafficOnly).to.equal(true);
+        expect(a.allowBlobPublicAccess).to.equal(false);
+        expect(a.allowCrossTenantReplication).to.equal(false);
+        expect(a.isLocalUserEnabled).to.equal(false);
+        expect(a.isSftpEnabled).to.equal(false);
+        // The documented exception: a service SAS is signed with an account key.
+        expect(a.allowSharedKeyAccess).to.equal(true);
+      }
+    });
+
+    it("requires infrastructure (double) encryption with Microsoft-managed keys by default", function () {
+      const e = inputs(dev, T.account).encryption;
+      expect(e.requireInfrastructureEncryption).to.equal(true);
+      expect(e.keySource).to.equal("Microsoft.Storage");
+      expect(e.keyVaultProperties).to.equal(undefined);
+      expect(inputs(dev, T.account).identity).to.equal(undefined);
+    });
+
+    it("uses the customer-managed key and its user-assigned identity when cmk is configured", function () {
+      const a = inputs(cmk, T.account);
+      expect(a.encryption.requireInfrastructureEncryption).to.equal(true);
+      expect(a.encryption.keySource).to.equal("Microsoft.Keyvault");
+      expect(a.encryption.keyVaultProperties).to.deep.equal({
+        keyVaultUri: "https://ccb-keys.vault.azure.net",
+        keyName: "vault-cmk",
+        keyVersion: "0123456789abcdef0123456789abcdef",
+      });
+      expect(a.encryption.encryptionIdentity).to.deep.equal({
+        encryptionUserAssignedIdentity: CMK.cmkIdentityId,
+      });
+      expect(a.identity).to.deep.equal({
+        type: "UserAssigned",
+        userAssignedIdentities: [CMK.cmkIdentityId],
+      });
+    });
+
+    it("denies by default and admits only Azure services, the sync host's IP and allowedIps", function () {
+      const rules = inputs(dev, T.account).networkRuleSet;
+      expect(rules.defaultAction).to.equal("Deny");
+      expect(rules.bypass).to.equal("AzureServices");
+      expect(rules.ipRules).to.deep.equal([{ iPAddressOrRange: FAKE_EIP, action: "Allow" }]);
+      const withAdmin = inputs(mirror, T.account).networkRuleSet;
+      expect(withAdmin.ipRules.map((r: Json) => String(r.iPAddressOrRange))).to.deep.equal([
+        FAKE_EIP,
+        ADMIN_NET,
+      ]);
+    });
+
+    it("takes its SKU from storageRedundancy: dev LRS, prod GZRS", function () {
+      expect(inputs(dev, T.account).sku).to.deep.equal({ name: "Standard_LRS" });
+      expect(inputs(prod, T.account).sku).to.deep.equal({ name: "Standard_GZRS" });
+    });
+
+    it("has a SAS expiration policy that blocks longer SAS but admits ours", function () {
+      for (const r of [dev, prod]) {
+        const policy = inputs(r, T.account).sasPolicy;
+        expect(policy.expirationAction).to.equal("Block");
+        const args = sasInvoke(r).args;
+        const lifetime =
+          Date.parse(String(args.sharedAccessExpiryTime)) -
+          Date.parse(String(args.sharedAccessStartTime));
+        expect(lifetime).to.be.greaterThan(0);
+        expect(periodMs(String(policy.sasExpirationPeriod))).to.be.at.least(lifetime);
+      }
+      // A tighter policy than needed would be pointless: exactly two windows.
+      expect(inputs(dev, T.account).sasPolicy.sasExpirationPeriod).to.equal("14.00:00:00");
+      expect(inputs(prod, T.account).sasPolicy.sasExpirationPeriod).to.equal("60.00:00:00");
+    });
+
+    it("gets a valid, globally unique name: component prefix + lowercase/digit random suffix", function () {
+      for (const r of [dev, prod]) {
+        const name = String(inputs(r, T.account).accountName);
+        expect(name).to.match(/^[a-z0-9]{3,24}$/);
+        expect(r.outputs.vaultAccountName.value).to.equal(name);
+      }
+      const suffix = inputs(dev, T.random);
+      expect(suffix).to.include({ upper: false, special: false, lower: true, numeric: true });
+      expect(String(inputs(dev, T.account).accountName)).to.equal("vaultabc123def4");
+    });
+
+    it("enables version-level WORM in prod (unlocked, 90 days) and not in dev", function () {
+      expect(inputs(prod, T.account).immutableStorageWithVersioning).to.deep.equal({
+        enabled: true,
+        immutabilityPolicy: {
+          immutabilityPeriodSinceCreationInDays: 90,
+          state: "Unlocked",
+          allowProtectedAppendWrites: false,
+        },
+      });
+      expect(inputs(dev, T.account)).to.not.have.property("immutableStorageWithVersioning");
+    });
+  });
+
+  describe("blob service and container", function () {
+    it("turns on versioning and both soft deletes with the configured days", function () {
+      for (const [r, days] of [
+        [dev, 7],
+        [prod, 30],
+      ] as const) {
+        const b = inputs(r, T.blobService);
+        expect(b.isVersioningEnabled).to.equal(true);
+        expect(b.deleteRetentionPolicy).to.deep.equal({
+          enabled: true,
+          days,
+          allowPermanentDelete: false,
+        });
+        expect(b.containerDeleteRetentionPolicy).to.deep.equal({ enabled: true, days });
+        expect(b.accountName).to.equal(inputs(r, T.account).accountName);
+      }
+    });
+
+    it("keeps point-in-time restore and the change feed off unless configured", function () {
+      const off = inputs(dev, T.blobService);
+      expect(off.restorePolicy).to.deep.equal({ enabled: false });
+      expect(off.changeFeed).to.deep.equal({ enabled: false });
+      const on = inputs(pitr, T.blobService);
+      expect(on.restorePolicy).to.deep.equal({ enabled: true, days: 3 });
+      expect(on.changeFeed.enabled).to.equal(true);
+      expect(on.changeFeed.retentionInDays).to.be.greaterThan(3);
+    });
+
+    it("creates one private container", function () {
+      const c = inputs(dev, T.container);
+      expect(c.publicAccess).to.equal("None");
+      expect(c.containerName).to.equal("backup");
+      expect(dev.outputs.vaultContainerName.value).to.equal("backup");
+    });
+  });
+
+  describe("private endpoint", function () {
+    it("connects a blob private endpoint in the vault's VNet to the storage account", function () {
+      const vnet = one(dev, T.vnet);
+      const subnet = one(dev, T.subnet);
+      const pe = one(dev, T.pe);
+      expect((vnet.inputs as Json).addressSpace.addressPrefixes).to.deep.equal(["10.43.0.0/24"]);
+      expect((subnet.inputs as Json).virtualNetworkName).to.equal(vnet.name);
+      expect((subnet.inputs as Json).addressPrefix).to.equal("10.43.0.0/24");
+      expect((pe.inputs as Json).subnet.id).to.equal(`${subnet.name}-id`);
+      const [conn] = (pe.inputs as Json).privateLinkServiceConnections as Json[];
+      expect(conn.groupIds).to.deep.equal(["blob"]);
+      expect(conn.privateLinkServiceId).to.equal(`${one(dev, T.account).name}-id`);
+      expect(dev.outputs.vaultPrivateEndpointId.value).to.equal(`${pe.name}-id`);
+    });
+
+    it("resolves the account privately through a linked privatelink zone and a zone group", function () {
+      const zone = one(dev, T.zone);
+      expect(zone.inputs).to.include({
+        privateZoneName: BLOB_PRIVATE_DNS_ZONE,
+        location: "global",
+      });
+      expect(BLOB_PRIVATE_DNS_ZONE).to.equal("privatelink.blob.core.windows.net");
+      const link = inputs(dev, T.link);
+      expect(link.privateZoneName).to.equal(BLOB_PRIVATE_DNS_ZONE);
+      expect(link.registrationEnabled).to.equal(false);
+      expect(link.virtualNetwork).to.deep.equal({ id: `${one(dev, T.vnet).name}-id` });
+      const group = inputs(dev, T.zoneGroup);
+      expect(group.privateEndpointName).to.equal(one(dev, T.pe).name);
+      expect(group.privateDnsZoneConfigs).to.deep.equal([
+        { name: "blob", privateDnsZoneId: `${zone.name}-id` },
+      ]);
+    });
+
+    it("creates exactly one of each vault resource under one component", function () {
+      expect(ofType(dev, T.vault)).to.have.length(1);
+      for (const t of [T.rg, T.account, T.blobService, T.container, T.pe, T.zone, T.link])
+        expect(ofType(dev, t), t).to.have.length(1);
+    });
+  });
+
+  describe("SAS", function () {
+    it("is container-scoped, HTTPS only, bound to the sync host's IP, without delete in copy mode", function () {
+      const a = sasInvoke(dev).args;
+      const account = String(inputs(dev, T.account).accountName);
+      expect(a).to.include({
+        accountName: account,
+        canonicalizedResource: `/blob/${account}/backup`,
+        resource: "c",
+        protocols: "https",
+        iPAddressOrRange: FAKE_EIP,
+        permissions: "racwl",
+        keyToSign: "key1",
+      });
+      expect(String(a.permissions)).to.not.include("d");
+    });
+
+    it("adds delete (racwdl) only in mirror mode", function () {
+      expect(sasInvoke(mirror).args.permissions).to.equal("racwdl");
+    });
+
+    it("covers the current rotation window and the next one", function () {
+      const a = sasInvoke(dev).args;
+      const candidates = [sasWindow(devStarted, 7), sasWindow(devFinished, 7)];
+      expect(candidates.map((w) => w.start)).to.include(a.sharedAccessStartTime);
+      const expected = candidates.find((w) => w.start === a.sharedAccessStartTime)!;
+      expect(a.sharedAccessExpiryTime).to.equal(expected.expiry);
+      expect(dev.outputs.vaultSasExpiry).to.deep.equal({ secret: false, value: expected.expiry });
+      expect(
+        Date.parse(String(sasInvoke(prod).args.sharedAccessExpiryTime)) -
+          Date.parse(String(sasInvoke(prod).args.sharedAccessStartTime)),
+      ).to.equal(60 * DAY_MS);
+    });
+
+    it("is exported only as a secret URL, and no plain output or input carries a signature", function () {
+      for (const r of [dev, prod, mirror]) {
+        const url = r.outputs.vaultSasUrl;
+        expect(url.secret).to.equal(true);
+        const account = String(r.outputs.vaultAccountName.value);
+        expect(String(url.value)).to.match(
+          new RegExp(`^https://${account}\\.blob\\.core\\.windows\\.net/backup\\?.*sig=`),
+        );
+        for (const [k, o] of Object.entries(r.outputs))
+          if (!o.secret) expect(JSON.stringify(o.value), `output ${k}`).to.not.include("sig=");
+        for (const res of r.resources)
+          for (const s of nonSecretStrings(res.inputs))
+            expect(s, `${res.type} ${res.name}`).to.not.include("sig=");
+      }
+    });
+  });
+
+  describe("invalid configuration", function () {
+    const expectRejected = (r: ProgramResult, ...patterns: RegExp[]) => {
+      expect(r.error, "the program should fail").to.be.a("string");
+      for (const p of patterns) expect(r.error).to.match(p);
+      expect(r.resources, "no resource may be created").to.have.length(0);
+    };
+
+    it("rejects retention 0, a Premium SKU and a private IP, naming each key", function () {
+      expectRejected(
+        runProgram("dev", {
+          softDeleteRetentionDays: 0,
+          storageRedundancy: "Premium_LRS",
+          allowedIps: ["10.0.0.1"],
+        }),
+        /softDeleteRetentionDays: must be between 1 and 365, got 0/,
+        /storageRedundancy: unknown value "Premium_LRS"/,
+        /allowedIps: "10\.0\.0\.1" must be a public address/,
+      );
+    });
+
+    it("rejects retention 400 and an IP with an octet above 255", function () {
+      expectRejected(
+        runProgram("dev", { softDeleteRetentionDays: 400, allowedIps: ["300.1.1.1"] }),
+        /softDeleteRetentionDays: must be between 1 and 365, got 400/,
+        /allowedIps: "300\.1\.1\.1" has an octet above 255/,
+      );
+    });
+
+    it("rejects point-in-time restore not shorter than soft-delete retention", function () {
+      expectRejected(
+        runProgram("dev", { pointInTimeRestoreDays: 7 }),
+        /pointInTimeRestoreDays: must be less than softDeleteRetentionDays \(7\), got 7/,
+      );
+    });
+  });
+
+  describe("pure helpers", function () {
+    const valid: AzureBackupVaultArgs = {
+      location: "westeurope",
+      redundancy: "Standard_LRS",
+      softDeleteRetentionDays: 7,
+      pointInTimeRestoreDays: 0,
+      immutabilityDays: 0,
+      immutabilityLocked: false,
+      egressIps: [FAKE_EIP],
+      sasIp: FAKE_EIP,
+      vnetCidr: "10.43.0.0/24",
+      syncMode: "copy",
+      sasRotationDays: 7,
+    };
+
+    it("splitKeyUri separates vault URI, key name and optional version", function () {
+      expect(splitKeyUri("https://kv1.vault.azure.net/keys/k1")).to.deep.equal({
+        keyVaultUri: "https://kv1.vault.azure.net",
+        keyName: "k1",
+        keyVersion: undefined,
+      });
+      expect(() => splitKeyUri("https://kv1.vault.azure.net/secrets/k1")).to.throw(/cmk.keyUri/);
+    });
+
+    it("sasExpirationPeriod writes whole days as D.HH:MM:SS, also past 99 days", function () {
+      expect(sasExpirationPeriod(14)).to.equal("14.00:00:00");
+      expect(sasExpirationPeriod(360)).to.equal("360.00:00:00");
+    });
+
+    it("accountNamePrefix keeps room for the 8-character suffix", function () {
+      expect(accountNamePrefix("Vault-Prod_01")).to.equal("vaultprod01");
+      expect(accountNamePrefix("a-very-long-component-name")).to.have.length(16);
+    });
+
+    it("the component validates its own args for callers other than index.ts", function () {
+      expect(vaultArgsProblems(valid)).to.deep.equal([]);
+      const problems = vaultArgsProblems({
+        ...valid,
+        softDeleteRetentionDays: 3,
+        pointInTimeRestoreDays: 3,
+        immutabilityLocked: true,
+        vnetCidr: "8.8.8.0/24",
+        egressIps: [],
+      });
+      expect(problems.join("\n")).to.match(/pointInTimeRestoreDays \(3\) must be less than/);
+      expect(problems.join("\n")).to.match(/immutabilityLocked requires immutabilityDays > 0/);
+      expect(problems.join("\n")).to.match(/vnetCidr "8\.8\.8\.0\/24"/);
+      expect(problems.join("\n")).to.match(/egressIps must hold 1 to 200 entries/);
+    });
+  });
+});

@@ -1,0 +1,169 @@
+// SyncNetwork + SyncHost under mocks: the host's hardening, its network, and that no SAS
+// signature appears anywhere a reader of the account or the state could see it.
+import { expect } from "chai";
+import { DEBIAN_AMI_OWNER } from "../../components/syncHost";
+import {
+  isSecretInput,
+  one,
+  ofType,
+  plain,
+  runProgram,
+  type ProgramResult,
+} from "../support/program";
+import { FAKE_EIP } from "../support/mocks";
+
+const INSTANCE = "aws:ec2/instance:Instance";
+
+/** Every string in a recorded value that is not inside a secret wrapper. */
+function plainStrings(v: unknown, out: string[] = []): string[] {
+  if (isSecretInput(v)) return out;
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => plainStrings(x, out));
+  else if (v && typeof v === "object") Object.values(v).forEach((x) => plainStrings(x, out));
+  return out;
+}
+
+function assertNoSasLeak(r: ProgramResult): void {
+  for (const res of r.resources) {
+    const leaked = plainStrings(res.inputs).filter((s) => s.includes("sig="));
+    expect(
+      leaked,
+      `${res.type} ${res.name} has a SAS signature in a non-secret input`,
+    ).to.deep.equal([]);
+  }
+  for (const [k, o] of Object.entries(r.outputs)) {
+    if (!o.secret) expect(JSON.stringify(o.value), `output ${k}`).not.to.include("sig=");
+  }
+}
+
+describe("SyncHost and SyncNetwork (mocks)", () => {
+  let dev: ProgramResult;
+  let prod: ProgramResult;
+  before(() => {
+    dev = runProgram("dev");
+    prod = runProgram("prod");
+    expect(dev.error).to.equal(undefined);
+    expect(prod.error).to.equal(undefined);
+  });
+
+  it("requires IMDSv2 with hop limit 1, encrypts the root volume, monitors in detail", () => {
+    for (const r of [dev, prod]) {
+      const i = one(r, INSTANCE).inputs as Record<string, any>;
+      expect(i.metadataOptions).to.deep.include({
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+        httpEndpoint: "enabled",
+      });
+      expect(i.rootBlockDevice.encrypted).to.equal(true);
+      expect(i.monitoring).to.equal(true);
+      expect(i.associatePublicIpAddress).to.equal(false);
+    }
+  });
+
+  it("has no key pair and no ingress at all", () => {
+    for (const r of [dev, prod]) {
+      const i = one(r, INSTANCE).inputs;
+      expect(i).not.to.have.property("keyName");
+      expect(ofType(r, "aws:ec2/keyPair:KeyPair")).to.have.length(0);
+      const sg = one(r, "aws:ec2/securityGroup:SecurityGroup").inputs as Record<string, any>;
+      expect(sg.ingress).to.deep.equal([]);
+      expect(sg.egress.map((e: any) => e.toPort).sort()).to.deep.equal([443, 80]);
+      expect(ofType(r, "aws:ec2/securityGroupRule:SecurityGroupRule")).to.have.length(0);
+      expect(ofType(r, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).to.have.length(
+        0,
+      );
+      const dsg = one(r, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs as Record<
+        string,
+        any
+      >;
+      expect(dsg.ingress).to.deep.equal([]);
+      expect(dsg.egress).to.deep.equal([]);
+    }
+  });
+
+  it("wires the instance profile from S3ReadOnlyAccess and adds host permissions to that role", () => {
+    const profile = one(dev, "aws:iam/instanceProfile:InstanceProfile");
+    expect(one(dev, INSTANCE).inputs.iamInstanceProfile).to.equal(profile.name);
+    const hostPolicy = ofType(dev, "aws:iam/rolePolicy:RolePolicy").find(
+      (p) => p.name === "sync-host-host",
+    )!;
+    expect(hostPolicy.inputs.role).to.equal(profile.inputs.role);
+    const doc = JSON.parse(plain<string>(hostPolicy.inputs.policy)) as { Statement: any[] };
+    const read = doc.Statement.find((s) => s.Sid === "ReadVaultCredential");
+    expect(read.Action).to.equal("ssm:GetParameter");
+    expect(read.Resource).to.match(/sync-host-sas$/);
+    expect(JSON.stringify(doc)).not.to.match(/"ssm:\*"|"\*:\*"|"Action":"\*"/);
+  });
+
+  it("keeps user-data secret and replaces the host when it changes", () => {
+    for (const r of [dev, prod]) {
+      const i = one(r, INSTANCE).inputs;
+      expect(isSecretInput(i.userData)).to.equal(true);
+      expect(plain<string>(i.userData)).to.match(/^#cloud-config\n/);
+      expect(i.userDataReplaceOnChange).to.equal(true);
+    }
+  });
+
+  it("stores the SAS in an SSM SecureString as a secret and puts only its name in user-data", () => {
+    const p = one(dev, "aws:ssm/parameter:Parameter").inputs;
+    expect(p.type).to.equal("SecureString");
+    expect(isSecretInput(p.value)).to.equal(true);
+    expect(plain<string>(p.value)).to.include("sig=");
+    const userData = plain<string>(one(dev, INSTANCE).inputs.userData);
+    expect(userData).to.include(`readonly SSM_PARAMETER='${String(p.name)}'`);
+    expect(userData).not.to.include("sig=");
+    expect(dev.outputs.vaultSasParameter).to.deep.equal({ secret: false, value: p.name });
+  });
+
+  it("never shows a SAS signature in a non-secret input or output; the rclone config output is secret", () => {
+    assertNoSasLeak(dev);
+    assertNoSasLeak(prod);
+    expect(dev.outputs.rcloneConfig.secret).to.equal(true);
+    expect(dev.outputs.vaultSasUrl.secret).to.equal(true);
+  });
+
+  it("looks up a Debian 12 AMI of the instance type's architecture", () => {
+    const ami = dev.invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi")!;
+    expect(ami.args.owners).to.deep.equal([DEBIAN_AMI_OWNER]);
+    expect(JSON.stringify(ami.args.filters)).to.include("debian-12-arm64-*");
+    expect(one(dev, INSTANCE).inputs.instanceType).to.equal("t4g.micro");
+    const x86 = runProgram("dev", { instanceType: "t3.micro" });
+    const amiX86 = x86.invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi")!;
+    expect(JSON.stringify(amiX86.args.filters)).to.include("debian-12-amd64-*");
+    expect(plain<string>(one(x86, INSTANCE).inputs.userData)).to.include(
+      "debian_amd64/amazon-ssm-agent.deb",
+    );
+  });
+
+  it("gives the host an S3 gateway endpoint and a stable Elastic IP that the vault admits", () => {
+    const ep = one(dev, "aws:ec2/vpcEndpoint:VpcEndpoint").inputs;
+    expect(ep.serviceName).to.equal("com.amazonaws.eu-west-1.s3");
+    expect(ep.vpcEndpointType).to.equal("Gateway");
+    expect(one(dev, "aws:ec2/eipAssociation:EipAssociation").inputs.allocationId).to.be.a("string");
+    const sas = dev.invokes.find(
+      (i) => i.token === "azure-native:storage:listStorageAccountServiceSAS",
+    )!;
+    expect(sas.args.iPAddressOrRange).to.equal(FAKE_EIP);
+    expect(dev.outputs.syncEgressIp.value).to.equal(FAKE_EIP);
+  });
+
+  it("with userData delivery: no SSM parameter, the SAS sits only in the secret user-data", () => {
+    const r = runProgram("dev", { credentialDelivery: "userData" });
+    expect(r.error).to.equal(undefined);
+    expect(ofType(r, "aws:ssm/parameter:Parameter")).to.have.length(0);
+    const ud = one(r, INSTANCE).inputs.userData;
+    expect(isSecretInput(ud)).to.equal(true);
+    expect(plain<string>(ud)).to.include("sas_url = https://");
+    assertNoSasLeak(r);
+  });
+
+  it("uses an existing subnet without creating a VPC", () => {
+    const r = runProgram("dev", { existingSubnetId: "subnet-0123456789abcdef0" });
+    expect(r.error).to.equal(undefined);
+    expect(ofType(r, "aws:ec2/vpc:Vpc")).to.have.length(0);
+    expect(one(r, INSTANCE).inputs.subnetId).to.equal("subnet-0123456789abcdef0");
+    expect(one(r, "aws:ec2/securityGroup:SecurityGroup").inputs.vpcId).to.equal(
+      "vpc-0fake00000000001",
+    );
+  });
+});

@@ -1,0 +1,487 @@
+// Least privilege, proven with a real IAM policy evaluator (@cloud-copilot/iam-simulate) on the
+// policy documents the program actually renders (recorded under mocks), not on the pure
+// renderer: the sync host's role may list the source bucket, read its objects and, for SSE-KMS,
+// decrypt with the bucket's key through S3, and nothing else. The mutation tests at the end show
+// that the same checks fail when the policy is widened, so a green run here means something.
+import { expect } from "chai";
+import { runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import type { PolicyDocument, Statement } from "../../components/s3ReadOnlyPolicy";
+import {
+  ofType,
+  one,
+  plain,
+  runProgram,
+  stackConfig,
+  type ProgramResult,
+} from "../support/program";
+
+const ACCOUNT = "123456789012";
+const PRINCIPAL = `arn:aws:iam::${ACCOUNT}:role/x`;
+const OTHER_BUCKET = "some-other-bucket";
+const OTHER_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/11111111-2222-4333-8444-555555555555`;
+/** Stands in for "a key" where the stack has none (SSE-S3): decrypting must still be denied. */
+const SOME_KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/99999999-8888-4777-8666-555555555555`;
+/** The default key policy: it delegates to the account's IAM policies, so they decide. */
+const KEY_POLICY = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "EnableIamUserPermissions",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ],
+};
+
+/** What the role is meant to reach: one bucket (optionally one prefix) and maybe its key. */
+interface Target {
+  bucket: string;
+  prefix: string;
+  region: string;
+  kmsKeyArn?: string;
+}
+
+interface Check {
+  what: string;
+  action: string;
+  resource: string;
+  context?: Record<string, string | string[]>;
+}
+
+type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | `error: ${string}`;
+
+/**
+ * Evaluates one request made by the role with `policies` as its identity policies, over TLS unless
+ * the check says otherwise. Any simulator error is returned as the decision, so it fails a check.
+ */
+async function decide(policies: PolicyDocument[], check: Check): Promise<Decision> {
+  const simulation: Simulation = {
+    request: {
+      principal: PRINCIPAL,
+      action: check.action,
+      resource: { resource: check.resource, accountId: ACCOUNT },
+      contextVariables: { "aws:SecureTransport": "true", ...check.context },
+    },
+    identityPolicies: policies.map((policy, i) => ({ name: `inline-${i}`, policy })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: check.action.startsWith("kms:") ? KEY_POLICY : undefined,
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === "error") return `error: ${JSON.stringify(result.errors)}`;
+  // A wildcard resource (only probes use one) is evaluated against every pattern in the policies.
+  if (result.resultType === "wildcard") return result.overallResult;
+  const ignored = result.result.ignoredContextKeys ?? [];
+  if (ignored.length === 0) return result.overallResult;
+  if (!ignored.every((k) => /^kms:EncryptionContext:/i.test(k)))
+    return `error: context keys ${ignored.join(", ")} do not apply to ${check.action}`;
+  // iam-simulate 0.1.173 matches variable context keys only in the "prefix/name" form
+  // (aws:PrincipalTag/x) and drops "kms:EncryptionContext:aws:s3:arn", although the key is valid
+  // for kms:Decrypt. The validated run above has checked the policies, action, resource and every
+  // other key; evaluate once more with the full context, without that filter. The unvalidated
+  // engine needs the resource policy in its "validated" form to carry a name.
+  return runUnsafeSimulation(
+    {
+      ...simulation,
+      resourcePolicy: {
+        __validated: true,
+        policyDocument: KEY_POLICY,
+        metadata: { name: "key-policy" },
+        errors: [],
+      },
+    },
+    {},
+  );
+}
+
+const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
+
+/** Requests the sync host must be able to make. */
+function allowedChecks(t: Target): Check[] {
+  const b = bucketArn(t.bucket);
+  const object = `${b}/${t.prefix}data/2026/report.csv`;
+  const checks: Check[] = [
+    t.prefix === ""
+      ? { what: "ListBucket on the bucket", action: "s3:ListBucket", resource: b }
+      : {
+          what: "ListBucket on the bucket under the prefix",
+          action: "s3:ListBucket",
+          resource: b,
+          context: { "s3:prefix": t.prefix },
+        },
+    { what: "GetObject on an object", action: "s3:GetObject", resource: object },
+  ];
+  if (t.prefix !== "")
+    checks.push({
+      what: "ListBucket on a deeper level of the prefix",
+      action: "s3:ListBucket",
+      resource: b,
+      context: { "s3:prefix": `${t.prefix}data/` },
+    });
+  if (t.kmsKeyArn !== undefined) {
+    const via = `s3.${t.region}.amazonaws.com`;
+    checks.push(
+      {
+        what: "kms:Decrypt via S3 for an object",
+        action: "kms:Decrypt",
+        resource: t.kmsKeyArn,
+        context: { "kms:ViaService": via, "kms:EncryptionContext:aws:s3:arn": object },
+      },
+      {
+        what: "kms:Decrypt via S3 for the bucket (S3 Bucket Key)",
+        action: "kms:Decrypt",
+        resource: t.kmsKeyArn,
+        context: { "kms:ViaService": via, "kms:EncryptionContext:aws:s3:arn": b },
+      },
+    );
+  }
+  return checks;
+}
+
+/** Requests the sync host must never be able to make. Labels are stable: tests name them. */
+function deniedChecks(t: Target): Check[] {
+  const b = bucketArn(t.bucket);
+  const object = `${b}/${t.prefix}data/2026/report.csv`;
+  const key = t.kmsKeyArn ?? SOME_KEY;
+  const via = `s3.${t.region}.amazonaws.com`;
+  const s3Context = { "kms:ViaService": via, "kms:EncryptionContext:aws:s3:arn": object };
+  const checks: Check[] = [
+    { what: "s3:PutObject", action: "s3:PutObject", resource: object },
+    { what: "s3:DeleteObject", action: "s3:DeleteObject", resource: object },
+    { what: "s3:DeleteObjectVersion", action: "s3:DeleteObjectVersion", resource: object },
+    { what: "s3:PutObjectAcl", action: "s3:PutObjectAcl", resource: object },
+    { what: "s3:PutBucketPolicy", action: "s3:PutBucketPolicy", resource: b },
+    { what: "s3:DeleteBucketPolicy", action: "s3:DeleteBucketPolicy", resource: b },
+    { what: "s3:DeleteBucket", action: "s3:DeleteBucket", resource: b },
+    // The IAM permission behind the PutBucketNotificationConfiguration API.
+    { what: "s3:PutBucketNotification", action: "s3:PutBucketNotification", resource: b },
+    {
+      what: "s3:PutLifecycleConfiguration",
+      action: "s3:PutLifecycleConfiguration",
+      resource: b,
+    },
+    { what: "s3:PutBucketVersioning", action: "s3:PutBucketVersioning", resource: b },
+    {
+      what: "GetObject on another bucket",
+      action: "s3:GetObject",
+      resource: `${bucketArn(OTHER_BUCKET)}/${t.prefix}data/2026/report.csv`,
+    },
+    {
+      what: "ListBucket on another bucket",
+      action: "s3:ListBucket",
+      resource: bucketArn(OTHER_BUCKET),
+      context: t.prefix === "" ? {} : { "s3:prefix": t.prefix },
+    },
+    { what: "s3:ListAllMyBuckets", action: "s3:ListAllMyBuckets", resource: "*" },
+    {
+      what: "GetObject over plain HTTP",
+      action: "s3:GetObject",
+      resource: object,
+      context: { "aws:SecureTransport": "false" },
+    },
+    {
+      what: "kms:Decrypt not via S3",
+      action: "kms:Decrypt",
+      resource: key,
+      context: { "kms:EncryptionContext:aws:s3:arn": object },
+    },
+    {
+      what: "kms:Decrypt via another service",
+      action: "kms:Decrypt",
+      resource: key,
+      context: { ...s3Context, "kms:ViaService": `ec2.${t.region}.amazonaws.com` },
+    },
+    {
+      what: "kms:Decrypt via S3 in another region",
+      action: "kms:Decrypt",
+      resource: key,
+      context: { ...s3Context, "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+    },
+    {
+      what: "kms:Decrypt on another key",
+      action: "kms:Decrypt",
+      resource: OTHER_KEY,
+      context: s3Context,
+    },
+    {
+      what: "kms:Decrypt for another bucket's object",
+      action: "kms:Decrypt",
+      resource: key,
+      context: {
+        ...s3Context,
+        "kms:EncryptionContext:aws:s3:arn": `${bucketArn(OTHER_BUCKET)}/data/x`,
+      },
+    },
+    {
+      what: "kms:Encrypt",
+      action: "kms:Encrypt",
+      resource: key,
+      context: { "kms:ViaService": via },
+    },
+    {
+      what: "kms:GenerateDataKey",
+      action: "kms:GenerateDataKey",
+      resource: key,
+      context: { "kms:ViaService": via },
+    },
+    {
+      what: "iam:PassRole",
+      action: "iam:PassRole",
+      resource: PRINCIPAL,
+      context: { "iam:PassedToService": "ec2.amazonaws.com" },
+    },
+    {
+      what: "ec2:RunInstances",
+      action: "ec2:RunInstances",
+      resource: `arn:aws:ec2:${t.region}:${ACCOUNT}:instance/i-0123456789abcdef0`,
+    },
+    {
+      what: "sts:AssumeRole",
+      action: "sts:AssumeRole",
+      resource: `arn:aws:iam::${ACCOUNT}:role/admin`,
+    },
+  ];
+  if (t.prefix !== "") {
+    checks.push(
+      {
+        what: "GetObject outside the prefix",
+        action: "s3:GetObject",
+        resource: `${b}/other/report.csv`,
+      },
+      {
+        what: "ListBucket with s3:prefix outside the prefix",
+        action: "s3:ListBucket",
+        resource: b,
+        context: { "s3:prefix": "other/" },
+      },
+      { what: "ListBucket of the whole bucket", action: "s3:ListBucket", resource: b },
+      {
+        what: "kms:Decrypt for an object outside the prefix",
+        action: "kms:Decrypt",
+        resource: key,
+        context: { ...s3Context, "kms:EncryptionContext:aws:s3:arn": `${b}/other/report.csv` },
+      },
+    );
+  }
+  return checks;
+}
+
+/** True when a concrete resource is one the role is meant to reach with `action`. */
+function inScope(t: Target, action: string, resource: string): boolean {
+  const b = bucketArn(t.bucket);
+  if (action === "s3:ListBucket") return resource === b;
+  if (action === "s3:GetObject") return resource.startsWith(`${b}/${t.prefix}`);
+  if (action === "kms:Decrypt") return resource === t.kmsKeyArn;
+  return false;
+}
+
+/**
+ * Probes built from the policies' own Allow statements: every S3 or KMS (action, resource
+ * pattern) pair with the pattern's wildcards filled in. Catches a grant on any resource the fixed
+ * checks do not name (a second bucket, a second key), whatever it is called. Other services'
+ * grants on the role (the sync host's own, e.g. SSM) are not this test's concern; the fixed
+ * checks still prove they do not reach the source or escalate.
+ */
+function probes(policies: PolicyDocument[], t: Target): Check[] {
+  const statements: Statement[] = policies.flatMap((p) => p.Statement);
+  const out: Check[] = [];
+  for (const s of statements.filter((x) => x.Effect === "Allow")) {
+    for (const action of [s.Action].flat()) {
+      if (!/^(s3|kms):/i.test(action)) continue;
+      if (/[*?]/.test(action)) continue; // wildcard actions are caught by the fixed checks
+      for (const pattern of [s.Resource ?? []].flat()) {
+        const resource =
+          pattern === "*" ? "*" : pattern.replace(/\*/g, "probe").replace(/\?/g, "p");
+        let context: Record<string, string> | undefined;
+        if (action === "s3:ListBucket" && t.prefix !== "") context = { "s3:prefix": t.prefix };
+        if (action.startsWith("kms:"))
+          context = {
+            "kms:ViaService": `s3.${t.region}.amazonaws.com`,
+            "kms:EncryptionContext:aws:s3:arn": bucketArn(t.bucket),
+          };
+        out.push({ what: `probe ${action} on ${resource}`, action, resource, context });
+      }
+    }
+  }
+  return out;
+}
+
+/** Labels of the requests the role must be denied but is allowed (or that cannot be evaluated). */
+async function unexpectedlyAllowed(
+  policy: PolicyDocument | PolicyDocument[],
+  target: Target,
+): Promise<string[]> {
+  const policies = [policy].flat();
+  const failures: string[] = [];
+  for (const check of deniedChecks(target)) {
+    const d = await decide(policies, check);
+    if (d === "Allowed") failures.push(check.what);
+    else if (d.startsWith("error")) failures.push(`${check.what} [${d}]`);
+  }
+  for (const check of probes(policies, target)) {
+    const d = await decide(policies, check);
+    if (d === "Allowed" && !inScope(target, check.action, check.resource))
+      failures.push(check.what);
+    else if (d.startsWith("error")) failures.push(`${check.what} [${d}]`);
+  }
+  return failures;
+}
+
+/** Labels of the requests the role must be allowed but is not. */
+async function unexpectedlyDenied(
+  policy: PolicyDocument | PolicyDocument[],
+  target: Target,
+): Promise<string[]> {
+  const failures: string[] = [];
+  for (const check of allowedChecks(target)) {
+    const d = await decide([policy].flat(), check);
+    if (d !== "Allowed") failures.push(`${check.what} [${d}]`);
+  }
+  return failures;
+}
+
+/**
+ * Every inline policy the program attaches to the S3ReadOnlyAccess role, as rendered: the
+ * component's read policy first, then any other component's grants on the same role (the role's
+ * effective permissions are their union, so the denied checks run against all of them).
+ */
+function renderedPolicies(r: ProgramResult): PolicyDocument[] {
+  expect(r.error, r.error).to.equal(undefined);
+  const component = one(r, "cross-cloud-backup:aws:S3ReadOnlyAccess").name;
+  const role = ofType(r, "aws:iam/role:Role").find((x) => x.name === `${component}-role`);
+  expect(role, "the component's role").to.not.equal(undefined);
+  const roleName = plain<string | undefined>(role!.inputs.name) ?? role!.name;
+  const attached = ofType(r, "aws:iam/rolePolicy:RolePolicy").filter(
+    (x) => plain(x.inputs.role) === roleName,
+  );
+  const read = attached.filter((x) => x.name === `${component}-read`);
+  expect(read, "the component's read policy").to.have.lengthOf(1);
+  return [read[0], ...attached.filter((x) => x !== read[0])].map(
+    (x) => JSON.parse(plain<string>(x.inputs.policy)) as PolicyDocument,
+  );
+}
+
+function targetOf(stack: string, prefix = ""): Target {
+  const c = stackConfig(stack);
+  return {
+    bucket: c["cross-cloud-backup:sourceBucket"],
+    prefix,
+    region: c["aws:region"],
+    kmsKeyArn: c["cross-cloud-backup:sourceKmsKeyArn"],
+  };
+}
+
+const SCENARIOS = [
+  { name: "dev (SSE-S3)", run: () => runProgram("dev"), target: () => targetOf("dev") },
+  { name: "prod (SSE-KMS)", run: () => runProgram("prod"), target: () => targetOf("prod") },
+  {
+    name: 'prod with sourcePrefix "exports/"',
+    run: () => runProgram("prod", { sourcePrefix: "exports/" }),
+    target: () => targetOf("prod", "exports/"),
+  },
+];
+
+describe("least privilege of the sync host's role (iam-simulate on the rendered policy)", () => {
+  for (const s of SCENARIOS) {
+    describe(s.name, () => {
+      it("can list the bucket and read its objects (and decrypt them via S3 with SSE-KMS)", async () => {
+        expect(await unexpectedlyDenied(renderedPolicies(s.run()), s.target())).to.deep.equal([]);
+      });
+
+      it("cannot write, delete, reconfigure, read elsewhere, escalate or use plain HTTP", async () => {
+        expect(await unexpectedlyAllowed(renderedPolicies(s.run()), s.target())).to.deep.equal([]);
+      });
+    });
+  }
+
+  describe("mutation guard: the checks above fail on a widened policy", () => {
+    const target = () => targetOf("prod");
+    const rendered = () => renderedPolicies(runProgram("prod"));
+    /** The role's policies with the read policy (rendered first) changed by `f`. */
+    const mutate = (f: (doc: PolicyDocument) => void): PolicyDocument[] => {
+      const [read, ...others] = structuredClone(rendered());
+      f(read);
+      return [read, ...others];
+    };
+    const stmt = (doc: PolicyDocument, sid: string) => doc.Statement.find((x) => x.Sid === sid)!;
+    const flagged = (policies: PolicyDocument[]) => unexpectedlyAllowed(policies, target());
+
+    it("the rendered prod policies themselves are not flagged", async () => {
+      expect(await flagged(rendered())).to.deep.equal([]);
+    });
+
+    it('flags an added Allow of Action "*"', async () => {
+      const doc = mutate((d) => d.Statement.push({ Effect: "Allow", Action: "*", Resource: "*" }));
+      expect(await flagged(doc)).to.include.members([
+        "s3:PutObject",
+        "s3:DeleteBucket",
+        "GetObject on another bucket",
+        "kms:Decrypt not via S3",
+        "kms:Encrypt",
+        "iam:PassRole",
+        "ec2:RunInstances",
+        "sts:AssumeRole",
+      ]);
+    });
+
+    it('flags an added Allow of "s3:*"', async () => {
+      const doc = mutate((d) =>
+        d.Statement.push({ Effect: "Allow", Action: "s3:*", Resource: "*" }),
+      );
+      expect(await flagged(doc)).to.include.members([
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:PutObjectAcl",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucket",
+        "s3:PutBucketNotification",
+        "s3:PutLifecycleConfiguration",
+        "GetObject on another bucket",
+        "ListBucket on another bucket",
+        "s3:ListAllMyBuckets",
+      ]);
+    });
+
+    it("flags s3:PutObject added to the read statement", async () => {
+      const doc = mutate((d) => {
+        stmt(d, "ReadSourceObjects").Action = ["s3:GetObject", "s3:PutObject"];
+      });
+      const found = await flagged(doc);
+      expect(found).to.include("s3:PutObject");
+      expect(found.filter((f) => !f.includes("s3:PutObject"))).to.deep.equal([]);
+    });
+
+    it("flags a second bucket added to the resources, whatever its name", async () => {
+      const second = "unrelated-bucket";
+      const doc = mutate((d) => {
+        const list = stmt(d, "ListSourceBucket");
+        list.Resource = [list.Resource as string, `arn:aws:s3:::${second}`];
+        const read = stmt(d, "ReadSourceObjects");
+        read.Resource = [read.Resource as string, `arn:aws:s3:::${second}/*`];
+      });
+      expect(await flagged(doc)).to.have.members([
+        `probe s3:ListBucket on arn:aws:s3:::${second}`,
+        `probe s3:GetObject on arn:aws:s3:::${second}/probe`,
+      ]);
+    });
+
+    it("flags the second bucket by the fixed checks too when it is the one they name", async () => {
+      const doc = mutate((d) => {
+        const read = stmt(d, "ReadSourceObjects");
+        read.Resource = [read.Resource as string, `arn:aws:s3:::${OTHER_BUCKET}/*`];
+      });
+      expect(await flagged(doc)).to.include("GetObject on another bucket");
+    });
+
+    it("flags a grant on another KMS key", async () => {
+      const doc = mutate((d) => {
+        const kms = stmt(d, "DecryptSourceObjects");
+        kms.Resource = [kms.Resource as string, OTHER_KEY];
+      });
+      expect(await flagged(doc)).to.include("kms:Decrypt on another key");
+    });
+  });
+});

@@ -1,0 +1,258 @@
+// Renderer tests, no mocks: golden files for the dev and prod stacks, and the real validators
+// (cloud-init schema, shellcheck, systemd-analyze verify/calendar) on what is rendered.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { ROOT, stackSettings } from "../../scripts/stack";
+import {
+  onCalendar,
+  renderCloudInit,
+  renderHostArtifacts,
+  RCLONE_CONFIG_PATH,
+  SCRIPT_PATH,
+  SERVICE_NAME,
+  TIMER_NAME,
+  type HostArtifacts,
+  type SyncSettings,
+} from "../../userdata";
+
+const FAKE_SAS =
+  "https://vaultfake0000.blob.core.windows.net/backup?sv=2022-11-02&sr=c&sp=racwl&sig=FAKE";
+const GOLDEN = path.join(ROOT, "test", "golden");
+
+function run(cmd: string, args: string[], input?: string) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", input });
+  if (r.error) throw r.error;
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+interface Rendered {
+  settings: SyncSettings;
+  artifacts: HostArtifacts;
+  cloudInit: string;
+}
+function renderStack(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  sas?: string,
+): Rendered {
+  const settings = stackSettings(stack, overrides);
+  const artifacts = renderHostArtifacts(settings, sas);
+  return { settings, artifacts, cloudInit: renderCloudInit(settings, artifacts, "arm64") };
+}
+
+const cases: [string, Rendered][] = [
+  ["dev", renderStack("dev")],
+  ["prod", renderStack("prod")],
+  [
+    "dev-mirror-userdata",
+    renderStack(
+      "dev",
+      { syncMode: "mirror", credentialDelivery: "userData", sourcePrefix: "exports/" },
+      FAKE_SAS,
+    ),
+  ],
+];
+
+function withTemp<T>(fn: (dir: string) => T): T {
+  const dir = mkdtempSync(path.join(tmpdir(), "ccb-render-"));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("userdata renderers", () => {
+  describe("golden files", () => {
+    for (const [name, r] of cases) {
+      it(`${name}: renders exactly the reviewed artifacts`, () => {
+        const files: Record<string, string> = {
+          "cloud-init.yaml": r.cloudInit,
+          "rclone.conf": r.artifacts.rcloneConfig,
+          "sync.sh": r.artifacts.syncScript,
+          [SERVICE_NAME]: r.artifacts.service,
+          [TIMER_NAME]: r.artifacts.timer,
+        };
+        const dir = path.join(GOLDEN, name);
+        for (const [file, content] of Object.entries(files)) {
+          const p = path.join(dir, file);
+          if (process.env.UPDATE_GOLDEN === "1") {
+            mkdirSync(dir, { recursive: true });
+            writeFileSync(p, content);
+          }
+          expect(existsSync(p), `${p} missing: run UPDATE_GOLDEN=1 npm run test:unit`).to.equal(
+            true,
+          );
+          expect(content, `${name}/${file} differs from its golden file`).to.equal(
+            readFileSync(p, "utf8"),
+          );
+        }
+      });
+    }
+  });
+
+  describe("cloud-init document", () => {
+    for (const [name, r] of cases) {
+      it(`${name}: passes cloud-init schema validation`, () => {
+        withTemp((dir) => {
+          const f = path.join(dir, "user-data");
+          writeFileSync(f, r.cloudInit);
+          const res = run("cloud-init", ["schema", "--config-file", f]);
+          expect(res.out).to.match(/Valid cloud-config/);
+          expect(res.code).to.equal(0);
+        });
+      });
+    }
+
+    it("fits EC2's 16 KB user-data limit", () => {
+      for (const [name, r] of cases) {
+        expect(Buffer.byteLength(r.cloudInit), name).to.be.below(16 * 1024);
+      }
+    });
+
+    it("writes the config 0600, the script executable, installs rclone, enables the timer and starts a first run", () => {
+      const doc = parse(cases[0][1].cloudInit.replace(/^#cloud-config\n/, "")) as {
+        packages: string[];
+        write_files: { path: string; permissions: string; owner: string; content: string }[];
+        runcmd: string[][];
+      };
+      const byPath = new Map(doc.write_files.map((f) => [f.path, f]));
+      expect(byPath.get(RCLONE_CONFIG_PATH)?.permissions).to.equal("0600");
+      expect(byPath.get(RCLONE_CONFIG_PATH)?.owner).to.equal("root:root");
+      expect(byPath.get(SCRIPT_PATH)?.permissions).to.equal("0755");
+      expect(byPath.get(`/etc/systemd/system/${SERVICE_NAME}`)?.content).to.equal(
+        cases[0][1].artifacts.service,
+      );
+      expect(doc.packages).to.include.members(["rclone", "jq", "awscli"]);
+      const cmds = doc.runcmd.map((c) => c.join(" "));
+      expect(cmds).to.include(`systemctl enable --now ${TIMER_NAME}`);
+      expect(cmds).to.include(`systemctl start --no-block ${SERVICE_NAME}`);
+      expect(cmds.findIndex((c) => c.includes("enable --now"))).to.be.below(
+        cmds.findIndex((c) => c.includes("start --no-block")),
+      );
+    });
+
+    it("keeps the SAS out of user-data with SSM delivery and puts it only in the rclone config with userData delivery", () => {
+      for (const [name, r] of cases.slice(0, 2)) {
+        expect(r.cloudInit, name).not.to.include("sig=");
+        expect(r.artifacts.rcloneConfig, name).not.to.include("sas_url");
+        expect(r.artifacts.syncScript, name).to.include("aws ssm get-parameter");
+      }
+      const u = cases[2][1];
+      expect(u.artifacts.rcloneConfig).to.include(`sas_url = ${FAKE_SAS}`);
+      expect(u.artifacts.syncScript).not.to.include("sig=");
+      expect(u.cloudInit).not.to.match(/- awscli/);
+    });
+  });
+
+  describe("rclone config", () => {
+    it("reads S3 with the instance role and never checks or creates the bucket", () => {
+      const c = cases[0][1].artifacts.rcloneConfig;
+      expect(c).to.match(
+        /^\[source\]\ntype = s3\nprovider = AWS\nenv_auth = true\nregion = eu-west-1\n/,
+      );
+      expect(c).to.include("no_check_bucket = true");
+      expect(c).not.to.match(/access_key_id|secret_access_key/);
+      expect(c).not.to.include("server_side_encryption");
+    });
+    it("sets SSE-KMS with the configured key for a KMS bucket (prod)", () => {
+      const c = cases[1][1].artifacts.rcloneConfig;
+      expect(c).to.include("server_side_encryption = aws:kms");
+      expect(c).to.include(`sse_kms_key_id = ${cases[1][1].settings.sourceKmsKeyArn}`);
+    });
+    it("refuses to render userData delivery without a SAS", () => {
+      expect(() => renderHostArtifacts({ ...cases[2][1].settings }, undefined)).to.throw(
+        /needs the SAS URL/,
+      );
+    });
+  });
+
+  describe("sync script", () => {
+    for (const [name, r] of cases) {
+      it(`${name}: passes shellcheck with no findings`, () => {
+        const res = run("shellcheck", ["-s", "bash", "-"], r.artifacts.syncScript);
+        expect(res.out).to.equal("");
+        expect(res.code).to.equal(0);
+      });
+    }
+    it("copies in copy mode and only syncs (deletes) in mirror mode", () => {
+      expect(cases[0][1].artifacts.syncScript).to.include("readonly MODE='copy'");
+      expect(cases[2][1].artifacts.syncScript).to.include("readonly MODE='mirror'");
+      expect(cases[2][1].artifacts.syncScript).to.include(
+        "readonly SOURCE='source:example-app-data-dev/exports'",
+      );
+      expect(cases[0][1].artifacts.syncScript).to.include("readonly MAX_DELETES='100'");
+    });
+    it("lists with --fast-list and server modtimes, so a no-change run makes no per-object HEAD", () => {
+      const s = cases[0][1].artifacts.syncScript;
+      expect(s).to.match(/common=\(--fast-list --use-server-modtime --no-update-modtime/);
+      expect(s).to.include("set -euo pipefail");
+    });
+  });
+
+  describe("schedule units", () => {
+    for (const [name, r] of cases.slice(0, 2)) {
+      it(`${name}: service and timer pass systemd-analyze verify without warnings`, () => {
+        withTemp((root) => {
+          mkdirSync(path.join(root, "etc/systemd/system"), { recursive: true });
+          mkdirSync(path.join(root, "usr/lib/systemd"), { recursive: true });
+          cpSync("/lib/systemd/system", path.join(root, "usr/lib/systemd/system"), {
+            recursive: true,
+          });
+          writeFileSync(path.join(root, "etc/systemd/system", SERVICE_NAME), r.artifacts.service);
+          writeFileSync(path.join(root, "etc/systemd/system", TIMER_NAME), r.artifacts.timer);
+          mkdirSync(path.join(root, path.dirname(SCRIPT_PATH)), { recursive: true });
+          writeFileSync(path.join(root, SCRIPT_PATH), r.artifacts.syncScript);
+          chmodSync(path.join(root, SCRIPT_PATH), 0o755);
+          const res = run("systemd-analyze", [
+            "verify",
+            `--root=${root}`,
+            SERVICE_NAME,
+            TIMER_NAME,
+          ]);
+          expect(res.out).to.equal("");
+          expect(res.code).to.equal(0);
+        });
+      });
+    }
+
+    it("never lets runs overlap and catches up a run missed while the host was down", () => {
+      const { service, timer } = cases[0][1].artifacts;
+      expect(service).to.match(/^Type=oneshot$/m);
+      expect(timer).to.match(/^Persistent=true$/m);
+      expect(timer).to.match(/^OnCalendar=\*-\*-\* 00\/4:00:00 UTC$/m);
+    });
+
+    for (const hours of [1, 2, 3, 4, 6, 8, 12, 24]) {
+      it(`every ${hours}h: systemd-analyze calendar elapses exactly ${hours}h apart`, () => {
+        const res = run("systemd-analyze", ["calendar", "--iterations=5", onCalendar(hours)]);
+        expect(res.code).to.equal(0);
+        const times = [
+          ...res.out.matchAll(/(?:Next elapse|Iter\. #\d+): \w{3} (\S+ \S+) UTC/g),
+        ].map((m) => Date.parse(`${m[1].replace(" ", "T")}Z`));
+        expect(times).to.have.length(5);
+        for (let i = 1; i < times.length; i++)
+          expect(times[i] - times[i - 1]).to.equal(hours * 3600_000);
+        expect(new Date(times[0]).getUTCHours() % hours).to.equal(0);
+      });
+    }
+
+    it("rejects an interval that does not divide 24", () => {
+      expect(() => onCalendar(5)).to.throw(/must divide 24/);
+      expect(() => onCalendar(0)).to.throw(/must divide 24/);
+    });
+  });
+});
