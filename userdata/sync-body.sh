@@ -35,6 +35,7 @@ mkdir -p "$run_dir"
 errors_file="$run_dir/errors.txt"
 : >"$errors_file"
 passes_done=""
+vault_reachable=true
 
 log() { echo "cross-cloud-backup: $*" >&2; }
 fail() {
@@ -84,7 +85,9 @@ on_exit() {
   [ "$rc" -eq 0 ] || [ -s "$errors_file" ] || fail "run aborted with exit code $rc"
   write_summary "$rc" || log "could not write the run summary"
   # Publish the outcome next to the data, so the vault itself shows how current it is.
-  if ! rclone copyto "$run_dir/summary.json" "$STATUS/last-run.json" --log-level ERROR 2>>"$run_dir/status.log"; then
+  if [ "$vault_reachable" != true ]; then
+    log "vault unreachable: run summary kept on the host only"
+  elif ! rclone copyto "$run_dir/summary.json" "$STATUS/last-run.json" --log-level ERROR 2>>"$run_dir/status.log"; then
     log "could not publish the run summary to the vault"
   fi
   jq -c '{runId, status, exitCode, transfers, bytesTransferred, deletes, errorCount}' "$state_dir/last-run.json" >&2 || true
@@ -109,7 +112,27 @@ if [ "$CREDENTIAL" = "ssm" ]; then
   export RCLONE_CONFIG_VAULT_SAS_URL="$sas_url"
 fi
 
-common=(--fast-list --use-server-modtime --no-update-modtime --retries 3 --low-level-retries 10
+# Preflight: one listing of an empty prefix on each side, with few retries, so an unreachable
+# or unauthorized side fails the run in seconds with a clear message instead of after minutes
+# of retries. rclone exits 3 (directory not found) when the listing itself worked.
+preflight() {
+  local what="$1" path="$2" rc=0
+  rclone lsf "$path/.cross-cloud-backup-preflight/" --low-level-retries 1 --retries 1 \
+    >/dev/null 2>"$run_dir/preflight-$what.log" || rc=$?
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
+    fail "cannot list the $what ($path): $(grep -v '^[[:space:]]*$' "$run_dir/preflight-$what.log" | tail -n 1)"
+    return 1
+  fi
+}
+preflight source "$SOURCE" || exit 1
+if ! preflight vault "$DEST"; then
+  vault_reachable=false
+  exit 1
+fi
+
+# A transient error gets retried (low-level, then the whole pass once more); a longer outage fails
+# the run and the next scheduled run picks up where this one stopped.
+common=(--fast-list --use-server-modtime --no-update-modtime --retries 2 --low-level-retries 5
   --checkers 16 --transfers 8 --use-json-log --log-level INFO --stats 1h --stats-log-level NOTICE)
 backup=()
 if [ "$MODE" = "mirror" ]; then

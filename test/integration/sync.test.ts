@@ -1,0 +1,283 @@
+// The real data path: the sync script, rclone config and flags rendered for the dev stack, run
+// by the real rclone against s3rver and Azurite on 127.0.0.1 (see test/support/datapath.ts).
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { startBackup, type Backup, type SyncRun } from "../support/datapath";
+
+const MiB = 1024 * 1024;
+
+/** Diagnostics for a failed expectation on a run. */
+function why(r: SyncRun): string {
+  return `exit ${r.code}\nstderr:\n${r.stderr.slice(-3000)}\nsummary: ${JSON.stringify(r.summary)}`;
+}
+
+async function expectParity(b: Backup): Promise<void> {
+  const [src, dst] = await Promise.all([b.sourceObjects(), b.vaultObjects()]);
+  expect(src.size).to.be.greaterThan(0);
+  for (const [key, o] of src) {
+    expect(dst.get(key), `vault copy of ${key}`).to.deep.equal(o);
+  }
+}
+
+/** Keys whose object bodies the run read from S3 (object GETs through the counting proxy). */
+function objectGets(b: Backup): string[] {
+  const prefix = `/${b.settings.sourceBucket}/`;
+  return b.s3Proxy.log
+    .filter((l) => l.kind === "GET")
+    .map((l) => decodeURIComponent(new URL(l.url, "http://x").pathname.slice(prefix.length)))
+    .sort();
+}
+
+const SAMPLE: Record<string, string | Buffer> = {
+  "top.txt": "top level\n",
+  "a/b/c/deep.txt": "three levels down\n",
+  "a/b/only-deeper/x.json": '{"x":1}\n',
+  "reports/2026/11/summary.csv": "id,value\n1,2\n",
+  "space name/file with spaces.txt": "spaces\n",
+  "zürich/über-ü.txt": "unicode\n",
+  "plus+sign.txt": "plus\n",
+  "100%.txt": "percent\n",
+  "empty.bin": Buffer.alloc(0),
+  "binary.bin": randomBytes(300 * 1024),
+};
+
+describe("data path: rendered sync script + rclone + emulators", function () {
+  this.timeout(240_000);
+
+  describe("copy mode (the default)", () => {
+    let b: Backup;
+    const multipart = randomBytes(11 * MiB);
+    before(async () => {
+      b = await startBackup({ azuriteInMemory: true });
+      for (const [k, v] of Object.entries(SAMPLE)) await b.put(k, v);
+      await b.putMultipart("large/multipart.bin", multipart);
+    });
+    after(async () => b?.stop());
+
+    it("first run copies every object with identical content and MD5", async () => {
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary?.status).to.equal("success");
+      expect(r.summary?.transfers).to.equal(Object.keys(SAMPLE).length + 1);
+      await expectParity(b);
+    });
+
+    it("a second run with no changes transfers nothing and makes only list requests on S3", async () => {
+      b.backdate(await b.sourceKeys());
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary?.transfers).to.equal(0);
+      expect(r.s3).to.deep.include({ HEAD: 0, GET: 0, PUT: 0, POST: 0, DELETE: 0 });
+      expect(r.s3.LIST).to.be.within(1, 4);
+      // Azure: listings, plus a constant few requests to publish status/last-run.json.
+      expect(r.azure.DELETE).to.equal(0);
+      expect(r.azure.GET).to.equal(0);
+      const statusWrites = b.azureProxy.log.filter(
+        (l) => l.kind === "PUT" && !l.url.includes("/status/"),
+      );
+      expect(statusWrites, "only the status blob is written").to.deep.equal([]);
+      expect(r.azure.HEAD).to.be.at.most(6);
+    });
+
+    it("re-copies modified objects (same size, multipart) and new ones, and nothing else", async () => {
+      const sameSize = "top level\n".replace("top", "TOP");
+      await b.put("top.txt", sameSize);
+      const changed = Buffer.from(multipart);
+      changed.write("modified!", 7 * MiB);
+      await b.putMultipart("large/multipart.bin", changed);
+      await b.put("reports/2026/11/new.csv", "new\n");
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(objectGets(b)).to.deep.equal([
+        "large/multipart.bin",
+        "reports/2026/11/new.csv",
+        "top.txt",
+      ]);
+      expect(r.summary?.transfers).to.equal(3);
+      await expectParity(b);
+    });
+
+    it("never deletes: an object deleted in the source stays in the vault", async () => {
+      b.backdate(await b.sourceKeys());
+      await b.remove("binary.bin");
+      const before = await b.vaultObjects();
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary?.deletes).to.equal(0);
+      expect(r.azure.DELETE).to.equal(0);
+      expect((await b.vaultObjects()).get("binary.bin")).to.deep.equal(before.get("binary.bin"));
+    });
+
+    it("an empty source deletes nothing", async () => {
+      for (const k of await b.sourceKeys()) await b.remove(k);
+      const before = await b.vaultObjects();
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.azure.DELETE).to.equal(0);
+      expect(await b.vaultObjects()).to.deep.equal(before);
+    });
+  });
+
+  describe("mirror mode", () => {
+    let b: Backup;
+    before(async () => {
+      b = await startBackup({
+        azuriteInMemory: true,
+        overrides: { syncMode: "mirror", maxDeletes: 2 },
+      });
+      for (const [k, v] of Object.entries(SAMPLE)) await b.put(k, v);
+      const first = await b.run();
+      expect(first.code, why(first)).to.equal(0);
+      b.backdate(await b.sourceKeys());
+    });
+    after(async () => b?.stop());
+
+    it("removes a deleted object from the live view but keeps it recoverable in archive/", async () => {
+      await b.remove("binary.bin");
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect((await b.vaultObjects()).has("binary.bin")).to.equal(false);
+      const archived = await b.blobNames(`archive/${r.summary!.runId}/`);
+      expect(archived).to.deep.equal([`archive/${r.summary!.runId}/binary.bin`]);
+      const body = await b.container.getBlobClient(archived[0]).downloadToBuffer();
+      expect(body.equals(SAMPLE["binary.bin"] as Buffer)).to.equal(true);
+      await expectParity(b);
+    });
+
+    it("the max-deletions guard stops a mass delete: nothing deleted, new objects still copied, run fails", async () => {
+      for (const k of ["top.txt", "plus+sign.txt", "100%.txt"]) await b.remove(k);
+      await b.put("fresh.txt", "fresh\n");
+      const before = await b.vaultObjects();
+      const r = await b.run();
+      expect(r.code, why(r)).to.not.equal(0);
+      expect(r.summary?.status).to.equal("failure");
+      expect(r.summary?.errors.join("\n")).to.match(
+        /deletion guard: 3 deletions exceed maxDeletes \(2\); nothing deleted/,
+      );
+      expect(r.azure.DELETE).to.equal(0);
+      const after = await b.vaultObjects();
+      for (const k of ["top.txt", "plus+sign.txt", "100%.txt"])
+        expect(after.get(k)).to.deep.equal(before.get(k));
+      expect(after.has("fresh.txt")).to.equal(true);
+    });
+
+    it("an empty source listing deletes nothing even within the limit", async () => {
+      for (const k of await b.sourceKeys()) await b.remove(k);
+      const before = await b.vaultObjects();
+      const r = await b.run();
+      expect(r.code, why(r)).to.not.equal(0);
+      expect(r.summary?.errors.join("\n")).to.match(/source listing is empty/);
+      expect(r.azure.DELETE).to.equal(0);
+      expect(await b.vaultObjects()).to.deep.equal(before);
+    });
+
+    it("a failing source listing deletes nothing", async () => {
+      await b.put("one.txt", "one\n");
+      const before = await b.vaultObjects();
+      b.s3.kill();
+      await b.s3.exited();
+      const r = await b.run();
+      await b.s3.restart();
+      expect(r.code, why(r)).to.not.equal(0);
+      expect(r.summary?.status).to.equal("failure");
+      expect(r.azure.DELETE).to.equal(0);
+      expect(await b.vaultObjects()).to.deep.equal(before);
+    });
+  });
+
+  describe("faults", () => {
+    let b: Backup;
+    const large = randomBytes(48 * MiB);
+    before(async () => {
+      b = await startBackup();
+      await b.put("small.txt", "small\n");
+      await b.put("large.bin", large);
+    });
+    after(async () => b?.stop());
+
+    it("S3 killed mid-transfer: the run fails and says so; the next run converges to an exact copy", async () => {
+      let killed = false;
+      b.s3Proxy.onGetBytes = (url, bytes) => {
+        if (!killed && url.includes("large.bin") && bytes > 8 * MiB) {
+          killed = true;
+          b.s3.kill();
+        }
+      };
+      const r = await b.run();
+      b.s3Proxy.onGetBytes = undefined;
+      expect(killed, "the S3 emulator was killed during the large GET").to.equal(true);
+      expect(r.code, why(r)).to.not.equal(0);
+      expect(r.summary?.status).to.equal("failure");
+      expect(r.summary?.errorCount).to.be.greaterThan(0);
+
+      await b.s3.restart();
+      const again = await b.run();
+      expect(again.code, why(again)).to.equal(0);
+      const vault = await b.vaultObjects();
+      expect(vault.get("large.bin")?.size).to.equal(large.length);
+      await expectParity(b);
+    });
+
+    it("Azurite down: the run fails, nothing in the vault is lost, and a rerun succeeds", async () => {
+      const before = await b.vaultObjects();
+      await b.put("while-down.txt", "written while Azure was down\n");
+      // SIGTERM: Azurite only persists its metadata on a timer or a clean stop (toolchain).
+      b.azurite.kill("SIGTERM");
+      await b.azurite.exited();
+      const r = await b.run();
+      expect(r.code, why(r)).to.not.equal(0);
+      expect(r.summary?.status).to.equal("failure");
+      await b.azurite.restart();
+      const after = await b.vaultObjects();
+      for (const [k, v] of before) expect(after.get(k), k).to.deep.equal(v);
+      const again = await b.run();
+      expect(again.code, why(again)).to.equal(0);
+      await expectParity(b);
+    });
+
+    it("an expired SAS fails the run with an authentication error", async () => {
+      await b.put("needs-upload.txt", "x\n");
+      b.setSas(b.sasUrl({ expiresOn: new Date(Date.now() - 60_000) }));
+      const r = await b.run();
+      b.setSas(b.sasUrl());
+      expect(r.code, why(r)).to.not.equal(0);
+      expect(r.stderr).to.match(/AuthenticationFailed|Signed expiry time|403/);
+      expect(r.summary?.status).to.equal("failure");
+    });
+
+    it("a SAS without write permission fails the run clearly", async () => {
+      b.setSas(b.sasUrl({ permissions: "rl" }));
+      const r = await b.run();
+      b.setSas(b.sasUrl());
+      expect(r.code, why(r)).to.not.equal(0);
+      expect(r.stderr).to.match(/AuthorizationPermissionMismatch|403|not authorized/i);
+    });
+
+    it("a missing SSM parameter fails the run before any transfer, naming the parameter", async () => {
+      b.setSas("");
+      const r = await b.run();
+      b.setSas(b.sasUrl());
+      expect(r.code).to.equal(1);
+      expect(r.summary?.errors.join("\n")).to.include(
+        `could not read the SAS from SSM parameter ${b.settings.ssmParameterName}`,
+      );
+      expect(r.s3.LIST + r.s3.GET).to.equal(0);
+    });
+
+    it("a second run started while one is running does not run concurrently", async () => {
+      await b.put("large.bin", randomBytes(48 * MiB));
+      const first = b.start();
+      // Wait until the first run is transferring, then start a second one.
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && !b.s3Proxy.log.some((l) => l.kind === "GET")) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const second = await b.run();
+      const firstRun = await first.done;
+      expect(second.code).to.equal(75);
+      expect(second.stderr).to.include("another run is in progress");
+      expect(firstRun.code, why(firstRun)).to.equal(0);
+      await expectParity(b);
+    });
+  });
+});

@@ -1,0 +1,106 @@
+// A counting reverse proxy on 127.0.0.1 in front of an emulator: it forwards every request
+// unchanged and classifies it (LIST, HEAD, GET, PUT, DELETE, ...), so tests and the demo can show
+// exactly which requests a sync run made. It also counts response bytes per object GET, which
+// lets a fault test kill the S3 emulator mid-transfer of a large object.
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type RequestKind = "LIST" | "HEAD" | "GET" | "PUT" | "POST" | "DELETE" | "OTHER";
+
+export interface RequestCounts {
+  LIST: number;
+  HEAD: number;
+  GET: number;
+  PUT: number;
+  POST: number;
+  DELETE: number;
+  OTHER: number;
+}
+
+export type Flavour = "s3" | "azure";
+
+/** Classify one request the way the provider bills it. */
+export function classify(flavour: Flavour, method: string, rawUrl: string): RequestKind {
+  const url = new URL(rawUrl, "http://x");
+  if (method === "GET") {
+    if (flavour === "azure" && url.searchParams.get("comp") === "list") return "LIST";
+    // S3 path style: /bucket or /bucket/ (+ query) is a bucket listing.
+    if (flavour === "s3" && /^\/[^/]+\/?$/.test(url.pathname)) return "LIST";
+    return "GET";
+  }
+  if (method === "HEAD" || method === "PUT" || method === "POST" || method === "DELETE")
+    return method;
+  return "OTHER";
+}
+
+export interface CountingProxy {
+  port: number;
+  endpoint: string;
+  counts: RequestCounts;
+  /** Every request seen since the last reset: kind, method and path. */
+  log: { kind: RequestKind; method: string; url: string }[];
+  reset(): void;
+  /** Called with (url, bytesSoFar) as response bytes of an object GET flow through. */
+  onGetBytes?: (url: string, bytes: number) => void;
+  stop(): Promise<void>;
+}
+
+function zero(): RequestCounts {
+  return { LIST: 0, HEAD: 0, GET: 0, PUT: 0, POST: 0, DELETE: 0, OTHER: 0 };
+}
+
+export async function startCountingProxy(
+  flavour: Flavour,
+  targetPort: number,
+): Promise<CountingProxy> {
+  const sockets = new Set<import("node:net").Socket>();
+  const proxy: CountingProxy = {
+    port: 0,
+    endpoint: "",
+    counts: zero(),
+    log: [],
+    reset() {
+      proxy.counts = zero();
+      proxy.log = [];
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
+    const kind = classify(flavour, method, url);
+    proxy.counts[kind]++;
+    proxy.log.push({ kind, method, url });
+    const upstream = http.request(
+      { host: "127.0.0.1", port: targetPort, method, path: url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        let bytes = 0;
+        up.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (kind === "GET") proxy.onGetBytes?.(url, bytes);
+        });
+        up.pipe(res);
+        up.on("error", () => res.destroy());
+      },
+    );
+    upstream.on("error", () => {
+      // The emulator is down or died mid-response: the client sees a broken connection.
+      if (!res.headersSent) res.writeHead(502);
+      res.destroy();
+    });
+    req.pipe(upstream);
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxy.port = (server.address() as AddressInfo).port;
+  proxy.endpoint = `http://127.0.0.1:${proxy.port}`;
+  return proxy;
+}

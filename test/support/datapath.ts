@@ -1,0 +1,339 @@
+// Drives the real data path: the sync script, rclone config and flags that userdata/ renders for
+// a stack, run with the real rclone against s3rver and Azurite on 127.0.0.1. Only endpoints and
+// credentials are overridden, through environment variables; paths come from the same
+// STATE_DIRECTORY / CREDENTIALS_DIRECTORY variables systemd sets on the host.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { ContainerClient } from "@azure/storage-blob";
+import { sasPermissions } from "../../components/vaultSas";
+import { stackSettings } from "../../scripts/stack";
+import { renderHostArtifacts, type SyncSettings } from "../../userdata";
+import { startCountingProxy, type CountingProxy } from "./countingProxy";
+import {
+  emulatorRemoteEnv,
+  startAzurite,
+  startS3,
+  type AzuriteEmulator,
+  type S3Emulator,
+} from "./emulators";
+
+export interface RunSummary {
+  runId: string;
+  started: string;
+  finished: string;
+  exitCode: number;
+  status: "success" | "failure";
+  mode: string;
+  checks: number;
+  transfers: number;
+  bytesTransferred: number;
+  deletes: number;
+  errorCount: number;
+  errors: string[];
+  passes: { pass: string; transfers?: number; bytes?: number; checks?: number; deletes?: number }[];
+}
+
+export interface SyncRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** $STATE_DIRECTORY/last-run.json after the run (undefined if none was written). */
+  summary?: RunSummary;
+  s3: CountingProxy["counts"];
+  azure: CountingProxy["counts"];
+}
+
+export interface BackupOptions {
+  stack?: string;
+  /** Stack config overrides (bare keys), e.g. { syncMode: "mirror", maxDeletes: 2 }. */
+  overrides?: Record<string, unknown>;
+  bucket?: string;
+  /** Keep Azurite's blobs in memory (faster); not for tests that restart Azurite. */
+  azuriteInMemory?: boolean;
+}
+
+const FAKE_AWS_CLI = `#!/usr/bin/env bash
+# Stand-in for the AWS CLI on the host: answers only the SSM call the sync script makes.
+expected="ssm get-parameter --region $FAKE_SSM_REGION --name $FAKE_SSM_NAME --with-decryption --query Parameter.Value --output text"
+if [ "$*" != "$expected" ]; then
+  echo "fake aws: unexpected call: aws $*" >&2
+  exit 254
+fi
+if [ ! -s "$FAKE_SSM_VALUE_FILE" ]; then
+  echo "An error occurred (ParameterNotFound) when calling the GetParameter operation" >&2
+  exit 254
+fi
+cat "$FAKE_SSM_VALUE_FILE"
+`;
+
+export class Backup {
+  readonly workDir: string;
+  readonly stateDir: string;
+  readonly credentialsDir: string;
+  readonly scriptPath: string;
+  private readonly ssmValueFile: string;
+  private readonly fakeBin: string;
+
+  constructor(
+    readonly settings: SyncSettings,
+    readonly s3: S3Emulator,
+    readonly azurite: AzuriteEmulator,
+    readonly s3Proxy: CountingProxy,
+    readonly azureProxy: CountingProxy,
+    readonly source: S3Client,
+    readonly container: ContainerClient,
+  ) {
+    this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-datapath-"));
+    this.stateDir = path.join(this.workDir, "state");
+    this.credentialsDir = path.join(this.workDir, "credentials");
+    this.fakeBin = path.join(this.workDir, "bin");
+    this.scriptPath = path.join(this.workDir, "cross-cloud-backup-sync");
+    this.ssmValueFile = path.join(this.workDir, "ssm-value");
+    for (const d of [this.stateDir, this.credentialsDir, this.fakeBin])
+      fs.mkdirSync(d, { recursive: true });
+    // The SAS only matters for rendering in userData mode; its value is overridden by env below.
+    const artifacts = renderHostArtifacts(
+      settings,
+      settings.credentialDelivery === "userData"
+        ? "https://placeholder.invalid/backup?sv=fake"
+        : undefined,
+    );
+    fs.writeFileSync(path.join(this.credentialsDir, "rclone.conf"), artifacts.rcloneConfig, {
+      mode: 0o600,
+    });
+    fs.writeFileSync(this.scriptPath, artifacts.syncScript, { mode: 0o755 });
+    fs.writeFileSync(path.join(this.fakeBin, "aws"), FAKE_AWS_CLI, { mode: 0o755 });
+    this.setSas(this.sasUrl());
+  }
+
+  /** A SAS for the emulator with exactly the permissions the program requests for this mode. */
+  sasUrl(opts: { permissions?: string; expiresOn?: Date } = {}): string {
+    const permissions = opts.permissions ?? sasPermissions(this.settings.syncMode);
+    const expiresOn = opts.expiresOn ?? new Date(Date.now() + 3600_000);
+    const direct = this.azurite.containerSasUrl(this.settings.containerName, {
+      permissions,
+      expiresOn,
+    });
+    return direct.replace(`127.0.0.1:${this.azurite.port}`, `127.0.0.1:${this.azureProxy.port}`);
+  }
+
+  /** Put a SAS URL where the host would find it (the SSM parameter, or the env override). */
+  setSas(url: string): void {
+    fs.writeFileSync(this.ssmValueFile, url);
+  }
+
+  env(): Record<string, string | undefined> {
+    const sasUrl = fs.readFileSync(this.ssmValueFile, "utf8");
+    const remote = emulatorRemoteEnv(
+      { endpoint: this.s3Proxy.endpoint },
+      { blobEndpoint: "unused" },
+      { container: this.settings.containerName, sas: "unused" },
+    );
+    // With SSM delivery the script itself must resolve the SAS (through the fake CLI).
+    remote.RCLONE_CONFIG_VAULT_SAS_URL =
+      this.settings.credentialDelivery === "userData" ? sasUrl : undefined;
+    return {
+      ...remote,
+      STATE_DIRECTORY: this.stateDir,
+      CREDENTIALS_DIRECTORY: this.credentialsDir,
+      PATH: `${this.fakeBin}:${process.env.PATH ?? ""}`,
+      FAKE_SSM_NAME: this.settings.ssmParameterName,
+      FAKE_SSM_REGION: this.settings.sourceRegion,
+      FAKE_SSM_VALUE_FILE: this.ssmValueFile,
+    };
+  }
+
+  /** Start one run of the rendered sync script; resolves when it exits. */
+  start(): { pid: number; done: Promise<SyncRun> } {
+    this.s3Proxy.reset();
+    this.azureProxy.reset();
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [k, v] of Object.entries(this.env())) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    const started = Date.now();
+    const child = spawn("bash", [this.scriptPath], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    const done = new Promise<SyncRun>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => {
+        const summaryFile = path.join(this.stateDir, "last-run.json");
+        resolve({
+          code,
+          stdout: Buffer.concat(out).toString("utf8"),
+          stderr: Buffer.concat(err).toString("utf8"),
+          durationMs: Date.now() - started,
+          summary: fs.existsSync(summaryFile)
+            ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as RunSummary)
+            : undefined,
+          s3: { ...this.s3Proxy.counts },
+          azure: { ...this.azureProxy.counts },
+        });
+      });
+    });
+    return { pid: child.pid!, done };
+  }
+
+  run(): Promise<SyncRun> {
+    return this.start().done;
+  }
+
+  async put(key: string, body: string | Buffer): Promise<void> {
+    const data = typeof body === "string" ? Buffer.from(body) : body;
+    await this.source.send(
+      new PutObjectCommand({
+        Bucket: this.settings.sourceBucket,
+        Key: key,
+        Body: data,
+        ContentLength: data.length,
+      }),
+    );
+  }
+
+  /** Upload as a multipart object (AWS-style "<md5>-<parts>" ETag with the patched emulator). */
+  async putMultipart(key: string, body: Buffer, partSize = 5 * 1024 * 1024): Promise<void> {
+    const Bucket = this.settings.sourceBucket;
+    const { UploadId } = await this.source.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: key }),
+    );
+    const parts: { ETag?: string; PartNumber: number }[] = [];
+    for (let i = 0, n = 1; i < body.length; i += partSize, n++) {
+      const chunk = body.subarray(i, Math.min(i + partSize, body.length));
+      const r = await this.source.send(
+        new UploadPartCommand({
+          Bucket,
+          Key: key,
+          UploadId,
+          PartNumber: n,
+          Body: chunk,
+          ContentLength: chunk.length,
+        }),
+      );
+      parts.push({ ETag: r.ETag, PartNumber: n });
+    }
+    await this.source.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.source.send(
+      new DeleteObjectCommand({ Bucket: this.settings.sourceBucket, Key: key }),
+    );
+  }
+
+  /** MD5 and size of every source object, read through the S3 API. */
+  async sourceObjects(): Promise<Map<string, { size: number; md5: string }>> {
+    const out = new Map<string, { size: number; md5: string }>();
+    let token: string | undefined;
+    do {
+      const page = await this.source.send(
+        new ListObjectsV2Command({ Bucket: this.settings.sourceBucket, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) {
+        const got = await this.source.send(
+          new GetObjectCommand({ Bucket: this.settings.sourceBucket, Key: o.Key! }),
+        );
+        const body = Buffer.from(await got.Body!.transformToByteArray());
+        out.set(o.Key!, { size: body.length, md5: createHash("md5").update(body).digest("hex") });
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    return out;
+  }
+
+  /** Keys of the source objects (without reading them). */
+  async sourceKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.source.send(
+        new ListObjectsV2Command({ Bucket: this.settings.sourceBucket, ContinuationToken: token }),
+      );
+      keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys;
+  }
+
+  /**
+   * Make source objects look older: s3rver reports a file's mtime as LastModified. Lets a test
+   * model objects written long before a run without waiting (the script re-copies anything
+   * modified within a safety margin before the previous run).
+   */
+  backdate(keys: Iterable<string>, when: Date = new Date(Date.now() - 86_400_000)): void {
+    for (const key of keys) {
+      const file =
+        path.join(this.s3.dataDir, this.settings.sourceBucket, ...key.split("/")) +
+        "._S3rver_object";
+      fs.utimesSync(file, when, when);
+    }
+  }
+
+  /** MD5 and size of every blob under data/ (the live backup), by source-relative key. */
+  async vaultObjects(): Promise<Map<string, { size: number; md5: string }>> {
+    const out = new Map<string, { size: number; md5: string }>();
+    for await (const b of this.container.listBlobsFlat({ prefix: "data/" })) {
+      const body = await this.container.getBlobClient(b.name).downloadToBuffer();
+      out.set(b.name.slice("data/".length), {
+        size: body.length,
+        md5: createHash("md5").update(body).digest("hex"),
+      });
+    }
+    return out;
+  }
+
+  /** Names of every blob in the container with the given prefix. */
+  async blobNames(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const b of this.container.listBlobsFlat({ prefix })) names.push(b.name);
+    return names.sort();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.s3Proxy.stop(), this.azureProxy.stop()]);
+    await Promise.all([this.s3.stop(), this.azurite.stop()]);
+    fs.rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+/** Emulators, proxies, an empty source bucket and vault container, and the rendered artifacts. */
+export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
+  const stack = opts.stack ?? "dev";
+  const base = stackSettings(stack, opts.overrides);
+  const settings: SyncSettings = { ...base, sourceBucket: opts.bucket ?? base.sourceBucket };
+  const [s3, azurite] = await Promise.all([
+    startS3(),
+    startAzurite({ inMemory: opts.azuriteInMemory }),
+  ]);
+  const [s3Proxy, azureProxy] = await Promise.all([
+    startCountingProxy("s3", s3.port),
+    startCountingProxy("azure", azurite.port),
+  ]);
+  const source = await s3.createBucket(settings.sourceBucket);
+  const container = await azurite.createContainer(settings.containerName);
+  return new Backup(settings, s3, azurite, s3Proxy, azureProxy, source, container);
+}
