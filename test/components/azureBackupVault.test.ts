@@ -37,6 +37,7 @@ const CMK = {
 const ADMIN_NET = "198.51.100.0/28";
 
 // Recorded inputs are plain JSON; these helpers read them without repeating casts.
+type Json = Record<string, any>;
 const inputs = (r: ProgramResult, type: string): Json => one(r, type).inputs;
 const sasInvoke = (r: ProgramResult): RecordedInvoke => {
   const all = r.invokes.filter((i) => i.token === SAS_TOKEN);
