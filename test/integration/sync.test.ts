@@ -241,7 +241,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       const r = await b.run();
       b.setSas(b.sasUrl());
       expect(r.code, why(r)).to.not.equal(0);
-      expect(r.stderr).to.match(/AuthenticationFailed|Signed expiry time|403/);
+      expect(r.summary?.errors.join("\n")).to.match(/cannot list the vault .*AuthorizationFailure/);
       expect(r.summary?.status).to.equal("failure");
     });
 
@@ -250,7 +250,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       const r = await b.run();
       b.setSas(b.sasUrl());
       expect(r.code, why(r)).to.not.equal(0);
-      expect(r.stderr).to.match(/AuthorizationPermissionMismatch|403|not authorized/i);
+      expect(r.stderr).to.match(/AuthorizationPermissionMismatch/);
     });
 
     it("a missing SSM parameter fails the run before any transfer, naming the parameter", async () => {

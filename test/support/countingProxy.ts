@@ -86,8 +86,14 @@ export async function startCountingProxy(
         });
         up.pipe(res);
         up.on("error", () => res.destroy());
+        // A server may answer (e.g. 403) before it has read the request body. Like a real
+        // server, close the client connection then, or the client blocks writing the body.
+        res.on("finish", () => {
+          if (!req.complete) req.destroy();
+        });
       },
     );
+    res.on("close", () => upstream.destroy());
     upstream.on("error", () => {
       // The emulator is down or died mid-response: the client sees a broken connection.
       if (!res.headersSent) res.writeHead(502);

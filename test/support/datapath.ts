@@ -158,7 +158,7 @@ export class Backup {
   }
 
   /** Start one run of the rendered sync script; resolves when it exits. */
-  start(): { pid: number; done: Promise<SyncRun> } {
+  start(timeoutMs = 150_000): { pid: number; done: Promise<SyncRun> } {
     this.s3Proxy.reset();
     this.azureProxy.reset();
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -167,7 +167,21 @@ export class Backup {
       else env[k] = v;
     }
     const started = Date.now();
-    const child = spawn("bash", [this.scriptPath], { env, stdio: ["ignore", "pipe", "pipe"] });
+    // Own process group, so a hung run can be stopped with everything it started.
+    const child = spawn("bash", [this.scriptPath], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
@@ -175,6 +189,8 @@ export class Backup {
     const done = new Promise<SyncRun>((resolve, reject) => {
       child.on("error", reject);
       child.on("close", (code) => {
+        clearTimeout(timer);
+        if (timedOut) err.push(Buffer.from(`\n[test harness] run killed after ${timeoutMs} ms\n`));
         const summaryFile = path.join(this.stateDir, "last-run.json");
         resolve({
           code,
@@ -318,6 +334,38 @@ export class Backup {
     await Promise.all([this.s3.stop(), this.azurite.stop()]);
     fs.rmSync(this.workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Compare every source object with its copy under data/ in the vault: same size and the same
+ * SHA-256 of the full content (read through both APIs). Returns the keys that differ.
+ */
+export async function verifyVault(
+  b: Backup,
+  progress?: (done: number, total: number) => void,
+): Promise<{ checked: number; bytes: number; mismatches: string[] }> {
+  const keys = await b.sourceKeys();
+  const mismatches: string[] = [];
+  let bytes = 0;
+  for (const [i, key] of keys.entries()) {
+    const got = await b.source.send(
+      new GetObjectCommand({ Bucket: b.settings.sourceBucket, Key: key }),
+    );
+    const src = Buffer.from(await got.Body!.transformToByteArray());
+    bytes += src.length;
+    const blob = b.container.getBlobClient(`data/${key}`);
+    if (!(await blob.exists())) {
+      mismatches.push(`${key}: missing in the vault`);
+    } else {
+      const dst = await blob.downloadToBuffer();
+      const h = (x: Buffer) => createHash("sha256").update(x).digest("hex");
+      if (dst.length !== src.length)
+        mismatches.push(`${key}: ${dst.length} bytes in the vault, ${src.length} in S3`);
+      else if (h(dst) !== h(src)) mismatches.push(`${key}: content differs`);
+    }
+    progress?.(i + 1, keys.length);
+  }
+  return { checked: keys.length, bytes, mismatches };
 }
 
 /** Emulators, proxies, an empty source bucket and vault container, and the rendered artifacts. */

@@ -199,6 +199,7 @@ describe("userdata renderers", () => {
     it("lists with --fast-list and server modtimes, so a no-change run makes no per-object HEAD", () => {
       const s = cases[0][1].artifacts.syncScript;
       expect(s).to.match(/common=\(--fast-list --use-server-modtime --no-update-modtime/);
+      expect(s).to.include("--azureblob-upload-concurrency 1");
       expect(s).to.include("set -euo pipefail");
     });
   });

@@ -135,7 +135,10 @@ preflight() {
   rclone lsf "$path/.cross-cloud-backup-preflight/" --low-level-retries 1 --retries 1 \
     >/dev/null 2>"$run_dir/preflight-$what.log" || rc=$?
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
-    fail "cannot list the $what ($path): $(grep -v '^[[:space:]]*$' "$run_dir/preflight-$what.log" | tail -n 1)"
+    local reason
+    reason="$(grep -o -m 1 -E 'ErrorCode=[A-Za-z]+|X-Ms-Error-Code: \[[A-Za-z]+\]|(AccessDenied|NoSuchBucket|InvalidAccessKeyId|SignatureDoesNotMatch|connection refused|no such host|i/o timeout)' \
+      "$run_dir/preflight-$what.log" || true)"
+    fail "cannot list the $what ($path): ${reason:-rclone exit code $rc, see $run_dir/preflight-$what.log}"
     return 1
   fi
 }
@@ -147,8 +150,12 @@ fi
 
 # A transient error gets retried (low-level, then the whole pass once more); a longer outage fails
 # the run and the next scheduled run picks up where this one stopped.
+# One block upload at a time per file: rclone 1.60.1's Azure SDK deadlocks for ever when several
+# concurrent block uploads of one blob fail (e.g. a SAS that lost write permission), a run that
+# would never end. Larger blocks keep the throughput; memory stays at transfers x chunk size.
 common=(--fast-list --use-server-modtime --no-update-modtime --retries 2 --low-level-retries 5
-  --checkers 16 --transfers 8 --use-json-log --log-level INFO --stats 1h --stats-log-level NOTICE)
+  --checkers 16 --transfers 8 --azureblob-upload-concurrency 1 --azureblob-chunk-size 16M
+  --use-json-log --log-level INFO --stats 1h --stats-log-level NOTICE)
 backup=()
 if [ "$MODE" = "mirror" ]; then
   # Anything a mirror run overwrites or deletes is moved here first (and the vault also keeps
