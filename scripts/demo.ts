@@ -13,6 +13,15 @@ import { stopAll } from "../test/support/emulators";
 const MiB = 1024 * 1024;
 const tamper = process.argv.includes("--tamper");
 
+const tty = process.stdout.isTTY === true;
+/** A progress line that rewrites itself on a terminal (and stays quiet in logs). */
+function progress(text: string): void {
+  if (tty) process.stdout.write(`\r${text}   `);
+}
+function clearProgress(): void {
+  if (tty) process.stdout.write("\r\x1b[K");
+}
+
 function say(line = ""): void {
   process.stdout.write(`${line}\n`);
 }
@@ -40,15 +49,15 @@ async function runWithProgress(b: Backup, label: string): Promise<SyncRun> {
   const started = Date.now();
   const timer = setInterval(() => {
     const puts = b.azureProxy.counts.PUT;
-    process.stdout.write(
-      `\r  ${label}: ${((Date.now() - started) / 1000).toFixed(0)} s, ${puts} blob write requests so far   `,
+    progress(
+      `  ${label}: ${((Date.now() - started) / 1000).toFixed(0)} s, ${puts} blob write requests so far`,
     );
   }, 1000);
   try {
     return await run.done;
   } finally {
     clearInterval(timer);
-    process.stdout.write("\r\x1b[K");
+    clearProgress();
   }
 }
 
@@ -150,10 +159,8 @@ async function main(): Promise<number> {
         .upload("tampered", 8);
     }
     say("Verifying every source object against the vault, byte for byte...");
-    const v = await verifyVault(b, (done, total) =>
-      process.stdout.write(`\r  ${done}/${total} objects checked   `),
-    );
-    process.stdout.write("\r\x1b[K");
+    const v = await verifyVault(b, (done, total) => progress(`  ${done}/${total} objects checked`));
+    clearProgress();
     for (const m of v.mismatches) say(`  MISMATCH ${m}`);
     if (v.mismatches.length > 0 || v.checked === 0) {
       say(`VERIFICATION FAILED: ${v.mismatches.length} of ${v.checked} objects differ`);

@@ -1,0 +1,47 @@
+// `npm run demo` is the project's main job on a fresh machine: it must end with a verification
+// line and exit 0, and a tampered blob in the vault must make it fail.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { ROOT } from "../../scripts/stack";
+
+function demo(...args: string[]) {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "scripts", "demo.ts"), ...args],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 240_000,
+    },
+  );
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe("npm run demo", function () {
+  this.timeout(300_000);
+
+  it("copies, changes, re-syncs, verifies every object byte for byte and exits 0", () => {
+    const r = demo();
+    expect(r.code, r.out + r.err).to.equal(0);
+    expect(r.out).to.match(/Run 1 \(initial copy\): exit 0, success/);
+    expect(r.out).to.match(/transferred 10 objects, 105\.3 MiB/);
+    expect(r.out).to.match(
+      /copied on run 2: assets\/img\/logo\.bin, reports\/2026\/11\/monthly\.csv, reports\/2026\/11\/weekly\.csv\n/,
+    );
+    expect(r.out).to.match(/deleted index\.html: still in the vault/);
+    expect(r.out).to.match(
+      /VERIFIED: all 10 source objects \(105\.3 MiB\) are identical in the vault/,
+    );
+  });
+
+  it("fails verification when a blob in the vault was tampered with", () => {
+    const r = demo("--tamper");
+    expect(r.code).to.equal(1);
+    expect(r.out).to.match(
+      /MISMATCH reports\/2026\/11\/monthly\.csv: .*differ|MISMATCH reports\/2026\/11\/monthly\.csv: \d+ bytes/,
+    );
+    expect(r.out).to.match(/VERIFICATION FAILED: 1 of 10 objects differ/);
+    expect(r.out).not.to.include("VERIFIED");
+  });
+});
