@@ -150,7 +150,9 @@ export class AzureBackupVault extends pulumi.ComponentResource {
     const rg = new resources.ResourceGroup(
       `${name}-rg`,
       { location: args.location, tags: args.tags },
-      { parent: this },
+      // The backup must never disappear with a `pulumi destroy`, a rename or a replacing change:
+      // the group, the account and the container are protected (see README: tearing down).
+      { parent: this, protect: true },
     );
 
     const suffix = new RandomString(
@@ -221,7 +223,7 @@ export class AzureBackupVault extends pulumi.ComponentResource {
           : undefined,
         tags: args.tags,
       },
-      { parent: this },
+      { parent: this, protect: true },
     );
 
     const blobService = new storage.BlobServiceProperties(
@@ -261,7 +263,7 @@ export class AzureBackupVault extends pulumi.ComponentResource {
         containerName: CONTAINER_NAME,
         publicAccess: "None",
       },
-      { parent: this, dependsOn: [blobService] },
+      { parent: this, dependsOn: [blobService], protect: true },
     );
 
     const net = createVaultPrivateEndpoint(

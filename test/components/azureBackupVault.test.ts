@@ -82,6 +82,16 @@ describe("AzureBackupVault", function () {
       expect(r.error, `${label} run error`).to.equal(undefined);
   });
 
+  it("protects the resource group, the account and the container from deletion and replacement", function () {
+    for (const r of [dev, prod]) {
+      expect(r.protectedResources).to.include.members([
+        `${T.account}::vault-account`,
+        "azure-native:resources:ResourceGroup::vault-rg",
+        "azure-native:storage:BlobContainer::vault-container",
+      ]);
+    }
+  });
+
   describe("storage account", function () {
     it("enforces TLS 1.2, HTTPS only, no public blobs, no cross-tenant replication, no local users", function () {
       for (const r of [dev, prod]) {

@@ -14,6 +14,8 @@ export interface ProgramResult {
   resources: RecordedResource[];
   invokes: RecordedInvoke[];
   outputs: Record<string, { secret: boolean; value: unknown }>;
+  /** "type::name" of every resource created with `protect: true`. */
+  protectedResources: string[];
 }
 
 const cache = new Map<string, ProgramResult>();

@@ -9,6 +9,19 @@ async function main(): Promise<void> {
   const out = process.env.PROGRAM_RESULT!;
   const stack = process.env.PROGRAM_STACK ?? "dev";
   await pulumi.runtime.setMocks(mocks, "cross-cloud-backup", stack, false);
+  // Resource options are not part of what the mocks see: record `protect` at registration.
+  const protectedResources: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtimeResource = require("@pulumi/pulumi/runtime/resource") as {
+    registerResource: (...args: unknown[]) => unknown;
+  };
+  const register = runtimeResource.registerResource;
+  runtimeResource.registerResource = (...args: unknown[]) => {
+    const [, , type, name, , , , , opts] = args as [unknown, unknown, string, string, ...unknown[]];
+    if ((opts as { protect?: boolean } | undefined)?.protect === true)
+      protectedResources.push(`${type}::${name}`);
+    return register(...args);
+  };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require("../../index") as Record<string, unknown>;
@@ -21,7 +34,7 @@ async function main(): Promise<void> {
       };
     }
     await pulumi.runtime.disconnect();
-    writeFileSync(out, JSON.stringify({ resources, invokes, outputs }));
+    writeFileSync(out, JSON.stringify({ resources, invokes, outputs, protectedResources }));
   } catch (e) {
     writeFileSync(out, JSON.stringify({ error: (e as Error).message, resources, invokes }));
   }
