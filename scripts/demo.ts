@@ -140,11 +140,7 @@ async function main(): Promise<number> {
     const second = await runWithProgress(b, "run 2 (incremental)");
     report("Run 2 (incremental)", second);
     if (second.code !== 0) return 1;
-    const prefix = `/${b.settings.sourceBucket}/`;
-    const copied = b.s3Proxy.log
-      .filter((l) => l.kind === "GET")
-      .map((l) => decodeURIComponent(new URL(l.url, "http://x").pathname.slice(prefix.length)))
-      .sort();
+    const copied = b.objectGetKeys();
     say(`  copied on run 2: ${copied.join(", ") || "(nothing)"}`);
     const vaultNames = await b.blobNames("data/");
     say(

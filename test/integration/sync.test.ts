@@ -19,15 +19,6 @@ async function expectParity(b: Backup): Promise<void> {
   }
 }
 
-/** Keys whose object bodies the run read from S3 (object GETs through the counting proxy). */
-function objectGets(b: Backup): string[] {
-  const prefix = `/${b.settings.sourceBucket}/`;
-  return b.s3Proxy.log
-    .filter((l) => l.kind === "GET")
-    .map((l) => decodeURIComponent(new URL(l.url, "http://x").pathname.slice(prefix.length)))
-    .sort();
-}
-
 const SAMPLE: Record<string, string | Buffer> = {
   "top.txt": "top level\n",
   "a/b/c/deep.txt": "three levels down\n",
@@ -57,6 +48,10 @@ describe("data path: rendered sync script + rclone + emulators", function () {
     it("first run copies every object with identical content and MD5", async () => {
       const r = await b.run();
       expect(r.code, why(r)).to.equal(0);
+      // The SAS came from the SSM parameter, read once at the start of the run.
+      expect(b.awsCliCalls()).to.deep.equal([
+        `ssm get-parameter --region eu-west-1 --name ${b.settings.ssmParameterName} --with-decryption --query Parameter.Value --output text`,
+      ]);
       expect(r.summary?.status).to.equal("success");
       expect(r.summary?.transfers).to.equal(Object.keys(SAMPLE).length + 1);
       await expectParity(b);
@@ -88,7 +83,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       await b.put("reports/2026/11/new.csv", "new\n");
       const r = await b.run();
       expect(r.code, why(r)).to.equal(0);
-      expect(objectGets(b)).to.deep.equal([
+      expect(b.objectGetKeys()).to.deep.equal([
         "large/multipart.bin",
         "reports/2026/11/new.csv",
         "top.txt",
@@ -115,6 +110,25 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       expect(r.code, why(r)).to.equal(0);
       expect(r.azure.DELETE).to.equal(0);
       expect(await b.vaultObjects()).to.deep.equal(before);
+    });
+  });
+
+  describe("userData credential delivery", () => {
+    let b: Backup;
+    before(async () => {
+      b = await startBackup({
+        azuriteInMemory: true,
+        overrides: { credentialDelivery: "userData" },
+      });
+      for (const [k, v] of Object.entries(SAMPLE)) await b.put(k, v);
+    });
+    after(async () => b?.stop());
+
+    it("runs from the rendered config with the SAS in it, without calling the AWS CLI", async () => {
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(b.awsCliCalls()).to.deep.equal([]);
+      await expectParity(b);
     });
   });
 

@@ -68,6 +68,7 @@ export interface BackupOptions {
 
 const FAKE_AWS_CLI = `#!/usr/bin/env bash
 # Stand-in for the AWS CLI on the host: answers only the SSM call the sync script makes.
+echo "$*" >>"$FAKE_SSM_VALUE_FILE.calls"
 expected="ssm get-parameter --region $FAKE_SSM_REGION --name $FAKE_SSM_NAME --with-decryption --query Parameter.Value --output text"
 if [ "$*" != "$expected" ]; then
   echo "fake aws: unexpected call: aws $*" >&2
@@ -129,6 +130,21 @@ export class Backup {
       expiresOn,
     });
     return direct.replace(`127.0.0.1:${this.azurite.port}`, `127.0.0.1:${this.azureProxy.port}`);
+  }
+
+  /** Keys whose bodies the last run read from S3 (object GETs seen by the counting proxy). */
+  objectGetKeys(): string[] {
+    const prefix = `/${this.settings.sourceBucket}/`;
+    return this.s3Proxy.log
+      .filter((l) => l.kind === "GET")
+      .map((l) => decodeURIComponent(new URL(l.url, "http://x").pathname.slice(prefix.length)))
+      .sort();
+  }
+
+  /** Every call the sync script made to the (stand-in) AWS CLI, oldest first. */
+  awsCliCalls(): string[] {
+    const f = `${this.ssmValueFile}.calls`;
+    return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n") : [];
   }
 
   /** Put a SAS URL where the host would find it (the SSM parameter, or the env override). */
