@@ -2,7 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as ssm from "@pulumi/aws/ssm";
-import { renderCloudInit, renderHostArtifacts, type SyncSettings } from "../userdata";
+import {
+  encodeUserData,
+  renderCloudInit,
+  renderHostArtifacts,
+  type SyncSettings,
+} from "../userdata";
 
 /** Debian's official AWS account: bookworm images, whose archive also signs rclone and awscli. */
 export const DEBIAN_AMI_OWNER = "136693071363";
@@ -119,7 +124,7 @@ export class SyncHost extends pulumi.ComponentResource {
         renderHostArtifacts(s, s.credentialDelivery === "userData" ? sas : undefined),
       );
     const userData = pulumi.secret(
-      artifacts.apply((a) => renderCloudInit(s, a, args.architecture)),
+      artifacts.apply((a) => encodeUserData(renderCloudInit(s, a, args.architecture))),
     );
 
     const instance = new ec2.Instance(
@@ -131,7 +136,7 @@ export class SyncHost extends pulumi.ComponentResource {
         vpcSecurityGroupIds: [args.securityGroupId],
         iamInstanceProfile: args.instanceProfileName,
         associatePublicIpAddress: false,
-        userData,
+        userDataBase64: userData,
         userDataReplaceOnChange: true,
         metadataOptions: {
           httpEndpoint: "enabled",

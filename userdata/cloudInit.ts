@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { renderRcloneConfig } from "./rcloneConfig";
 import { renderUnits } from "./schedule";
@@ -81,4 +82,27 @@ export function renderCloudInit(
     ],
   };
   return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+/** EC2's limit on user-data, before base64 encoding. */
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * User-data as the instance gets it: gzip (cloud-init recognises the gzip header) then base64.
+ * The plain document is ~14 KB, close to EC2's 16 KB limit; compressed it is ~4 KB. Deterministic
+ * (no timestamp in the gzip header), so an unchanged document never replaces the host.
+ */
+export function encodeUserData(cloudConfig: string): string {
+  const gz = gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 });
+  if (gz.length > USER_DATA_LIMIT_BYTES) {
+    throw new Error(
+      `user-data is ${gz.length} bytes gzipped, over EC2's ${USER_DATA_LIMIT_BYTES}-byte limit`,
+    );
+  }
+  return gz.toString("base64");
+}
+
+/** The inverse of encodeUserData (for tests and for reading a deployed host's user-data). */
+export function decodeUserData(base64: string): string {
+  return gunzipSync(Buffer.from(base64, "base64")).toString("utf8");
 }

@@ -2,4 +2,11 @@ export * from "./settings";
 export { renderRcloneConfig } from "./rcloneConfig";
 export { renderSyncScript, shq } from "./syncScript";
 export { onCalendar, renderUnits } from "./schedule";
-export { renderCloudInit, renderHostArtifacts, type HostArtifacts } from "./cloudInit";
+export {
+  decodeUserData,
+  encodeUserData,
+  renderCloudInit,
+  renderHostArtifacts,
+  USER_DATA_LIMIT_BYTES,
+  type HostArtifacts,
+} from "./cloudInit";

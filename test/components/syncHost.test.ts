@@ -2,6 +2,7 @@
 // signature appears anywhere a reader of the account or the state could see it.
 import { expect } from "chai";
 import { DEBIAN_AMI_OWNER } from "../../components/syncHost";
+import { decodeUserData } from "../../userdata";
 import {
   isSecretInput,
   one,
@@ -13,6 +14,11 @@ import {
 import { FAKE_EIP } from "../support/mocks";
 
 const INSTANCE = "aws:ec2/instance:Instance";
+
+/** The cloud-config the instance would boot with (user-data is gzip + base64). */
+function userDataOf(r: ProgramResult): string {
+  return decodeUserData(plain<string>(one(r, INSTANCE).inputs.userDataBase64));
+}
 
 /** Every string in a recorded value that is not inside a secret wrapper. */
 function plainStrings(v: unknown, out: string[] = []): string[] {
@@ -98,8 +104,9 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
   it("keeps user-data secret and replaces the host when it changes", () => {
     for (const r of [dev, prod]) {
       const i = one(r, INSTANCE).inputs;
-      expect(isSecretInput(i.userData)).to.equal(true);
-      expect(plain<string>(i.userData)).to.match(/^#cloud-config\n/);
+      expect(isSecretInput(i.userDataBase64)).to.equal(true);
+      expect(i).not.to.have.property("userData");
+      expect(userDataOf(r)).to.match(/^#cloud-config\n/);
       expect(i.userDataReplaceOnChange).to.equal(true);
     }
   });
@@ -109,7 +116,7 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     expect(p.type).to.equal("SecureString");
     expect(isSecretInput(p.value)).to.equal(true);
     expect(plain<string>(p.value)).to.include("sig=");
-    const userData = plain<string>(one(dev, INSTANCE).inputs.userData);
+    const userData = userDataOf(dev);
     expect(userData).to.include(`readonly SSM_PARAMETER='${String(p.name)}'`);
     expect(userData).not.to.include("sig=");
     expect(dev.outputs.vaultSasParameter).to.deep.equal({ secret: false, value: p.name });
@@ -130,9 +137,7 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     const x86 = runProgram("dev", { instanceType: "t3.micro" });
     const amiX86 = x86.invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi")!;
     expect(JSON.stringify(amiX86.args.filters)).to.include("debian-12-amd64-*");
-    expect(plain<string>(one(x86, INSTANCE).inputs.userData)).to.include(
-      "debian_amd64/amazon-ssm-agent.deb",
-    );
+    expect(userDataOf(x86)).to.include("debian_amd64/amazon-ssm-agent.deb");
   });
 
   it("gives the host an S3 gateway endpoint and a stable Elastic IP that the vault admits", () => {
@@ -151,9 +156,9 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     const r = runProgram("dev", { credentialDelivery: "userData" });
     expect(r.error).to.equal(undefined);
     expect(ofType(r, "aws:ssm/parameter:Parameter")).to.have.length(0);
-    const ud = one(r, INSTANCE).inputs.userData;
+    const ud = one(r, INSTANCE).inputs.userDataBase64;
     expect(isSecretInput(ud)).to.equal(true);
-    expect(plain<string>(ud)).to.include("sas_url = https://");
+    expect(userDataOf(r)).to.include("sas_url = https://");
     assertNoSasLeak(r);
   });
 

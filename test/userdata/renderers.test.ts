@@ -2,6 +2,7 @@
 // (cloud-init schema, shellcheck, systemd-analyze verify/calendar) on what is rendered.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   cpSync,
@@ -17,7 +18,10 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { ROOT, stackSettings } from "../../scripts/stack";
 import {
+  decodeUserData,
+  encodeUserData,
   onCalendar,
+  USER_DATA_LIMIT_BYTES,
   renderCloudInit,
   renderHostArtifacts,
   RCLONE_CONFIG_PATH,
@@ -117,10 +121,18 @@ describe("userdata renderers", () => {
       });
     }
 
-    it("fits EC2's 16 KB user-data limit", () => {
+    it("fits EC2's 16 KB user-data limit once gzipped, and decodes back to the same document", () => {
       for (const [name, r] of cases) {
-        expect(Buffer.byteLength(r.cloudInit), name).to.be.below(16 * 1024);
+        const encoded = encodeUserData(r.cloudInit);
+        const raw = Buffer.from(encoded, "base64");
+        expect(raw.subarray(0, 2).toString("hex"), "gzip magic").to.equal("1f8b");
+        expect(raw.length, name).to.be.below(USER_DATA_LIMIT_BYTES / 2);
+        expect(decodeUserData(encoded)).to.equal(r.cloudInit);
+        expect(encodeUserData(r.cloudInit), "deterministic").to.equal(encoded);
       }
+      expect(() => encodeUserData(randomBytes(20_000).toString("base64"))).to.throw(
+        /over EC2's 16384-byte limit/,
+      );
     });
 
     it("writes the config 0600, the script executable, installs rclone, enables the timer and starts a first run", () => {
