@@ -131,9 +131,23 @@ export function ipRuleProblem(value: string): string | undefined {
   if (m[6] !== undefined && (Number(m[6]) < 8 || Number(m[6]) > 30))
     return "Azure storage IP rules accept prefixes /8 to /30 only";
   const [a, b] = octets;
-  const isPrivate =
-    a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-  if (isPrivate) return "must be a public address: Azure storage IP rules ignore private ranges";
+  const notPublic =
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    a >= 224 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168);
+  if (notPublic)
+    return "must be a public address: Azure storage IP rules ignore private, shared, link-local and multicast ranges";
+  if (m[6] !== undefined) {
+    const prefix = Number(m[6]);
+    const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+    if ((addr & ~((~0 << (32 - prefix)) >>> 0)) >>> 0 !== 0)
+      return "has host bits set (not a network address)";
+  }
   return undefined;
 }
 
@@ -234,6 +248,13 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     fail("sourceRegion", "is required when aws:region is not set");
   } else if (!AWS_REGION.test(sourceRegion)) {
     fail("sourceRegion", `is not an AWS region name (e.g. eu-west-1), got "${sourceRegion}"`);
+  } else if (defaultRegion !== undefined && sourceRegion !== defaultRegion) {
+    // The host, its S3 gateway endpoint and the SSM parameter live in aws:region; gateway
+    // endpoints only reach buckets of their own region.
+    fail(
+      "sourceRegion",
+      `must equal aws:region (${defaultRegion}): the sync host runs in the bucket's region; set aws:region to "${sourceRegion}" instead`,
+    );
   }
   const sourceKmsKeyArn = matching(
     "sourceKmsKeyArn",
@@ -328,6 +349,8 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
       fail("allowedIps", "must be a list of IPv4 addresses or CIDR blocks");
     } else {
       allowedIps = parsed as string[];
+      const dup = allowedIps.find((ip, i) => allowedIps.indexOf(ip) !== i);
+      if (dup !== undefined) fail("allowedIps", `lists "${dup}" twice`);
       for (const ip of allowedIps) {
         const p = ipRuleProblem(ip);
         if (p) fail("allowedIps", `"${ip}" ${p}`);

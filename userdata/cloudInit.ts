@@ -89,7 +89,7 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
 /**
  * User-data as the instance gets it: gzip (cloud-init recognises the gzip header) then base64.
- * The plain document is ~14 KB, close to EC2's 16 KB limit; compressed it is ~4 KB. Deterministic
+ * The plain document is ~14 KB, close to EC2's 16 KB limit; compressed it is ~5 KB. Deterministic
  * (no timestamp in the gzip header), so an unchanged document never replaces the host.
  */
 export function encodeUserData(cloudConfig: string): string {

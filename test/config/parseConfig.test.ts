@@ -42,6 +42,36 @@ interface BadCase {
 
 const BAD: BadCase[] = [
   {
+    name: "a source region other than aws:region",
+    raw: { sourceBucket: "example-bucket", sourceRegion: "us-east-1" },
+    key: "sourceRegion",
+    rule: /must equal aws:region \(eu-west-1\)/,
+  },
+  {
+    name: "a shared-address-space (CGNAT) IP in allowedIps",
+    raw: { sourceBucket: "example-bucket", allowedIps: '["100.64.1.1"]' },
+    key: "allowedIps",
+    rule: /must be a public address/,
+  },
+  {
+    name: "a link-local IP in allowedIps",
+    raw: { sourceBucket: "example-bucket", allowedIps: '["169.254.169.254"]' },
+    key: "allowedIps",
+    rule: /must be a public address/,
+  },
+  {
+    name: "a CIDR with host bits set in allowedIps",
+    raw: { sourceBucket: "example-bucket", allowedIps: '["203.0.113.7/28"]' },
+    key: "allowedIps",
+    rule: /host bits/,
+  },
+  {
+    name: "a duplicate entry in allowedIps",
+    raw: { sourceBucket: "example-bucket", allowedIps: '["203.0.113.7","203.0.113.7"]' },
+    key: "allowedIps",
+    rule: /twice/,
+  },
+  {
     name: "uppercase bucket name",
     raw: { sourceBucket: "Example-Bucket" },
     key: "sourceBucket",

@@ -200,7 +200,7 @@ describe("userdata renderers", () => {
         expect(res.code).to.equal(0);
       });
     }
-    it("copies in copy mode and only syncs (deletes) in mirror mode", () => {
+    it("renders the mode, source path and deletion limit into the script's constants", () => {
       expect(cases[0][1].artifacts.syncScript).to.include("readonly MODE='copy'");
       expect(cases[2][1].artifacts.syncScript).to.include("readonly MODE='mirror'");
       expect(cases[2][1].artifacts.syncScript).to.include(

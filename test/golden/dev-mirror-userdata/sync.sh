@@ -33,7 +33,7 @@ state_dir="${STATE_DIRECTORY:-/var/lib/cross-cloud-backup}"
 config_dir="${CREDENTIALS_DIRECTORY:-/etc/cross-cloud-backup}"
 export RCLONE_CONFIG="$config_dir/rclone.conf"
 readonly RECENT_MARGIN_SECONDS=900
-readonly KEEP_RUN_LOGS=60
+readonly KEEP_RUN_LOGS=30
 
 mkdir -p "$state_dir/runs"
 exec 9>"$state_dir/run.lock"
@@ -106,7 +106,8 @@ on_exit() {
     log "could not publish the run summary to the vault"
   fi
   jq -c '{runId, status, exitCode, transfers, bytesTransferred, deletes, errorCount}' "$state_dir/last-run.json" >&2 || true
-  # Keep the most recent run logs only.
+  # Keep the most recent run logs only, compressed (a first run logs one line per object).
+  gzip -q "$run_dir"/*.json "$run_dir"/*.log 2>/dev/null || true
   find "$state_dir/runs" -mindepth 1 -maxdepth 1 -type d | sort | head -n "-$KEEP_RUN_LOGS" | xargs -r rm -rf
   exit "$rc"
 }
@@ -153,6 +154,8 @@ fi
 # One block upload at a time per file: rclone 1.60.1's Azure SDK deadlocks for ever when several
 # concurrent block uploads of one blob fail (e.g. a SAS that lost write permission), a run that
 # would never end. Larger blocks keep the throughput; memory stays at transfers x chunk size.
+# Never raise the log level to DEBUG here: rclone then logs the SAS URL it read from the
+# environment, and these logs go to the journal.
 common=(--fast-list --use-server-modtime --no-update-modtime --retries 2 --low-level-retries 5
   --checkers 16 --transfers 8 --azureblob-upload-concurrency 1 --azureblob-chunk-size 16M
   --use-json-log --log-level INFO --stats 1h --stats-log-level NOTICE)
@@ -204,6 +207,7 @@ if [ "$MODE" = "mirror" ] && [ "$status" -eq 0 ]; then
     source_count="$(wc -l <"$run_dir/source.lst")"
     dest_count="$(wc -l <"$run_dir/dest.lst")"
     to_delete="$(LC_ALL=C comm -13 "$run_dir/source.lst" "$run_dir/dest.lst" | wc -l)"
+    rm -f "$run_dir/source.lst" "$run_dir/dest.lst"
     if [ "$source_count" -eq 0 ] && [ "$dest_count" -gt 0 ]; then
       fail "deletion guard: the source listing is empty but the vault holds $dest_count objects; nothing deleted"
     elif [ "$to_delete" -gt "$MAX_DELETES" ]; then
