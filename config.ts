@@ -122,9 +122,18 @@ export function s3BucketNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** IPv4 address or CIDR block that Azure storage network rules accept (public, prefix /0-/30). */
+/** True when a CIDR block's address has bits set below its prefix (not a network address). */
+function hostBitsSet(octets: number[], prefix: number): boolean {
+  const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return (addr & ~mask) >>> 0 !== 0;
+}
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
+
+/** IPv4 address or CIDR block that Azure storage network rules accept (public, prefix /8-/30). */
 export function ipRuleProblem(value: string): string | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/.exec(value);
+  const m = IPV4_CIDR.exec(value);
   if (!m) return "must be an IPv4 address or CIDR block (e.g. 203.0.113.10 or 203.0.113.0/28)";
   const octets = m.slice(1, 5).map(Number);
   if (octets.some((o) => o > 255)) return "has an octet above 255";
@@ -142,26 +151,20 @@ export function ipRuleProblem(value: string): string | undefined {
     (a === 192 && b === 168);
   if (notPublic)
     return "must be a public address: Azure storage IP rules ignore private, shared, link-local and multicast ranges";
-  if (m[6] !== undefined) {
-    const prefix = Number(m[6]);
-    const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-    if ((addr & ~((~0 << (32 - prefix)) >>> 0)) >>> 0 !== 0)
-      return "has host bits set (not a network address)";
-  }
+  if (m[6] !== undefined && hostBitsSet(octets, Number(m[6])))
+    return "has host bits set (not a network address)";
   return undefined;
 }
 
 /** A private IPv4 CIDR block with a prefix between /16 and /28. */
 export function cidrProblem(value: string): string | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-  if (!m) return "must be an IPv4 CIDR block such as 10.42.0.0/24";
+  const m = IPV4_CIDR.exec(value);
+  if (!m || m[6] === undefined) return "must be an IPv4 CIDR block such as 10.42.0.0/24";
   const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
+  const prefix = Number(m[6]);
   if (octets.some((o) => o > 255)) return "has an octet above 255";
   if (prefix < 16 || prefix > 28) return "prefix must be between /16 and /28";
-  const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  if ((addr & ~mask) >>> 0 !== 0) return "has host bits set (not a network address)";
+  if (hostBitsSet(octets, prefix)) return "has host bits set (not a network address)";
   const [a, b] = octets;
   if (!(a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)))
     return "must be a private (RFC 1918) range";

@@ -280,21 +280,19 @@ export class Backup {
   /** MD5 and size of every source object, read through the S3 API. */
   async sourceObjects(): Promise<Map<string, { size: number; md5: string }>> {
     const out = new Map<string, { size: number; md5: string }>();
-    let token: string | undefined;
-    do {
-      const page = await this.source.send(
-        new ListObjectsV2Command({ Bucket: this.settings.sourceBucket, ContinuationToken: token }),
-      );
-      for (const o of page.Contents ?? []) {
-        const got = await this.source.send(
-          new GetObjectCommand({ Bucket: this.settings.sourceBucket, Key: o.Key! }),
-        );
-        const body = Buffer.from(await got.Body!.transformToByteArray());
-        out.set(o.Key!, { size: body.length, md5: createHash("md5").update(body).digest("hex") });
-      }
-      token = page.NextContinuationToken;
-    } while (token);
+    for (const key of await this.sourceKeys()) {
+      const body = await this.sourceBody(key);
+      out.set(key, { size: body.length, md5: createHash("md5").update(body).digest("hex") });
+    }
     return out;
+  }
+
+  /** The full content of one source object, read through the S3 API. */
+  async sourceBody(key: string): Promise<Buffer> {
+    const got = await this.source.send(
+      new GetObjectCommand({ Bucket: this.settings.sourceBucket, Key: key }),
+    );
+    return Buffer.from(await got.Body!.transformToByteArray());
   }
 
   /** Keys of the source objects (without reading them). */
@@ -364,10 +362,7 @@ export async function verifyVault(
   const mismatches: string[] = [];
   let bytes = 0;
   for (const [i, key] of keys.entries()) {
-    const got = await b.source.send(
-      new GetObjectCommand({ Bucket: b.settings.sourceBucket, Key: key }),
-    );
-    const src = Buffer.from(await got.Body!.transformToByteArray());
+    const src = await b.sourceBody(key);
     bytes += src.length;
     const blob = b.container.getBlobClient(`data/${key}`);
     if (!(await blob.exists())) {
