@@ -5,9 +5,9 @@
 //
 //   npm run bench                  # 2,003 objects
 //   npm run bench -- --objects 10000
-import { startBackup, type SyncRun } from "../test/support/datapath";
-import { runRclone } from "../test/support/rclone";
-import { stopAll } from "../test/support/emulators";
+import { startBackup, type SyncRun } from "../harness/datapath";
+import { runRclone } from "../harness/rclone";
+import { stopAll } from "../harness/emulators";
 
 const arg = process.argv.indexOf("--objects");
 const N = arg > 0 ? Number(process.argv[arg + 1]) : 2003;

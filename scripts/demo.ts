@@ -7,8 +7,8 @@
 //   npm run demo -- --tamper      # also corrupt one blob before verifying: verification must fail
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { startBackup, verifyVault, type Backup, type SyncRun } from "../test/support/datapath";
-import { stopAll } from "../test/support/emulators";
+import { startBackup, verifyVault, type Backup, type SyncRun } from "../harness/datapath";
+import { stopAll } from "../harness/emulators";
 
 const MiB = 1024 * 1024;
 const tamper = process.argv.includes("--tamper");

@@ -15,8 +15,8 @@ import {
   vaultRemoteEnv,
   type AzuriteEmulator,
   type ContainerSasOptions,
-} from "../support/emulators";
-import { describeRun, runRclone, type RcloneResult } from "../support/rclone";
+} from "../../harness/emulators";
+import { describeRun, runRclone, type RcloneResult } from "../../harness/rclone";
 
 const HOUR_MS = 3_600_000;
 // fail fast: a refused request is not worth retrying

@@ -5,7 +5,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { AZURITE_PERSIST_INTERVAL_MS, startAzurite, startS3, stopAll } from "../support/emulators";
+import {
+  AZURITE_PERSIST_INTERVAL_MS,
+  startAzurite,
+  startS3,
+  stopAll,
+} from "../../harness/emulators";
 
 function alive(pid: number): boolean {
   try {

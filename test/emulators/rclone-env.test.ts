@@ -14,8 +14,8 @@ import {
   stopAll,
   type AzuriteEmulator,
   type S3Emulator,
-} from "../support/emulators";
-import { describeRun, runRclone } from "../support/rclone";
+} from "../../harness/emulators";
+import { describeRun, runRclone } from "../../harness/rclone";
 
 const PRODUCTION_SHAPED_CONFIG = `[source]
 type = s3

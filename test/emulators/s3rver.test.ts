@@ -19,8 +19,8 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { s3RemoteEnv, startS3, stopAll, type S3Emulator } from "../support/emulators";
-import { describeRun, runRclone } from "../support/rclone";
+import { s3RemoteEnv, startS3, stopAll, type S3Emulator } from "../../harness/emulators";
+import { describeRun, runRclone } from "../../harness/rclone";
 
 const md5 = (data: string | Buffer) => createHash("md5").update(data).digest();
 

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { ROOT } from "../../scripts/stack";
+import { ROOT } from "../../harness/stack";
 
 function demo(...args: string[]) {
   const r = spawnSync(

@@ -2,7 +2,7 @@
 // by the real rclone against s3rver and Azurite on 127.0.0.1 (see test/support/datapath.ts).
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { startBackup, type Backup, type SyncRun } from "../support/datapath";
+import { startBackup, type Backup, type SyncRun } from "../../harness/datapath";
 
 const MiB = 1024 * 1024;
 

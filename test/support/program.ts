@@ -2,7 +2,7 @@
 // child process, and returns what it recorded. Results are cached per (stack, overrides).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { ROOT, stackConfig } from "../../scripts/stack";
+import { ROOT, stackConfig } from "../../harness/stack";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { RecordedInvoke, RecordedResource } from "./mocks";

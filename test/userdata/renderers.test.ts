@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ROOT, stackSettings } from "../../scripts/stack";
+import { ROOT, stackSettings } from "../../harness/stack";
 import {
   decodeUserData,
   encodeUserData,

@@ -27,7 +27,7 @@ import {
   type SasIPRange,
 } from "@azure/storage-blob";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const REPO_ROOT = path.resolve(__dirname, "..");
 const S3RVER_BIN = path.join(REPO_ROOT, "node_modules", "s3rver", "bin", "s3rver.js");
 const AZURITE_BLOB_BIN = path.join(
   REPO_ROOT,

@@ -18,9 +18,9 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { ContainerClient } from "@azure/storage-blob";
-import { sasPermissions } from "../../components/vaultSas";
-import { stackSettings } from "../../scripts/stack";
-import { renderHostArtifacts, type SyncSettings } from "../../userdata";
+import { sasPermissions } from "../components/vaultSas";
+import { stackSettings } from "./stack";
+import { renderHostArtifacts, type SyncSettings } from "../userdata";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
 import {
   emulatorRemoteEnv,
