@@ -34,6 +34,7 @@ export interface BackupConfig {
   syncIntervalHours: number;
   syncMode: SyncMode;
   maxDeletes: number;
+  maxDeletePercent: number;
   credentialDelivery: CredentialDelivery;
   // Vault (Azure)
   azureLocation: string;
@@ -65,6 +66,7 @@ export const CONFIG_KEYS = {
   syncIntervalHours: "integer",
   syncMode: "string",
   maxDeletes: "integer",
+  maxDeletePercent: "integer",
   credentialDelivery: "string",
   azureLocation: "string",
   storageRedundancy: "string",
@@ -297,6 +299,7 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     );
   const syncMode = oneOf("syncMode", SYNC_MODES, "copy");
   const maxDeletes = int("maxDeletes", 100, 0, 1_000_000);
+  const maxDeletePercent = int("maxDeletePercent", 50, 0, 100);
   const credentialDelivery = oneOf("credentialDelivery", CREDENTIAL_DELIVERIES, "ssm");
 
   // Vault
@@ -380,6 +383,7 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     syncIntervalHours,
     syncMode,
     maxDeletes,
+    maxDeletePercent,
     credentialDelivery,
     azureLocation,
     storageRedundancy,

@@ -19,6 +19,24 @@ export interface RequestCounts {
 
 export type Flavour = "s3" | "azure";
 
+export interface InterceptedResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** An S3-style error answer, as S3 sends it (no body for HEAD). */
+export function s3Error(method: string, status: number, code: string, message: string) {
+  return {
+    status,
+    headers: { "content-type": "application/xml", "x-amz-request-id": "0000000000000000" },
+    body:
+      method === "HEAD"
+        ? undefined
+        : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+  } satisfies InterceptedResponse;
+}
+
 /** Classify one request the way the provider bills it. */
 export function classify(flavour: Flavour, method: string, rawUrl: string): RequestKind {
   const url = new URL(rawUrl, "http://x");
@@ -42,6 +60,11 @@ export interface CountingProxy {
   reset(): void;
   /** Called with (url, bytesSoFar) as response bytes of an object GET flow through. */
   onGetBytes?: (url: string, bytes: number) => void;
+  /**
+   * Answers a request itself instead of forwarding it (fault injection, e.g. an AccessDenied
+   * for one key). Return undefined to forward as usual.
+   */
+  intercept?: (method: string, url: string) => InterceptedResponse | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,6 +98,13 @@ export async function startCountingProxy(
     const kind = classify(flavour, method, url);
     proxy.counts[kind]++;
     proxy.log.push({ kind, method, url });
+    const answer = proxy.intercept?.(method, url);
+    if (answer) {
+      req.resume();
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+      return;
+    }
     const upstream = http.request(
       { host: "127.0.0.1", port: targetPort, method, path: url, headers: req.headers },
       (up) => {

@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   CompleteMultipartUploadCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -19,32 +20,20 @@ import {
 } from "@aws-sdk/client-s3";
 import type { ContainerClient } from "@azure/storage-blob";
 import { sasPermissions } from "../components/vaultSas";
+import type { RunSummary } from "../domain/runSummary";
 import { stackSettings } from "./stack";
 import { renderHostArtifacts, type SyncSettings } from "../userdata";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
+import { runRclone, type RcloneResult } from "./rclone";
+import { sampleGroupRss, type RssPeak } from "./rss";
 import {
   emulatorRemoteEnv,
+  S3RVER_CREDENTIALS,
   startAzurite,
   startS3,
   type AzuriteEmulator,
   type S3Emulator,
 } from "./emulators";
-
-export interface RunSummary {
-  runId: string;
-  started: string;
-  finished: string;
-  exitCode: number;
-  status: "success" | "failure";
-  mode: string;
-  checks: number;
-  transfers: number;
-  bytesTransferred: number;
-  deletes: number;
-  errorCount: number;
-  errors: string[];
-  passes: { pass: string; transfers?: number; bytes?: number; checks?: number; deletes?: number }[];
-}
 
 export interface SyncRun {
   code: number | null;
@@ -55,6 +44,8 @@ export interface SyncRun {
   summary?: RunSummary;
   s3: CountingProxy["counts"];
   azure: CountingProxy["counts"];
+  /** Peak memory of the run's whole process tree (sampled). */
+  rss: RssPeak;
 }
 
 export interface BackupOptions {
@@ -164,6 +155,15 @@ export class Backup {
       this.settings.credentialDelivery === "userData" ? sasUrl : undefined;
     return {
       ...remote,
+      // The engine lists the source with botocore: the same endpoint and test credentials.
+      AWS_ENDPOINT_URL_S3: this.s3Proxy.endpoint,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+      AWS_EC2_METADATA_DISABLED: "true",
       STATE_DIRECTORY: this.stateDir,
       CREDENTIALS_DIRECTORY: this.credentialsDir,
       PATH: `${this.fakeBin}:${process.env.PATH ?? ""}`,
@@ -184,11 +184,13 @@ export class Backup {
     }
     const started = Date.now();
     // Own process group, so a hung run can be stopped with everything it started.
-    const child = spawn("bash", [this.scriptPath], {
+    // Run as the host does: the script's own interpreter line (Debian's /usr/bin/python3).
+    const child = spawn(this.scriptPath, [], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    const sampler = sampleGroupRss(child.pid!);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -206,6 +208,7 @@ export class Backup {
       child.on("error", reject);
       child.on("close", (code) => {
         clearTimeout(timer);
+        const rss = sampler.stop();
         if (timedOut) err.push(Buffer.from(`\n[test harness] run killed after ${timeoutMs} ms\n`));
         const summaryFile = path.join(this.stateDir, "last-run.json");
         resolve({
@@ -218,6 +221,7 @@ export class Backup {
             : undefined,
           s3: { ...this.s3Proxy.counts },
           azure: { ...this.azureProxy.counts },
+          rss,
         });
       });
     });
@@ -341,6 +345,46 @@ export class Backup {
     const names: string[] = [];
     for await (const b of this.container.listBlobsFlat({ prefix })) names.push(b.name);
     return names.sort();
+  }
+
+  /**
+   * Copies the vault's data/ back into a new bucket with rclone (the same config and encoding
+   * the engine uses), the way a restore reads it. Proves names come back exactly.
+   */
+  async rcloneRestore(targetBucket: string): Promise<RcloneResult> {
+    await this.s3.client().send(new CreateBucketCommand({ Bucket: targetBucket }));
+    const env: Record<string, string | undefined> = {
+      ...this.env(),
+      RCLONE_CONFIG_VAULT_SAS_URL: this.sasUrl(),
+    };
+    return runRclone(
+      [
+        "copy",
+        `vault:${this.settings.containerName}/data`,
+        `source:${targetBucket}`,
+        "--no-unicode-normalization",
+        "--use-server-modtime",
+      ],
+      { env, configPath: path.join(this.credentialsDir, "rclone.conf") },
+    );
+  }
+
+  /** Keys and MD5s of every object in a bucket of the S3 emulator. */
+  async bucketObjects(bucket: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    let token: string | undefined;
+    do {
+      const page = await this.source.send(
+        new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) {
+        const got = await this.source.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
+        const body = Buffer.from(await got.Body!.transformToByteArray());
+        out.set(o.Key!, createHash("md5").update(body).digest("hex"));
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    return out;
   }
 
   async stop(): Promise<void> {

@@ -1,80 +1,247 @@
-// npm run bench: what a sync run costs, in requests and seconds, over a bucket of many small
-// objects (default 2,003, as in design decision 6). Prints, per run: S3 and Azure requests by kind
-// and wall time, for the project's sync script (initial run, no-change run, run after 1% of the
-// objects changed) and, for comparison, a naive `rclone sync` no-change pass.
+// npm run bench: what a sync run costs, in requests, seconds and memory, against the listing
+// floor and against the naive `rclone sync <s3> <azure>` of the original design. For each bucket
+// size N it measures, on s3rver and Azurite behind counting proxies:
+//   ours:  the initial run, a run with no change, and a run after 1% of the objects changed;
+//   naive: the same no-change and 1% runs on the same vault (and the initial copy for N <= 10,000,
+//          into a second container, since the initial copy of 100,000 objects takes Azurite ~20 min).
+// Prints a Markdown table (the README quotes it) and writes the numbers as JSON.
 //
-//   npm run bench                  # 2,003 objects
-//   npm run bench -- --objects 10000
-import { startBackup, type SyncRun } from "../harness/datapath";
-import { runRclone } from "../harness/rclone";
+//   npm run bench                                   # N = 1,000 / 10,000 / 100,000
+//   npm run bench -- --objects 1000,10000 --json .tmp/bench.json
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { RequestCounts } from "../harness/countingProxy";
+import { startBackup, type Backup, type SyncRun } from "../harness/datapath";
 import { stopAll } from "../harness/emulators";
+import { sampleGroupRss, type RssPeak } from "../harness/rss";
 
-const arg = process.argv.indexOf("--objects");
-const N = arg > 0 ? Number(process.argv[arg + 1]) : 2003;
+interface Measured {
+  n: number;
+  engine: "ours" | "naive";
+  run: "initial" | "no change" | "1% changed";
+  exitCode: number | null;
+  seconds: number;
+  s3: RequestCounts;
+  azure: RequestCounts;
+  rss: RssPeak;
+  bytesCopied: number;
+  bytesChanged: number;
+}
 
-function row(
-  label: string,
-  r: { s3: SyncRun["s3"]; azure: SyncRun["azure"]; durationMs: number },
-): string {
-  const c = (x: SyncRun["s3"]) =>
-    `LIST ${x.LIST} HEAD ${x.HEAD} GET ${x.GET} PUT ${x.PUT} DELETE ${x.DELETE}`;
-  return `${label.padEnd(34)} ${(r.durationMs / 1000).toFixed(2).padStart(7)} s | S3: ${c(r.s3)} | Azure: ${c(r.azure)}`;
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+const SIZES = (argValue("--objects") ?? "1000,10000,100000").split(",").map(Number);
+const JSON_OUT = argValue("--json") ?? path.join(".tmp", "bench.json");
+const NAIVE_INITIAL_MAX = 10_000;
+
+/** 140 directories, 1 KiB objects: a bucket shaped like application exports. */
+function keyOf(i: number): string {
+  return `exports/d${i % 20}/part${i % 7}/object-${i}.json`;
+}
+function bodyOf(i: number, tag = ""): string {
+  return `${tag}${JSON.stringify({ id: i })}`.padEnd(1024, " ");
+}
+
+/** The naive command: rclone sync with default flags (per-directory listing, a HEAD per object). */
+async function naive(
+  b: Backup,
+  container: string,
+): Promise<Omit<Measured, "n" | "engine" | "run" | "bytesChanged">> {
+  b.s3Proxy.reset();
+  b.azureProxy.reset();
+  const sas = b.azurite
+    .containerSasUrl(container, {
+      permissions: "racwdl",
+      expiresOn: new Date(Date.now() + 6 * 3600_000),
+    })
+    .replace(`127.0.0.1:${b.azurite.port}`, `127.0.0.1:${b.azureProxy.port}`);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries({ ...b.env(), RCLONE_CONFIG_VAULT_SAS_URL: sas })) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  env.RCLONE_CONFIG = path.join(b.credentialsDir, "rclone.conf");
+  const started = Date.now();
+  const child = spawn(
+    "rclone",
+    [
+      "sync",
+      `source:${b.settings.sourceBucket}`,
+      `vault:${container}/data`,
+      "--use-json-log",
+      "--log-level",
+      "NOTICE",
+      "--stats",
+      "1h",
+      "--stats-log-level",
+      "NOTICE",
+    ],
+    { env, detached: true, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const sampler = sampleGroupRss(child.pid!);
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const rss = sampler.stop();
+  let bytes = 0;
+  for (const line of stderr.split("\n")) {
+    try {
+      const rec = JSON.parse(line) as { stats?: { bytes?: number } };
+      if (rec.stats?.bytes !== undefined) bytes = rec.stats.bytes;
+    } catch {
+      // not a JSON log line
+    }
+  }
+  return {
+    exitCode: code,
+    seconds: (Date.now() - started) / 1000,
+    s3: { ...b.s3Proxy.counts },
+    azure: { ...b.azureProxy.counts },
+    rss,
+    bytesCopied: bytes,
+  };
+}
+
+function ours(r: SyncRun): Omit<Measured, "n" | "engine" | "run" | "bytesChanged"> {
+  if (r.code !== 0) throw new Error(`sync run failed (exit ${r.code}):\n${r.stderr.slice(-3000)}`);
+  return {
+    exitCode: r.code,
+    seconds: r.durationMs / 1000,
+    s3: r.s3,
+    azure: r.azure,
+    rss: r.rss,
+    bytesCopied: r.summary?.bytesCopied ?? 0,
+  };
+}
+
+async function changeOnePercent(
+  b: Backup,
+  n: number,
+  offset: number,
+  tag: string,
+): Promise<number> {
+  let bytes = 0;
+  const count = Math.max(1, Math.floor(n / 100));
+  for (let j = 0; j < count; j++) {
+    const i = (offset + j * 97) % n;
+    const body = bodyOf(i, tag);
+    await b.put(keyOf(i), body);
+    bytes += Buffer.byteLength(body);
+  }
+  return bytes;
+}
+
+async function benchOne(n: number, out: Measured[]): Promise<void> {
+  const b = await startBackup({ azuriteInMemory: true });
+  try {
+    b.s3.seedOnDisk(
+      b.settings.sourceBucket,
+      Array.from({ length: n }, (_, i) => ({ key: keyOf(i), body: bodyOf(i) })),
+    );
+    const total = n * 1024;
+    console.error(`bench: N=${n}: initial run`);
+    out.push({
+      n,
+      engine: "ours",
+      run: "initial",
+      bytesChanged: total,
+      ...ours(await b.start(3 * 3600_000).done),
+    });
+    console.error(`bench: N=${n}: no-change run`);
+    out.push({
+      n,
+      engine: "ours",
+      run: "no change",
+      bytesChanged: 0,
+      ...ours(await b.start(3600_000).done),
+    });
+    let changed = await changeOnePercent(b, n, 0, "v2");
+    console.error(`bench: N=${n}: 1% changed run`);
+    out.push({
+      n,
+      engine: "ours",
+      run: "1% changed",
+      bytesChanged: changed,
+      ...ours(await b.start(3600_000).done),
+    });
+
+    console.error(`bench: N=${n}: naive no-change`);
+    out.push({
+      n,
+      engine: "naive",
+      run: "no change",
+      bytesChanged: 0,
+      ...(await naive(b, b.settings.containerName)),
+    });
+    changed = await changeOnePercent(b, n, 1, "v3");
+    console.error(`bench: N=${n}: naive 1% changed`);
+    out.push({
+      n,
+      engine: "naive",
+      run: "1% changed",
+      bytesChanged: changed,
+      ...(await naive(b, b.settings.containerName)),
+    });
+    if (n <= NAIVE_INITIAL_MAX) {
+      await b.azurite.createContainer("naive");
+      console.error(`bench: N=${n}: naive initial`);
+      out.push({
+        n,
+        engine: "naive",
+        run: "initial",
+        bytesChanged: total,
+        ...(await naive(b, "naive")),
+      });
+    }
+  } finally {
+    await b.stop();
+  }
+}
+
+function mib(kib: number): string {
+  return (kib / 1024).toFixed(0);
+}
+
+function table(rows: Measured[]): string {
+  const lines = [
+    "| N | engine | run | S3 LIST (floor) | S3 HEAD | S3 GET | Azure LIST (floor) | Azure HEAD | Azure PUT | Azure other | wall s | peak RSS MiB, tree / largest | bytes copied / changed |",
+    "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    const s3Floor = Math.ceil(r.n / 1000);
+    const azFloor = Math.ceil(r.n / 5000);
+    const other = r.azure.GET + r.azure.POST + r.azure.DELETE + r.azure.OTHER;
+    lines.push(
+      `| ${r.n.toLocaleString("en-US")} | ${r.engine} | ${r.run} | ${r.s3.LIST} (${s3Floor}) | ${r.s3.HEAD} | ${r.s3.GET} | ${r.azure.LIST} (${azFloor}) | ${r.azure.HEAD} | ${r.azure.PUT} | ${other} | ${r.seconds.toFixed(1)} | ${mib(r.rss.totalKiB)} / ${mib(r.rss.singleKiB)} | ${r.bytesCopied.toLocaleString("en-US")} / ${r.bytesChanged.toLocaleString("en-US")} |`,
+    );
+  }
+  return lines.join("\n");
 }
 
 async function main(): Promise<void> {
-  const b = await startBackup({ azuriteInMemory: true });
+  const rows: Measured[] = [];
   try {
-    const keys: string[] = [];
-    const objects = Array.from({ length: N }, (_, i) => {
-      const key = `d${i % 20}/sub${i % 7}/object-${i}.txt`;
-      keys.push(key);
-      return { key, body: `object ${i}\n` };
-    });
-    b.s3.seedOnDisk(b.settings.sourceBucket, objects);
-    b.backdate(keys, new Date(Date.now() - 2 * 86_400_000));
-    console.log(`bench: ${N} objects, dev stack artifacts, rclone from Debian`);
-
-    const initial = await b.run();
-    if (initial.code !== 0) throw new Error(`initial run failed:\n${initial.stderr}`);
-    console.log(row("sync script, initial", initial));
-    b.backdate(keys, new Date(Date.now() - 86_400_000));
-
-    const noChange = await b.run();
-    console.log(row("sync script, no change", noChange));
-
-    const changed = keys.slice(0, Math.max(1, Math.floor(N / 100)));
-    for (const k of changed) await b.put(k, `changed ${k}\n`);
-    const onePercent = await b.run();
-    console.log(row(`sync script, ${changed.length} changed`, onePercent));
-
-    // The naive alternative: rclone sync with default flags (reads each object's metadata).
-    b.s3Proxy.reset();
-    b.azureProxy.reset();
-    const started = Date.now();
-    const naive = await runRclone(
-      ["sync", `source:${b.settings.sourceBucket}`, `vault:${b.settings.containerName}/data`],
-      {
-        env: { ...b.env(), RCLONE_CONFIG_VAULT_SAS_URL: b.sasUrl() },
-        configPath: `${b.credentialsDir}/rclone.conf`,
-        timeoutMs: 600_000,
-      },
-    );
-    const naiveRun = {
-      s3: { ...b.s3Proxy.counts },
-      azure: { ...b.azureProxy.counts },
-      durationMs: Date.now() - started,
-    };
-    console.log(row(`naive rclone sync, no change (exit ${naive.code})`, naiveRun));
-    console.log(
-      `no-change run: ${noChange.s3.HEAD + noChange.s3.GET} per-object S3 requests (naive: ${naiveRun.s3.HEAD + naiveRun.s3.GET})`,
-    );
-    console.log(
-      "(the naive pass also rewrites blobs whose source LastModified this bench moved back in time; its HEAD count is the point)",
-    );
+    for (const n of SIZES) await benchOne(n, rows);
   } finally {
-    await b.stop();
     await stopAll();
   }
+  fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
+  fs.writeFileSync(JSON_OUT, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
+  console.log(table(rows));
+  const noChange = rows.filter((r) => r.engine === "ours" && r.run === "no change");
+  for (const r of noChange) {
+    const extra = r.s3.LIST - Math.ceil(r.n / 1000) + r.azure.LIST - Math.ceil(r.n / 5000);
+    const others =
+      r.s3.HEAD + r.s3.GET + r.s3.PUT + r.azure.HEAD + r.azure.GET + r.azure.PUT + r.azure.DELETE;
+    console.log(
+      `no-change run, N=${r.n}: ${extra} LIST above the floor, ${others} other requests; peak RSS ${mib(r.rss.totalKiB)} MiB`,
+    );
+  }
+  console.log(`(JSON: ${JSON_OUT})`);
 }
 
 main().catch((e: unknown) => {

@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
-# Installs what the demo and the tests need on a Debian 12 machine: rclone (the same Debian
-# build the sync host installs), jq, the validators (shellcheck, cloud-init, systemd-analyze),
-# and the npm packages. Uses sudo when not root. Safe to run again.
+# Installs what the demo and the tests need on a Debian 12 machine: the engine's packages at the
+# exact versions the sync host installs (userdata/host-packages.txt: rclone, python3-botocore),
+# the validators (shellcheck, pyflakes, cloud-init, systemd-analyze), GNU time for the bench, and
+# the npm packages. Uses sudo when not root. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-apt_packages=(rclone jq shellcheck cloud-init systemd util-linux)
+wanted=()
+while IFS= read -r line; do
+  case "$line" in '' | '#'*) continue ;; esac
+  wanted+=("$line")
+done <userdata/host-packages.txt
+wanted+=(python3 shellcheck python3-pyflakes cloud-init systemd util-linux time)
 missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+for p in "${wanted[@]}"; do
+  name="${p%%=*}"
+  have="$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null || true)"
+  case "$p" in
+    *=*) [ "$have" = "install ok installed ${p#*=}" ] || missing+=("$p") ;;
+    *) [[ "$have" == "install ok installed "* ]] || missing+=("$p") ;;
+  esac
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  $sudo apt-get install -y -qq --no-install-recommends --allow-downgrades "${missing[@]}"
 fi
 echo "rclone: $(rclone version | head -n 1)"
 npm ci --no-audit --no-fund

@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { renderRcloneConfig } from "./rcloneConfig";
 import { renderUnits } from "./schedule";
+import { aptPreferences, hostPackages } from "./hostPackages";
 import { renderSyncScript } from "./syncScript";
 import {
   RCLONE_CONFIG_PATH,
@@ -30,8 +31,8 @@ export function renderHostArtifacts(s: SyncSettings, sasUrl?: string): HostArtif
 }
 
 /**
- * The #cloud-config document. rclone, jq and the AWS CLI come from Debian's signed archive
- * (the rclone the tests run is the same Debian build). Debian images do not ship the SSM agent,
+ * The #cloud-config document. rclone, botocore and the AWS CLI come from Debian's signed
+ * archive (the versions the tests run, pinned in userdata/host-packages.txt). Debian images do not ship the SSM agent,
  * so it is installed from AWS's regional distribution bucket over TLS.
  */
 export function renderCloudInit(
@@ -42,13 +43,25 @@ export function renderCloudInit(
   const debArch = arch === "arm64" ? "arm64" : "amd64";
   const region = s.sourceRegion;
   const ssmAgentUrl = `https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/debian_${debArch}/amazon-ssm-agent.deb`;
-  const packages = ["rclone", "jq", "unattended-upgrades"];
+  // The engine's own dependencies at the exact versions the tests run, held there by an apt
+  // pin (written before cloud-init installs packages), so no archive change swaps them.
+  const pinned = hostPackages();
+  const packages: (string | [string, string])[] = [
+    ...Object.entries(pinned).map(([name, version]): [string, string] => [name, version]),
+    "unattended-upgrades",
+  ];
   if (s.credentialDelivery === "ssm") packages.push("awscli");
   const doc = {
     package_update: true,
     package_upgrade: true,
     packages,
     write_files: [
+      {
+        path: "/etc/apt/preferences.d/cross-cloud-backup",
+        owner: "root:root",
+        permissions: "0644",
+        content: aptPreferences(pinned),
+      },
       {
         path: RCLONE_CONFIG_PATH,
         owner: "root:root",

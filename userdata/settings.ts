@@ -20,6 +20,8 @@ export interface SyncSettings {
   containerName: string;
   syncMode: SyncMode;
   maxDeletes: number;
+  /** Mirror mode: the largest share of the vault (percent) one run may delete. */
+  maxDeletePercent: number;
   credentialDelivery: CredentialDelivery;
   /** SSM SecureString holding the SAS URL (credentialDelivery "ssm"). */
   ssmParameterName: string;
@@ -28,6 +30,7 @@ export interface SyncSettings {
 
 /** rclone paths of the source and the vault folders the script works on. */
 export function remotePaths(s: SyncSettings): {
+  root: string;
   source: string;
   dest: string;
   archive: string;
@@ -35,6 +38,7 @@ export function remotePaths(s: SyncSettings): {
 } {
   const prefix = s.sourcePrefix.replace(/\/$/, "");
   return {
+    root: `vault:${s.containerName}`,
     source: `source:${s.sourceBucket}${prefix ? `/${prefix}` : ""}`,
     dest: `vault:${s.containerName}/data`,
     archive: `vault:${s.containerName}/archive`,
@@ -56,6 +60,7 @@ export function settingsFromConfig(
     containerName,
     syncMode: cfg.syncMode,
     maxDeletes: cfg.maxDeletes,
+    maxDeletePercent: cfg.maxDeletePercent,
     credentialDelivery: cfg.credentialDelivery,
     ssmParameterName: `/${APP}/${stack}/vault-sas-url`,
     syncIntervalHours: cfg.syncIntervalHours,

@@ -117,7 +117,7 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     expect(isSecretInput(p.value)).to.equal(true);
     expect(plain<string>(p.value)).to.include("sig=");
     const userData = userDataOf(dev);
-    expect(userData).to.include(`readonly SSM_PARAMETER='${String(p.name)}'`);
+    expect(userData).to.include(`"ssmParameter": "${String(p.name)}",`);
     expect(userData).not.to.include("sig=");
     expect(dev.outputs.vaultSasParameter).to.deep.equal({ secret: false, value: p.name });
   });

@@ -383,3 +383,52 @@ describe("s3rver 3.7.1 (patched): (e) keys with segments longer than a file name
     expect(s3.running, s3.output).to.equal(true);
   });
 });
+
+describe("s3rver fix: archive storage classes are listed and refuse GET, as in S3", () => {
+  let s3: S3Emulator;
+  let client: S3Client;
+  const bucket = "storage-classes";
+  before(async () => {
+    s3 = await startS3();
+    client = await s3.createBucket(bucket);
+    for (const [key, StorageClass] of [
+      ["cold.bin", "GLACIER"],
+      ["deep.bin", "DEEP_ARCHIVE"],
+      ["ia.bin", "STANDARD_IA"],
+      ["plain.bin", undefined],
+    ] as const) {
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: key, StorageClass }),
+      );
+    }
+  });
+  after(async () => {
+    client?.destroy();
+    await stopAll();
+  });
+
+  it("ListObjectsV2 reports each object's own storage class (unpatched: always STANDARD)", async () => {
+    const out = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    expect(out.Contents?.map((o) => [o.Key, o.StorageClass])).to.deep.equal([
+      ["cold.bin", "GLACIER"],
+      ["deep.bin", "DEEP_ARCHIVE"],
+      ["ia.bin", "STANDARD_IA"],
+      ["plain.bin", "STANDARD"],
+    ]);
+  });
+
+  it("GET of a GLACIER or DEEP_ARCHIVE object fails with InvalidObjectState; HEAD works (unpatched: GET returns the body)", async () => {
+    for (const key of ["cold.bin", "deep.bin"]) {
+      const err = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key })).then(
+        () => undefined,
+        (e: unknown) => e as { name?: string; $metadata?: { httpStatusCode?: number } },
+      );
+      expect(err?.name, key).to.equal("InvalidObjectState");
+      expect(err?.$metadata?.httpStatusCode).to.equal(403);
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      expect(head.ContentLength).to.equal(key.length);
+    }
+    const ia = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "ia.bin" }));
+    expect(await ia.Body!.transformToString()).to.equal("ia.bin");
+  });
+});

@@ -25,7 +25,7 @@ describe("npm run demo", function () {
     const r = demo();
     expect(r.code, r.out + r.err).to.equal(0);
     expect(r.out).to.match(/Run 1 \(initial copy\): exit 0, success/);
-    expect(r.out).to.match(/transferred 10 objects, 105\.3 MiB/);
+    expect(r.out).to.match(/copied 10 objects, 105\.3 MiB/);
     expect(r.out).to.match(
       /copied on run 2: assets\/img\/logo\.bin, reports\/2026\/11\/monthly\.csv, reports\/2026\/11\/weekly\.csv\n/,
     );

@@ -52,26 +52,21 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       expect(b.awsCliCalls()).to.deep.equal([
         `ssm get-parameter --region eu-west-1 --name ${b.settings.ssmParameterName} --with-decryption --query Parameter.Value --output text`,
       ]);
-      expect(r.summary?.status).to.equal("success");
-      expect(r.summary?.transfers).to.equal(Object.keys(SAMPLE).length + 1);
+      expect(r.summary?.outcome).to.equal("success");
+      expect(r.summary?.copied).to.equal(Object.keys(SAMPLE).length + 1);
       await expectParity(b);
     });
 
-    it("a second run with no changes transfers nothing and makes only list requests on S3", async () => {
-      b.backdate(await b.sourceKeys());
+    it("a second run with no changes makes one listing of each side and one status write", async () => {
       const r = await b.run();
       expect(r.code, why(r)).to.equal(0);
-      expect(r.summary?.transfers).to.equal(0);
-      expect(r.s3).to.deep.include({ HEAD: 0, GET: 0, PUT: 0, POST: 0, DELETE: 0 });
-      expect(r.s3.LIST).to.be.within(1, 4);
-      // Azure: listings, plus a constant few requests to publish status/last-run.json.
-      expect(r.azure.DELETE).to.equal(0);
-      expect(r.azure.GET).to.equal(0);
-      const statusWrites = b.azureProxy.log.filter(
-        (l) => l.kind === "PUT" && !l.url.includes("/status/"),
-      );
-      expect(statusWrites, "only the status blob is written").to.deep.equal([]);
-      expect(r.azure.HEAD).to.be.at.most(6);
+      expect(r.summary?.copied).to.equal(0);
+      expect(r.summary?.unchanged).to.equal(Object.keys(SAMPLE).length + 1);
+      const zero = { LIST: 0, HEAD: 0, GET: 0, PUT: 0, POST: 0, DELETE: 0, OTHER: 0 };
+      expect(r.s3).to.deep.equal({ ...zero, LIST: 1 });
+      expect(r.azure).to.deep.equal({ ...zero, LIST: 1, PUT: 1 });
+      const put = b.azureProxy.log.find((l) => l.kind === "PUT");
+      expect(put?.url).to.match(/\/backup\/status\/last-run\.json\?/);
     });
 
     it("re-copies modified objects (same size, multipart) and new ones, and nothing else", async () => {
@@ -88,17 +83,16 @@ describe("data path: rendered sync script + rclone + emulators", function () {
         "reports/2026/11/new.csv",
         "top.txt",
       ]);
-      expect(r.summary?.transfers).to.equal(3);
+      expect(r.summary?.copied).to.equal(3);
       await expectParity(b);
     });
 
     it("never deletes: an object deleted in the source stays in the vault", async () => {
-      b.backdate(await b.sourceKeys());
       await b.remove("binary.bin");
       const before = await b.vaultObjects();
       const r = await b.run();
       expect(r.code, why(r)).to.equal(0);
-      expect(r.summary?.deletes).to.equal(0);
+      expect(r.summary?.deleted).to.equal(0);
       expect(r.azure.DELETE).to.equal(0);
       expect((await b.vaultObjects()).get("binary.bin")).to.deep.equal(before.get("binary.bin"));
     });
@@ -142,7 +136,6 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       for (const [k, v] of Object.entries(SAMPLE)) await b.put(k, v);
       const first = await b.run();
       expect(first.code, why(first)).to.equal(0);
-      b.backdate(await b.sourceKeys());
     });
     after(async () => b?.stop());
 
@@ -150,6 +143,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       await b.remove("binary.bin");
       const r = await b.run();
       expect(r.code, why(r)).to.equal(0);
+      expect(r.summary).to.deep.include({ deleted: 1, archived: 0, copied: 0 });
       expect((await b.vaultObjects()).has("binary.bin")).to.equal(false);
       const archived = await b.blobNames(`archive/${r.summary!.runId}/`);
       expect(archived).to.deep.equal([`archive/${r.summary!.runId}/binary.bin`]);
@@ -164,7 +158,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       const before = await b.vaultObjects();
       const r = await b.run();
       expect(r.code, why(r)).to.not.equal(0);
-      expect(r.summary?.status).to.equal("failure");
+      expect(r.summary?.outcome).to.equal("failure");
       expect(r.summary?.errors.join("\n")).to.match(
         /deletion guard: 3 deletions exceed maxDeletes \(2\); nothing deleted/,
       );
@@ -193,7 +187,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       const r = await b.run();
       await b.s3.restart();
       expect(r.code, why(r)).to.not.equal(0);
-      expect(r.summary?.status).to.equal("failure");
+      expect(r.summary?.outcome).to.equal("failure");
       expect(r.azure.DELETE).to.equal(0);
       expect(await b.vaultObjects()).to.deep.equal(before);
     });
@@ -221,7 +215,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       b.s3Proxy.onGetBytes = undefined;
       expect(killed, "the S3 emulator was killed during the large GET").to.equal(true);
       expect(r.code, why(r)).to.not.equal(0);
-      expect(r.summary?.status).to.equal("failure");
+      expect(r.summary?.outcome).to.equal("failure");
       expect(r.summary?.errorCount).to.be.greaterThan(0);
 
       await b.s3.restart();
@@ -240,7 +234,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       await b.azurite.exited();
       const r = await b.run();
       expect(r.code, why(r)).to.not.equal(0);
-      expect(r.summary?.status).to.equal("failure");
+      expect(r.summary?.outcome).to.equal("failure");
       await b.azurite.restart();
       const after = await b.vaultObjects();
       for (const [k, v] of before) expect(after.get(k), k).to.deep.equal(v);
@@ -256,7 +250,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       b.setSas(b.sasUrl());
       expect(r.code, why(r)).to.not.equal(0);
       expect(r.summary?.errors.join("\n")).to.match(/cannot list the vault .*AuthorizationFailure/);
-      expect(r.summary?.status).to.equal("failure");
+      expect(r.summary?.outcome).to.equal("failure");
     });
 
     it("a SAS without write permission fails the run clearly", async () => {

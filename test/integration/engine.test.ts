@@ -1,0 +1,267 @@
+// Sync engine v2 on the real data path (rendered engine, rclone 1.60.1, s3rver, Azurite): every
+// change is found whatever its LastModified, no object can stall the backup, every key is either
+// restorable exactly or named, and the mirror guard cannot be fooled by a replacement bucket.
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DeleteBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { s3Error } from "../../harness/countingProxy";
+import { startBackup, type Backup, type SyncRun } from "../../harness/datapath";
+import { EXIT_CODES } from "../../domain/runSummary";
+
+function why(r: SyncRun): string {
+  return `exit ${r.code}\nstderr:\n${r.stderr.slice(-3000)}\nsummary: ${JSON.stringify(r.summary)}`;
+}
+
+/** LastModified as s3rver keeps it: the object file's mtime. */
+function lastModified(b: Backup, key: string): Date {
+  const file =
+    path.join(b.s3.dataDir, b.settings.sourceBucket, ...key.split("/")) + "._S3rver_object";
+  return fs.statSync(file).mtime;
+}
+
+async function vaultBody(b: Backup, key: string): Promise<string> {
+  return (await b.container.getBlobClient(`data/${key}`).downloadToBuffer()).toString("utf8");
+}
+
+describe("sync engine v2 on the data path", function () {
+  this.timeout(240_000);
+
+  describe("every change is found", () => {
+    let b: Backup;
+    before(async () => {
+      b = await startBackup({ azuriteInMemory: true });
+      await b.put("report.csv", "version-A\n");
+      await b.put("other.txt", "unchanged\n");
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+    });
+    after(async () => b?.stop());
+
+    it("backs up a same-size overwrite whose LastModified is older than the last run", async () => {
+      await b.put("report.csv", "version-B\n");
+      // As S3 Replication or a multipart upload started before the last run would leave it.
+      b.backdate(["report.csv"], new Date(Date.now() - 2 * 86_400_000));
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary).to.deep.include({ copied: 1, changed: 1, new: 0, unchanged: 1 });
+      expect(b.objectGetKeys()).to.deep.equal(["report.csv"]);
+      expect(await vaultBody(b, "report.csv")).to.equal("version-B\n");
+    });
+
+    it("backs up a same-size overwrite with an identical LastModified, by the MD5 both listings carry", async () => {
+      const was = lastModified(b, "report.csv");
+      await b.put("report.csv", "version-C\n");
+      b.backdate(["report.csv"], was);
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary).to.deep.include({ copied: 1, changed: 1 });
+      expect(await vaultBody(b, "report.csv")).to.equal("version-C\n");
+      // and still no per-object request on a run with nothing to do
+      const again = await b.run();
+      expect(again.summary).to.deep.include({ copied: 0, unchanged: 2 });
+      expect(again.s3.HEAD + again.s3.GET + again.azure.HEAD + again.azure.GET).to.equal(0);
+    });
+  });
+
+  describe("no object can stall the backup", () => {
+    let b: Backup;
+    let first: SyncRun;
+    const denied = Array.from({ length: 20 }, (_, i) => `private/denied-${i}.txt`);
+    before(async () => {
+      b = await startBackup({ azuriteInMemory: true });
+      for (let i = 0; i < 5; i++) await b.put(`data/ok-${i}.txt`, `ok ${i}\n`);
+      await b.put("kms/other-key.bin", "encrypted with a key the host may not use\n");
+      for (const k of denied) await b.put(k, "denied\n");
+      await b.source.send(
+        new PutObjectCommand({
+          Bucket: b.settings.sourceBucket,
+          Key: "cold/glacier.bin",
+          Body: "archived\n",
+          StorageClass: "GLACIER",
+        }),
+      );
+      // KMS denies the GET; a bucket policy denies HEAD and GET under private/ (more denials
+      // than rclone has checkers, which used to hang rclone 1.60.1 for ever).
+      b.s3Proxy.intercept = (method, url) => {
+        if (url.includes("/kms/") && method === "GET")
+          return s3Error(
+            method,
+            403,
+            "AccessDenied",
+            "User is not authorized to perform: kms:Decrypt",
+          );
+        if (url.includes("/private/") && (method === "GET" || method === "HEAD"))
+          return s3Error(method, 403, "AccessDenied", "Access Denied");
+        return undefined;
+      };
+      first = await b.start(120_000).done;
+    });
+    after(async () => b?.stop());
+
+    it("a Glacier-class object and unreadable objects give a partial run that backs up everything else and names them", async () => {
+      expect(first.code, why(first)).to.equal(EXIT_CODES.partial);
+      expect(first.summary?.outcome).to.equal("partial");
+      expect(first.summary?.errorCount).to.equal(0);
+      expect(first.summary?.copied).to.equal(5);
+      const skipped = new Map(first.summary!.skipped.map((s) => [s.key, s.reason]));
+      expect([...skipped.keys()].sort()).to.deep.equal(
+        ["cold/glacier.bin", "kms/other-key.bin", ...denied].sort(),
+      );
+      expect(skipped.get("cold/glacier.bin")).to.match(/storage class GLACIER/);
+      expect(skipped.get("kms/other-key.bin")).to.match(/AccessDenied/);
+      expect(skipped.get(denied[0])).to.match(/unreadable in S3: .*(403|Forbidden)/);
+      expect(first.summary?.skippedCount).to.equal(22);
+      // The archive class is recognised from the listing: not one request for that object.
+      expect(b.s3Proxy.log.filter((l) => l.url.includes("glacier"))).to.deep.equal([]);
+      const vault = await b.vaultObjects();
+      expect([...vault.keys()].sort()).to.deep.equal(
+        [0, 1, 2, 3, 4].map((i) => `data/ok-${i}.txt`),
+      );
+      expect(first.stderr).to.include('skipped "cold/glacier.bin"');
+    });
+
+    it("the next run does not re-copy what was copied nor re-read what could not be read", async () => {
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(EXIT_CODES.partial);
+      expect(r.summary).to.deep.include({ copied: 0, unchanged: 5, skippedCount: 22 });
+      expect(r.s3).to.deep.include({ LIST: 1, HEAD: 0, GET: 0 });
+      expect(r.summary!.skipped.find((s) => s.key === "kms/other-key.bin")?.reason).to.match(
+        /last tried/,
+      );
+    });
+
+    it("an unreadable object that changes is tried again at once, and backed up when readable", async () => {
+      b.s3Proxy.intercept = undefined;
+      await b.put("kms/other-key.bin", "re-encrypted with the bucket key\n");
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(EXIT_CODES.partial); // private/ and Glacier still skipped
+      expect(r.summary?.copied).to.equal(1);
+      expect(await vaultBody(b, "kms/other-key.bin")).to.equal(
+        "re-encrypted with the bucket key\n",
+      );
+    });
+  });
+
+  describe("every key is accounted for", () => {
+    let b: Backup;
+    let r: SyncRun;
+    const restorable = [
+      "trailing-dot.",
+      "seg./inner.txt",
+      "back\\slash",
+      "ctl\u0001char",
+      "tab\tkey",
+      "caf\u00e9",
+      "cafe\u0301",
+      "plus+sign 100%.txt",
+      "k".repeat(1000),
+      "empty-object",
+    ];
+    const named = ["dir-marker/", "dir-with-content/", "dot/./seg", "k".repeat(1024)];
+    before(async () => {
+      b = await startBackup({ azuriteInMemory: true });
+      for (const k of [...restorable, ...named]) {
+        await b.put(k, k === "empty-object" || k === "dir-marker/" ? "" : `body of ${k.length}`);
+      }
+      r = await b.run();
+    });
+    after(async () => b?.stop());
+
+    it("names every key it cannot store exactly, with its reason, and never drops one silently", () => {
+      expect(r.code, why(r)).to.equal(EXIT_CODES.partial);
+      const skipped = new Map(r.summary!.skipped.map((s) => [s.key, s.reason]));
+      expect([...skipped.keys()].sort()).to.deep.equal([...named].sort());
+      expect(skipped.get("dir-marker/")).to.match(/folder marker/);
+      expect(skipped.get("dot/./seg")).to.match(/'\.' or '\.\.'/);
+      expect(skipped.get("k".repeat(1024))).to.match(/1029 characters; Azure allows 1024/);
+      expect(r.summary?.copied).to.equal(restorable.length);
+      expect(r.summary!.copied + r.summary!.skippedCount).to.equal(r.summary?.sourceObjects);
+    });
+
+    it("restores every other key exactly, byte for byte, through rclone", async () => {
+      const restore = await b.rcloneRestore("restored");
+      expect(restore.code, restore.stderr).to.equal(0);
+      const [src, back] = await Promise.all([
+        b.bucketObjects(b.settings.sourceBucket),
+        b.bucketObjects("restored"),
+      ]);
+      const expected = new Map([...src].filter(([k]) => restorable.includes(k)));
+      expect(expected.size).to.equal(restorable.length);
+      expect(back).to.deep.equal(expected);
+    });
+  });
+
+  describe("robust edges", () => {
+    let b: Backup;
+    before(async () => {
+      b = await startBackup({
+        azuriteInMemory: true,
+        overrides: { syncMode: "mirror", maxDeletes: 1000 },
+      });
+      for (let i = 0; i < 10; i++) await b.put(`orders/${i}.json`, `{"order":${i}}\n`);
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+    });
+    after(async () => b?.stop());
+
+    it("two runs keep separate logs and summaries", async () => {
+      const a = await b.run();
+      const c = await b.run();
+      expect(a.summary?.runId).to.not.equal(c.summary?.runId);
+      for (const id of [a.summary!.runId, c.summary!.runId]) {
+        const summary = path.join(b.stateDir, "runs", id, "summary.json");
+        expect(JSON.parse(fs.readFileSync(summary, "utf8"))).to.have.property("runId", id);
+      }
+    });
+
+    it("counts mirror moves once: an overwrite is archived and copied, a deletion archived", async () => {
+      await b.put("orders/0.json", '{"order":"zero"}\n');
+      await b.remove("orders/9.json");
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary).to.deep.include({ copied: 1, archived: 1, deleted: 1, vaultOnly: 1 });
+      expect(await b.blobNames(`archive/${r.summary!.runId}/`)).to.deep.equal([
+        `archive/${r.summary!.runId}/orders/0.json`,
+        `archive/${r.summary!.runId}/orders/9.json`,
+      ]);
+    });
+
+    it("the mirror guard refuses a near-empty replacement bucket, within maxDeletes", async () => {
+      for (const k of await b.sourceKeys()) await b.remove(k);
+      await b.put("unrelated.txt", "a different application's bucket\n");
+      const before = await b.vaultObjects();
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(EXIT_CODES.failure);
+      expect(r.summary?.errors.join("\n")).to.match(
+        /deletion guard: 9 deletions exceed maxDeletePercent \(50% of 9 objects\); nothing deleted/,
+      );
+      expect(r.azure.DELETE).to.equal(0);
+      const after = await b.vaultObjects();
+      for (const [k, v] of before) expect(after.get(k), k).to.deep.equal(v);
+      expect(after.has("unrelated.txt")).to.equal(true);
+    });
+
+    it("a missing container fails the run naming it, before any S3 read", async () => {
+      await b.container.delete();
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(EXIT_CODES.failure);
+      expect(r.summary?.errors).to.deep.equal([
+        "vault container backup does not exist (ContainerNotFound)",
+      ]);
+      expect(r.s3.GET + r.s3.HEAD).to.equal(0);
+      await b.container.create();
+    });
+
+    it("a missing bucket fails the run naming it", async () => {
+      for (const k of await b.sourceKeys()) await b.remove(k);
+      await b.source.send(new DeleteBucketCommand({ Bucket: b.settings.sourceBucket }));
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(EXIT_CODES.failure);
+      expect(r.summary?.errors).to.deep.equal([
+        `source bucket ${b.settings.sourceBucket} does not exist (NoSuchBucket)`,
+      ]);
+      expect(r.azure.PUT + r.azure.DELETE).to.equal(0);
+    });
+  });
+});

@@ -1,0 +1,133 @@
+// The sync engine's pure parts (userdata/engine.py), called in the rendered script with the
+// Python the host runs. The data path tests (test/integration) run the whole engine.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stackSettings } from "../../harness/stack";
+import { renderSyncScript } from "../../userdata";
+
+const PYTHON = "/usr/bin/python3";
+let script: string;
+let dir: string;
+
+/** Runs `code` with the rendered engine loaded as module `engine`; returns what it prints as JSON. */
+function py(code: string): unknown {
+  const prelude = [
+    "import importlib.machinery, importlib.util, json, sys",
+    'loader = importlib.machinery.SourceFileLoader("engine", sys.argv[1])',
+    'engine = importlib.util.module_from_spec(importlib.util.spec_from_loader("engine", loader))',
+    "loader.exec_module(engine)",
+  ].join("\n");
+  const r = spawnSync(PYTHON, ["-I", "-c", `${prelude}\n${code}`, script], { encoding: "utf8" });
+  expect(r.status, r.stderr).to.equal(0);
+  return JSON.parse(r.stdout);
+}
+
+describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-engine-"));
+    script = path.join(dir, "cross-cloud-backup-sync");
+    fs.writeFileSync(script, renderSyncScript(stackSettings("dev")), { mode: 0o755 });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("names every key rclone cannot address or restore exactly, with the rule it breaks", () => {
+    const keys = [
+      "dir-marker/",
+      "a//b.txt",
+      "/leading.txt",
+      "dot/./seg",
+      "up/../x",
+      "line\nbreak",
+      "cr\rkey",
+      "fullwidth\uff0e",
+      "control-picture\u2401",
+      "quote\u201bx",
+      "",
+    ];
+    const got = py(`print(json.dumps([engine.key_problem(k) for k in ${JSON.stringify(keys)}]))`);
+    const problems = got as (string | null)[];
+    expect(problems.every((p) => typeof p === "string" && p.length > 10)).to.equal(true);
+    expect(problems[0]).to.match(/ends in '\/'/);
+    expect(problems[1]).to.match(/empty path segment/);
+    expect(problems[2]).to.match(/empty path segment/);
+    expect(problems[3]).to.match(/'\.' or '\.\.'/);
+    expect(problems[5]).to.match(/line break/);
+    expect(problems[7]).to.match(/encode names/);
+  });
+
+  it("accepts the keys rclone round-trips: dots, backslashes, control characters, unicode twins", () => {
+    const keys = [
+      "trailing-dot.",
+      "seg./x.",
+      "back\\slash",
+      "ctl\u0001char",
+      "tab\tkey",
+      "del\u007f",
+      "café",
+      "cafe\u0301",
+      "x".repeat(1000),
+      "a/b/c",
+    ];
+    const got = py(
+      `ks = ${JSON.stringify(keys)}\nprint(json.dumps([[engine.key_problem(k), engine.blob_name(k), engine.decode_blob_name(engine.blob_name(k))] for k in ks]))`,
+    ) as [string | null, string, string][];
+    got.forEach(([problem, , back], i) => {
+      expect(problem, keys[i]).to.equal(null);
+      expect(back, "decode(encode(key)) is the key").to.equal(keys[i]);
+    });
+    // rclone's azureblob encoding, as measured against Azurite with rclone 1.60.1
+    expect(got[0][1]).to.equal("trailing-dot\uff0e");
+    expect(got[1][1]).to.equal("seg\uff0e/x\uff0e");
+    expect(got[2][1]).to.equal("back\uff3cslash");
+    expect(got[3][1]).to.equal("ctl\u2401char");
+    expect(got[4][1]).to.equal("tab\u2409key");
+    expect(got[5][1]).to.equal("del\u2421");
+    expect(got[6][1]).to.not.equal(got[7][1]);
+  });
+
+  it("gives two runs that read the same clock value separate run folders", () => {
+    const got = py(
+      [
+        "import os, tempfile",
+        "engine.time.time_ns = lambda: 1764086400123456789",
+        "d = tempfile.mkdtemp()",
+        "ids = [engine.new_run_dir(d) for _ in range(3)]",
+        "print(json.dumps({'ids': ids, 'dirs': sorted(os.listdir(d))}))",
+      ].join("\n"),
+    ) as { ids: string[]; dirs: string[] };
+    expect(got.ids).to.deep.equal([
+      "20251125T160000.123456789Z",
+      "20251125T160000.123456789Z-1",
+      "20251125T160000.123456789Z-2",
+    ]);
+    expect(got.dirs).to.deep.equal([...got.ids].sort());
+  });
+
+  it("redacts SAS and SigV4 secrets from any message", () => {
+    const msg =
+      'Put "https://acct.blob.core.windows.net/backup/data/x?se=2026-11-26T00%3A00%3A00Z&sig=c2VjcmV0c2lnbmF0dXJl%3D&sp=racwl&sv=2022-11-02": dial tcp: connection refused; X-Amz-Signature=abcdef0123&X-Amz-Credential=AKIAFAKE';
+    const got = py(`print(json.dumps(engine.redact(${JSON.stringify(msg)})))`) as string;
+    expect(got).to.not.match(/c2VjcmV0|abcdef0123|AKIAFAKE/);
+    expect(got).to.include("sig=REDACTED");
+    expect(got).to.include("connection refused");
+  });
+
+  it("keeps the run summary's keys in step with domain/runSummary.ts", async () => {
+    const { RUN_SUMMARY_KEYS } = await import("../../domain/runSummary");
+    const body = fs.readFileSync(script, "utf8");
+    const block = body.slice(body.indexOf("summary = {"), body.indexOf("skipped = Skipped("));
+    const keys = [...block.matchAll(/"([A-Za-z]+)":/g)].map((m) => m[1]);
+    expect(keys).to.deep.equal([...RUN_SUMMARY_KEYS]);
+  });
+
+  it("exits with the codes domain/runSummary.ts documents", async () => {
+    const { EXIT_CODES } = await import("../../domain/runSummary");
+    const got = py(
+      "print(json.dumps({'success': engine.EXIT_SUCCESS, 'failure': engine.EXIT_FAILURE, 'partial': engine.EXIT_PARTIAL, 'overlap': engine.EXIT_OVERLAP}))",
+    );
+    expect(got).to.deep.equal(EXIT_CODES);
+  });
+});
