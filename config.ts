@@ -27,6 +27,7 @@ export interface BackupConfig {
   permissionsBoundaryArn?: string;
   // Sync host (AWS)
   instanceType: string;
+  rootVolumeGb: number;
   /** CPU architecture implied by the instance type (Graviton families end in "g"). */
   architecture: "arm64" | "x86_64";
   vpcCidr: string;
@@ -61,6 +62,7 @@ export const CONFIG_KEYS = {
   sourceKmsKeyArn: "string",
   permissionsBoundaryArn: "string",
   instanceType: "string",
+  rootVolumeGb: "integer",
   vpcCidr: "string",
   existingSubnetId: "string",
   syncIntervalHours: "integer",
@@ -291,6 +293,9 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     SUBNET_ID,
     "is not a subnet id (subnet-0123abcd...)",
   );
+  // The engine keeps each run's two listings on disk (about 0.7 KB per object at its peak, with
+  // sort's temporary files); Debian's image needs about 2 GB. EBS gp3 volumes are 1-16,384 GiB.
+  const rootVolumeGb = int("rootVolumeGb", 16, 8, 16_384);
   const syncIntervalHours = int("syncIntervalHours", 4, 1, 24);
   if (syncIntervalHours >= 1 && syncIntervalHours <= 24 && 24 % syncIntervalHours !== 0)
     fail(
@@ -377,6 +382,7 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     sourceKmsKeyArn,
     permissionsBoundaryArn,
     instanceType,
+    rootVolumeGb,
     architecture: architectureOf(instanceType),
     vpcCidr,
     existingSubnetId,

@@ -52,6 +52,7 @@ const host = new SyncHost("sync-host", {
   settings,
   sasUrl: vault.sasUrl,
   instanceType: cfg.instanceType,
+  rootVolumeGb: cfg.rootVolumeGb,
   architecture: cfg.architecture,
   subnetId: network.subnetId,
   securityGroupId: network.securityGroupId,

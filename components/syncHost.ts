@@ -18,6 +18,8 @@ export interface SyncHostArgs {
   /** The vault's container SAS URL (a secret). */
   sasUrl: pulumi.Input<string>;
   instanceType: string;
+  /** Root volume size in GiB (the engine keeps each run's listings on disk). */
+  rootVolumeGb: number;
   architecture: "arm64" | "x86_64";
   subnetId: pulumi.Input<string>;
   securityGroupId: pulumi.Input<string>;
@@ -147,7 +149,7 @@ export class SyncHost extends pulumi.ComponentResource {
         rootBlockDevice: {
           encrypted: true,
           volumeType: "gp3",
-          volumeSize: 8,
+          volumeSize: args.rootVolumeGb,
           deleteOnTermination: true,
         },
         monitoring: true,

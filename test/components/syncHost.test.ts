@@ -61,6 +61,8 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
         httpEndpoint: "enabled",
       });
       expect(i.rootBlockDevice.encrypted).to.equal(true);
+      // room for the engine's on-disk listings (rootVolumeGb, 16 GiB by default)
+      expect(i.rootBlockDevice).to.deep.include({ volumeType: "gp3", volumeSize: 16 });
       expect(i.monitoring).to.equal(true);
       expect(i.associatePublicIpAddress).to.equal(false);
     }

@@ -2,6 +2,9 @@
 // by the real rclone against s3rver and Azurite on 127.0.0.1 (see test/support/datapath.ts).
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { startBackup, type Backup, type SyncRun } from "../../harness/datapath";
 
 const MiB = 1024 * 1024;
@@ -9,6 +12,22 @@ const MiB = 1024 * 1024;
 /** Diagnostics for a failed expectation on a run. */
 function why(r: SyncRun): string {
   return `exit ${r.code}\nstderr:\n${r.stderr.slice(-3000)}\nsummary: ${JSON.stringify(r.summary)}`;
+}
+
+/** No SAS signature anywhere a run leaves text: its output, its summary, the state folder. */
+function expectNoSecrets(b: Backup, r: SyncRun): void {
+  const leak = /sig=(?!REDACTED)/;
+  expect(r.stdout + r.stderr, "run output").not.to.match(leak);
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? walk(p) : [p];
+    });
+  for (const file of walk(b.stateDir)) {
+    const raw = fs.readFileSync(file);
+    const text = file.endsWith(".gz") ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+    expect(text, file).not.to.match(leak);
+  }
 }
 
 async function expectParity(b: Backup): Promise<void> {
@@ -235,11 +254,37 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       const r = await b.run();
       expect(r.code, why(r)).to.not.equal(0);
       expect(r.summary?.outcome).to.equal("failure");
+      expectNoSecrets(b, r);
       await b.azurite.restart();
       const after = await b.vaultObjects();
       for (const [k, v] of before) expect(after.get(k), k).to.deep.equal(v);
       const again = await b.run();
       expect(again.code, why(again)).to.equal(0);
+      await expectParity(b);
+    });
+
+    it("Azurite dying mid-copy fails the run without the SAS reaching any log, and a rerun converges", async () => {
+      for (let i = 0; i < 30; i++) await b.put(`burst/${i}.txt`, `burst ${i}\n`);
+      let killed = false;
+      b.azureProxy.intercept = (method) => {
+        if (!killed && method === "PUT") {
+          killed = true;
+          b.azurite.kill("SIGTERM");
+        }
+        return undefined;
+      };
+      const r = await b.run();
+      b.azureProxy.intercept = undefined;
+      expect(killed).to.equal(true);
+      expect(r.code, why(r)).to.equal(1);
+      expect(r.summary?.errorCount).to.be.greaterThan(0);
+      expect(r.summary?.errors.join("\n")).to.match(/copy stopped: cannot reach the vault/);
+      expectNoSecrets(b, r);
+      await b.azurite.exited();
+      await b.azurite.restart();
+      const again = await b.run();
+      expect(again.code, why(again)).to.equal(0);
+      expectNoSecrets(b, again);
       await expectParity(b);
     });
 

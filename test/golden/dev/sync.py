@@ -49,6 +49,8 @@ AZURE_SEGMENTS_MAX = 254
 CHUNK_BYTES = 16 * 1024 * 1024
 MAX_OBJECT_BYTES = CHUNK_BYTES * 50000
 ENCODING_CHARS = re.compile("[\u2400-\u2421\uff0e\uff0f\uff3c\u201b\ufffd]")
+PROBE_AFTER = 20
+STALL_SECONDS = 900
 UNREADABLE = re.compile(
     r"(AccessDenied|InvalidObjectState|restore first|Forbidden|status code: 403|"
     r"InvalidRequest|SSECustomer|KMS\.|status code: 400)"
@@ -427,12 +429,85 @@ def diff(source_path, vault_path, plan, skipped, unreadable, now):
 
 
 
-def rclone(args, log_path):
+def probe(cfg):
+    """One cheap request to each side; returns what is unreachable, or None."""
+    try:
+        _, url = container_url(vault_sas_url())
+        u = urllib.parse.urlsplit(url)
+        q = "restype=container&comp=list&maxresults=1&" + u.query
+        azure_request("GET", urllib.parse.urlunsplit((u.scheme, u.netloc, u.path, q, "")), attempts=1).close()
+    except RunFailed as e:
+        return "the vault: %s" % e
+    try:
+        s3_client(cfg["sourceRegion"]).list_objects_v2(
+            Bucket=cfg["sourceBucket"], Prefix=cfg["sourcePrefix"], MaxKeys=1)
+    except Exception as e:  # botocore raises several unrelated exception types
+        return "the source bucket: %s" % e
+    return None
+
+
+def watch(proc, log_path, cfg):
+    """Waits for rclone, stopping it when an endpoint has gone away or nothing moves.
+
+    rclone 1.60.1 retries each failed request inside the Azure SDK and again in its pacer, and
+    logs nothing until it gives up, so with the vault gone a batch would grind on for hours.
+    When no byte has moved for PROBE_AFTER seconds, one request to each side tells a slow
+    transfer from a dead endpoint. Returns the reason the copy was stopped, or None."""
+    last_progress = last_probe = time.monotonic()
+    moved = 0
+    pos = 0
+    while True:
+        try:
+            proc.wait(timeout=1)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            with open(log_path, encoding="utf-8", errors="replace") as f:
+                f.seek(pos)
+                chunk = f.read()
+                pos = f.tell()
+        except OSError:
+            chunk = ""
+        for line in chunk.splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            done = rec.get("stats", {}).get("bytes", 0) if isinstance(rec.get("stats"), dict) else 0
+            if done > moved or str(rec.get("msg", "")).startswith(("Copied", "Moved")):
+                moved = max(moved, done)
+                last_progress = time.monotonic()
+        now = time.monotonic()
+        reason = None
+        if now - last_progress > STALL_SECONDS:
+            reason = "no progress for %d seconds" % STALL_SECONDS
+        elif now - last_progress > PROBE_AFTER and now - last_probe > PROBE_AFTER:
+            last_probe = now
+            down = probe(cfg)
+            if down:
+                reason = "cannot reach " + down
+        if reason:
+            proc.kill()
+            proc.wait()
+            return reason
+
+
+def rclone(args, log_path, cfg):
     """Runs rclone with a JSON log; returns (exit code, parsed log records)."""
-    cmd = ["rclone"] + args + ["--use-json-log", "--log-level", "INFO", "--log-file", log_path, "--stats", "0"]
+    cmd = ["rclone"] + args + [
+        "--use-json-log", "--log-level", "INFO", "--log-file", log_path,
+        "--stats", "10s", "--stats-log-level", "INFO",
+    ]
     env = dict(os.environ, RCLONE_CONFIG=rclone_config)
     with open(log_path + ".stderr", "w") as err:
-        rc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err).returncode
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        stopped = watch(proc, log_path, cfg)
+        rc = proc.returncode
+    if stopped:
+        os.unlink(log_path)
+        os.unlink(log_path + ".stderr")
+        raise RunFailed("copy stopped: " + stopped)
     records = []
     if os.path.exists(log_path):
         with open(log_path, encoding="utf-8", errors="replace") as f:
@@ -454,7 +529,7 @@ def rclone(args, log_path):
 
 COPY_FLAGS = [
     "--no-traverse", "--no-check-dest", "--use-server-modtime", "--no-unicode-normalization",
-    "--no-update-modtime", "--retries", "1", "--low-level-retries", "5",
+    "--no-update-modtime", "--retries", "1", "--low-level-retries", "3",
     "--transfers", "8", "--azureblob-upload-concurrency", "1", "--azureblob-chunk-size", "16M",
 ]
 
@@ -488,6 +563,7 @@ def run_batch(kind, names, src, dst, run_dir, on_done):
     rc, records = rclone(
         [kind, src, dst, "--files-from-raw", list_path] + COPY_FLAGS + checkers,
         os.path.join(run_dir, "batch.json"),
+        CONFIG,
     )
     os.unlink(list_path)
     pending = set(names)
