@@ -594,37 +594,47 @@ export function replaceBlock(doc: string, name: string, content: string): string
   return `${doc.slice(0, start + startMarker(name).length)}\n\n${content}\n${doc.slice(end)}`;
 }
 
+/** The generated blocks each document holds (README.md carries the headline table). */
+const DOCUMENTS: readonly { file: string; blocks: readonly Block[] }[] = [
+  { file: path.join("docs", "cost.md"), blocks: BLOCKS },
+  { file: "README.md", blocks: BLOCKS.filter((b) => b.name === "cost-table") },
+];
+
 function main(argv: readonly string[]): number {
   const mode = argv.find((a) => a === "--write" || a === "--check");
   if (mode === undefined) {
     process.stdout.write(renderCostMarkdown());
     return 0;
   }
-  const docPath = path.join(path.resolve(__dirname, ".."), "docs", "cost.md");
-  if (!existsSync(docPath)) {
-    console.error(`${docPath} does not exist`);
-    return 1;
-  }
-  let doc = readFileSync(docPath, "utf8");
-  let stale = false;
-  for (const block of BLOCKS) {
-    const current = extractBlock(doc, block.name);
-    if (current === undefined) {
-      console.error(`docs/cost.md needs a "${startMarker(block.name)}" ... block`);
+  let anyStale = false;
+  for (const { file, blocks } of DOCUMENTS) {
+    const docPath = path.join(path.resolve(__dirname, ".."), file);
+    if (!existsSync(docPath)) {
+      console.error(`${docPath} does not exist`);
       return 1;
     }
-    const wanted = block.render();
-    if (current === wanted) continue;
-    stale = true;
-    if (mode === "--write") doc = replaceBlock(doc, block.name, wanted);
-    else console.error(`docs/cost.md block "${block.name}" is stale`);
+    let doc = readFileSync(docPath, "utf8");
+    let stale = false;
+    for (const block of blocks) {
+      const current = extractBlock(doc, block.name);
+      if (current === undefined) {
+        console.error(`${file} needs a "${startMarker(block.name)}" ... block`);
+        return 1;
+      }
+      const wanted = block.render();
+      if (current === wanted) continue;
+      stale = true;
+      if (mode === "--write") doc = replaceBlock(doc, block.name, wanted);
+      else console.error(`${file} block "${block.name}" is stale`);
+    }
+    if (mode === "--write" && stale) writeFileSync(docPath, doc);
+    anyStale ||= stale;
   }
-  if (mode === "--write") {
-    if (stale) writeFileSync(docPath, doc);
-    return 0;
+  if (mode === "--check" && anyStale) {
+    console.error("run: npx tsx scripts/cost-model.ts --write");
+    return 1;
   }
-  if (stale) console.error("run: npx tsx scripts/cost-model.ts --write");
-  return stale ? 1 : 0;
+  return 0;
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));
