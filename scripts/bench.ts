@@ -8,13 +8,16 @@
 //
 //   npm run bench                                   # N = 1,000 / 10,000 / 100,000
 //   npm run bench -- --objects 1000,10000 --json .tmp/bench.json
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import * as os from "node:os";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RequestCounts } from "../harness/countingProxy";
 import { startBackup, type Backup, type SyncRun } from "../harness/datapath";
 import { stopAll } from "../harness/emulators";
 import { sampleGroupRss, type RssPeak } from "../harness/rss";
+import { stackSettings } from "../harness/stack";
+import { renderSyncScript } from "../userdata";
 
 interface Measured {
   n: number;
@@ -34,9 +37,39 @@ function argValue(name: string): string | undefined {
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 
-const SIZES = (argValue("--objects") ?? "1000,10000,100000").split(",").map(Number);
+const SIZES = (argValue("--objects") ?? "1000,10000,100000")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const JSON_OUT = argValue("--json") ?? path.join(".tmp", "bench.json");
 const NAIVE_INITIAL_MAX = 10_000;
+/** The engine's listing diff alone, on synthetic listings (no emulator can hold this many). */
+const DIFF_SIZES = (argValue("--diff-objects") ?? "100000,1000000").split(",").map(Number);
+
+interface DiffMeasured {
+  n: number;
+  listingBytes: number;
+  sortDiffSeconds: number;
+  engineMaxRssMiB: number;
+  sortMaxRssMiB: number;
+}
+
+function diffBench(n: number): DiffMeasured {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-diff-"));
+  try {
+    const engine = path.join(dir, "engine");
+    fs.writeFileSync(engine, renderSyncScript(stackSettings("dev")));
+    const r = spawnSync(
+      "/usr/bin/python3",
+      ["-I", path.join(__dirname, "..", "harness", "diff-bench.py"), engine, String(n)],
+      { encoding: "utf8", env: { ...process.env, TMPDIR: dir } },
+    );
+    if (r.status !== 0) throw new Error(`diff bench failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as DiffMeasured;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** 140 directories, 1 KiB objects: a bucket shaped like application exports. */
 function keyOf(i: number): string {
@@ -229,9 +262,23 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
+  const diffs = DIFF_SIZES.filter((n) => n > 0).map(diffBench);
   fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
-  fs.writeFileSync(JSON_OUT, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
+  fs.writeFileSync(
+    JSON_OUT,
+    JSON.stringify({ date: new Date().toISOString(), rows, diffs }, null, 2),
+  );
   console.log(table(rows));
+  console.log();
+  console.log(
+    "| N (synthetic listings) | listing files | sort + diff | engine peak RSS | sort peak RSS |",
+  );
+  console.log("|---:|---:|---:|---:|---:|");
+  for (const d of diffs)
+    console.log(
+      `| ${d.n.toLocaleString("en-US")} | ${(d.listingBytes / 2 ** 20).toFixed(0)} MiB | ${d.sortDiffSeconds.toFixed(1)} s | ${d.engineMaxRssMiB.toFixed(0)} MiB | ${d.sortMaxRssMiB.toFixed(0)} MiB |`,
+    );
+  console.log();
   const noChange = rows.filter((r) => r.engine === "ours" && r.run === "no change");
   for (const r of noChange) {
     const extra = r.s3.LIST - Math.ceil(r.n / 1000) + r.azure.LIST - Math.ceil(r.n / 5000);
