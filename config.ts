@@ -44,6 +44,8 @@ export interface BackupConfig {
   pointInTimeRestoreDays: number;
   immutabilityDays: number;
   immutabilityLocked: boolean;
+  versionRetentionDays: number;
+  deleteLock: boolean;
   cmkKeyUri?: string;
   cmkIdentityId?: string;
   allowedIps: string[];
@@ -76,6 +78,8 @@ export const CONFIG_KEYS = {
   pointInTimeRestoreDays: "integer",
   immutabilityDays: "integer",
   immutabilityLocked: "boolean",
+  versionRetentionDays: "integer",
+  deleteLock: "boolean",
   cmkKeyUri: "string",
   cmkIdentityId: "string",
   allowedIps: "array",
@@ -324,6 +328,13 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     );
   const immutabilityDays = int("immutabilityDays", 0, 0, 146_000);
   const immutabilityLocked = bool("immutabilityLocked", false);
+  const versionRetentionDays = int("versionRetentionDays", 90, 1, 146_000);
+  if (immutabilityDays > 0 && versionRetentionDays < immutabilityDays)
+    fail(
+      "versionRetentionDays",
+      `must be at least immutabilityDays (${immutabilityDays}), got ${versionRetentionDays}: versions stay immutable that long, so a shorter retention could not be kept`,
+    );
+  const deleteLock = bool("deleteLock", false);
   if (immutabilityLocked && immutabilityDays === 0)
     fail("immutabilityLocked", "requires immutabilityDays > 0");
   if (immutabilityDays > 0 && pointInTimeRestoreDays > 0)
@@ -397,6 +408,8 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     pointInTimeRestoreDays,
     immutabilityDays,
     immutabilityLocked,
+    versionRetentionDays,
+    deleteLock,
     cmkKeyUri,
     cmkIdentityId,
     allowedIps,

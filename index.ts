@@ -35,6 +35,8 @@ const vault = new AzureBackupVault("vault", {
   pointInTimeRestoreDays: cfg.pointInTimeRestoreDays,
   immutabilityDays: cfg.immutabilityDays,
   immutabilityLocked: cfg.immutabilityLocked,
+  versionRetentionDays: cfg.versionRetentionDays,
+  deleteLock: cfg.deleteLock,
   cmk:
     cfg.cmkKeyUri && cfg.cmkIdentityId
       ? { keyUri: cfg.cmkKeyUri, identityId: cfg.cmkIdentityId }

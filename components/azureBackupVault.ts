@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
+import { ManagementLockAtResourceGroupLevel } from "@pulumi/azure-native/authorization";
 import { RandomString } from "@pulumi/random/randomString";
 import { STORAGE_REDUNDANCIES, cidrProblem } from "../config";
 import type { StorageRedundancy, SyncMode } from "../config";
@@ -20,6 +21,13 @@ export interface AzureBackupVaultArgs {
   immutabilityDays: number;
   /** Lock the WORM policy (irreversible). Requires immutabilityDays > 0. */
   immutabilityLocked: boolean;
+  /**
+   * Days previous versions (data/, status/) and mirror mode's archive/ are kept before the
+   * lifecycle policy deletes them; never shorter than immutabilityDays.
+   */
+  versionRetentionDays: number;
+  /** A CanNotDelete management lock on the vault's resource group. */
+  deleteLock: boolean;
   /** Customer-managed key: Key Vault key URI and the user-assigned identity allowed to use it. */
   cmk?: { keyUri: string; identityId: string };
   /** Public IPs/CIDRs let through the firewall: the sync host's Elastic IP (+ config allowedIps). */
@@ -71,6 +79,11 @@ export function vaultArgsProblems(args: AzureBackupVaultArgs): string[] {
       "pointInTimeRestoreDays cannot be combined with immutabilityDays (not supported by Azure)",
     );
   intIn("sasRotationDays", args.sasRotationDays, 1, 180);
+  intIn("versionRetentionDays", args.versionRetentionDays, 1, 146_000);
+  if (args.immutabilityDays > 0 && args.versionRetentionDays < args.immutabilityDays)
+    problems.push(
+      `versionRetentionDays (${args.versionRetentionDays}) must be at least immutabilityDays (${args.immutabilityDays}): versions stay immutable that long, so the documented retention could not be kept`,
+    );
   if (args.cmk) {
     try {
       splitKeyUri(args.cmk.keyUri);
@@ -265,6 +278,66 @@ export class AzureBackupVault extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [blobService], protect: true },
     );
+
+    // Retention as documented: previous versions of the backup and of the status blob, and
+    // everything mirror mode moved to archive/, are deleted after versionRetentionDays. The
+    // current version of every blob under data/ is never touched by the policy.
+    // https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-overview
+    const days = args.versionRetentionDays;
+    new storage.ManagementPolicy(
+      `${name}-lifecycle`,
+      {
+        resourceGroupName: rg.name,
+        accountName: account.name,
+        // The only name Azure accepts for an account's lifecycle policy.
+        managementPolicyName: "default",
+        policy: {
+          rules: [
+            {
+              name: "expire-previous-versions",
+              enabled: true,
+              type: "Lifecycle",
+              definition: {
+                filters: {
+                  blobTypes: ["blockBlob"],
+                  prefixMatch: [`${CONTAINER_NAME}/data/`, `${CONTAINER_NAME}/status/`],
+                },
+                actions: { version: { delete: { daysAfterCreationGreaterThan: days } } },
+              },
+            },
+            {
+              name: "expire-archive",
+              enabled: true,
+              type: "Lifecycle",
+              definition: {
+                filters: { blobTypes: ["blockBlob"], prefixMatch: [`${CONTAINER_NAME}/archive/`] },
+                actions: {
+                  baseBlob: { delete: { daysAfterModificationGreaterThan: days } },
+                  version: { delete: { daysAfterCreationGreaterThan: days } },
+                },
+              },
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn: [blobService, container] },
+    );
+
+    if (args.deleteLock) {
+      // Nobody deletes the vault outside Pulumi by accident (portal, CLI, a stray script): the
+      // lock must be removed first, which needs Microsoft.Authorization/locks/delete (Owner or
+      // User Access Administrator). Data-plane operations are not affected.
+      new ManagementLockAtResourceGroupLevel(
+        `${name}-delete-lock`,
+        {
+          resourceGroupName: rg.name,
+          lockName: "cross-cloud-backup-vault",
+          level: "CanNotDelete",
+          notes: "The cross-cloud-backup vault. Remove this lock only to retire the backup.",
+        },
+        { parent: this, dependsOn: [account, container] },
+      );
+    }
 
     const net = createVaultPrivateEndpoint(
       name,

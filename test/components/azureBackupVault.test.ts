@@ -26,6 +26,8 @@ const T = {
   zone: "azure-native:privatedns:PrivateZone",
   link: "azure-native:privatedns:VirtualNetworkLink",
   vault: "cross-cloud-backup:azure:AzureBackupVault",
+  lifecycle: "azure-native:storage:ManagementPolicy",
+  lock: "azure-native:authorization:ManagementLockAtResourceGroupLevel",
 };
 const SAS_TOKEN = "azure-native:storage:listStorageAccountServiceSAS";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -227,6 +229,52 @@ describe("AzureBackupVault", function () {
     });
   });
 
+  describe("retention and deletion lock", function () {
+    it("expires previous versions of data/ and status/ and all of archive/ after versionRetentionDays, never current backup blobs", function () {
+      for (const [r, days] of [
+        [dev, 30],
+        [prod, 365],
+      ] as const) {
+        const p = inputs(r, T.lifecycle);
+        expect(p.managementPolicyName).to.equal("default");
+        const rules = p.policy.rules as Json[];
+        expect(rules.map((x) => x.name)).to.deep.equal([
+          "expire-previous-versions",
+          "expire-archive",
+        ]);
+        const [versions, archive] = rules;
+        expect(versions.definition.filters).to.deep.equal({
+          blobTypes: ["blockBlob"],
+          prefixMatch: ["backup/data/", "backup/status/"],
+        });
+        // only versions: the current blob under data/ is the backup itself
+        expect(versions.definition.actions).to.deep.equal({
+          version: { delete: { daysAfterCreationGreaterThan: days } },
+        });
+        expect(archive.definition.filters.prefixMatch).to.deep.equal(["backup/archive/"]);
+        expect(archive.definition.actions.baseBlob).to.deep.equal({
+          delete: { daysAfterModificationGreaterThan: days },
+        });
+        for (const rule of rules) expect(rule).to.include({ enabled: true, type: "Lifecycle" });
+      }
+    });
+
+    it("never expires versions before the WORM period ends (prod: 365 >= 90)", function () {
+      const days = inputs(prod, T.lifecycle).policy.rules[0].definition.actions.version.delete
+        .daysAfterCreationGreaterThan as number;
+      const worm = inputs(prod, T.account).immutableStorageWithVersioning.immutabilityPolicy
+        .immutabilityPeriodSinceCreationInDays as number;
+      expect(days).to.be.at.least(worm);
+    });
+
+    it("locks the vault's resource group against deletion in prod, not in dev", function () {
+      expect(dev.resources.filter((x) => x.type === T.lock)).to.deep.equal([]);
+      const lock = inputs(prod, T.lock);
+      expect(lock).to.deep.include({ level: "CanNotDelete", lockName: "cross-cloud-backup-vault" });
+      expect(lock.resourceGroupName).to.equal(inputs(prod, T.account).resourceGroupName);
+    });
+  });
+
   describe("private endpoint", function () {
     it("connects a blob private endpoint in the vault's VNet to the storage account", function () {
       const vnet = one(dev, T.vnet);
@@ -351,6 +399,13 @@ describe("AzureBackupVault", function () {
         /pointInTimeRestoreDays: must be less than softDeleteRetentionDays \(7\), got 7/,
       );
     });
+
+    it("rejects a retention shorter than the WORM period, naming the key", function () {
+      expectRejected(
+        runProgram("prod", { versionRetentionDays: 30 }),
+        /versionRetentionDays: must be at least immutabilityDays \(90\), got 30/,
+      );
+    });
   });
 
   describe("pure helpers", function () {
@@ -361,6 +416,8 @@ describe("AzureBackupVault", function () {
       pointInTimeRestoreDays: 0,
       immutabilityDays: 0,
       immutabilityLocked: false,
+      versionRetentionDays: 30,
+      deleteLock: false,
       egressIps: [FAKE_EIP],
       sasIp: FAKE_EIP,
       vnetCidr: "10.43.0.0/24",
