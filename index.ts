@@ -61,6 +61,7 @@ const host = new SyncHost("sync-host", {
   eipAllocationId: network.eipAllocationId,
   roleName: access.roleName,
   instanceProfileName: access.instanceProfileName,
+  dependsOn: [access],
   tags,
 });
 

@@ -27,6 +27,8 @@ export interface SyncHostArgs {
   /** The read-only role and its instance profile from S3ReadOnlyAccess. */
   roleName: pulumi.Input<string>;
   instanceProfileName: pulumi.Input<string>;
+  /** Resources the host needs in place before it boots (e.g. the S3ReadOnlyAccess component). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
   tags?: Record<string, string>;
 }
 
@@ -72,6 +74,8 @@ export class SyncHost extends pulumi.ComponentResource {
     ];
 
     let parameterName: pulumi.Output<string> = pulumi.output("");
+    // Everything the first boot uses: its permissions and its credential.
+    const bootNeeds: pulumi.Input<pulumi.Resource>[] = [...(args.dependsOn ?? [])];
     if (s.credentialDelivery === "ssm") {
       const parameter = new ssm.Parameter(
         `${name}-sas`,
@@ -86,6 +90,7 @@ export class SyncHost extends pulumi.ComponentResource {
         { parent: this },
       );
       parameterName = parameter.name;
+      bootNeeds.push(parameter);
       // The aws/ssm key's policy already lets in-account principals decrypt through SSM.
       statements.push({
         Sid: "ReadVaultCredential",
@@ -94,7 +99,7 @@ export class SyncHost extends pulumi.ComponentResource {
         Resource: parameter.arn,
       });
     }
-    new iam.RolePolicy(
+    const hostPolicy = new iam.RolePolicy(
       `${name}-host`,
       {
         role: args.roleName,
@@ -157,8 +162,10 @@ export class SyncHost extends pulumi.ComponentResource {
         tags: { ...tags, Name: `${name}` },
         volumeTags: tags,
       },
-      // A newer AMI alone must not replace the host; unattended-upgrades keeps it patched.
-      { parent: this, ignoreChanges: ["ami"] },
+      // A newer AMI alone must not replace the host; unattended-upgrades keeps it patched. The
+      // instance starts only once its policies and credential exist (cloud-init also waits for
+      // the Elastic IP, which can only be associated with a running instance).
+      { parent: this, ignoreChanges: ["ami"], dependsOn: [...bootNeeds, hostPolicy] },
     );
     new ec2.EipAssociation(
       `${name}-eip`,
@@ -167,7 +174,8 @@ export class SyncHost extends pulumi.ComponentResource {
     );
 
     this.instanceId = instance.id;
-    this.amiId = ami.id;
+    // The AMI the host runs (not the newest lookup: a newer image never replaces the host).
+    this.amiId = instance.ami;
     this.ssmParameterName = parameterName;
     this.rcloneConfig = pulumi.secret(artifacts.apply((a) => a.rcloneConfig));
     this.registerOutputs({

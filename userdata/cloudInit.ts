@@ -52,6 +52,16 @@ export function renderCloudInit(
   ];
   if (s.credentialDelivery === "ssm") packages.push("awscli");
   const doc = {
+    // The instance has no public IP of its own: its egress is the Elastic IP, associated just
+    // after the instance starts. Wait for it (IMDSv2) before anything goes to the network, so
+    // the first package install and the first backup do not race the association.
+    bootcmd: [
+      [
+        "sh",
+        "-c",
+        'for i in $(seq 60); do t=$(curl -fsS -m 2 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token) && [ -n "$(curl -fsS -m 2 -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/public-ipv4)" ] && exit 0; sleep 5; done; echo "cross-cloud-backup: no public IPv4 (Elastic IP) after 5 minutes" >&2',
+      ],
+    ],
     package_update: true,
     package_upgrade: true,
     packages,

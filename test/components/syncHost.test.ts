@@ -68,6 +68,20 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     }
   });
 
+  it("boots only after its policies and its credential exist, and waits for the Elastic IP", () => {
+    for (const r of [dev, prod]) {
+      const deps = r.dependsOn[`${INSTANCE}::sync-host-instance`] ?? [];
+      expect(deps).to.include.members([
+        "aws:iam/rolePolicy:RolePolicy::sync-host-host",
+        "aws:ssm/parameter:Parameter::sync-host-sas",
+        "cross-cloud-backup:aws:S3ReadOnlyAccess::source-read",
+      ]);
+    }
+    const bootcmd = userDataOf(dev).slice(0, userDataOf(dev).indexOf("package_update"));
+    expect(bootcmd).to.include("meta-data/public-ipv4");
+    expect(bootcmd).to.include("X-aws-ec2-metadata-token");
+  });
+
   it("has no key pair and no ingress at all", () => {
     for (const r of [dev, prod]) {
       const i = one(r, INSTANCE).inputs;

@@ -9,8 +9,14 @@ async function main(): Promise<void> {
   const out = process.env.PROGRAM_RESULT!;
   const stack = process.env.PROGRAM_STACK ?? "dev";
   await pulumi.runtime.setMocks(mocks, "cross-cloud-backup", stack, false);
-  // Resource options are not part of what the mocks see: record `protect` at registration.
+  // Resource options are not part of what the mocks see: record `protect` and explicit
+  // `dependsOn` (as "type::name") at registration.
   const protectedResources: string[] = [];
+  const dependsOn: Record<string, string[]> = {};
+  const label = (r: unknown) => {
+    const x = r as { __pulumiType?: string; __name?: string };
+    return `${x.__pulumiType}::${x.__name}`;
+  };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const runtimeResource = require("@pulumi/pulumi/runtime/resource") as {
     registerResource: (...args: unknown[]) => unknown;
@@ -18,8 +24,9 @@ async function main(): Promise<void> {
   const register = runtimeResource.registerResource;
   runtimeResource.registerResource = (...args: unknown[]) => {
     const [, , type, name, , , , , opts] = args as [unknown, unknown, string, string, ...unknown[]];
-    if ((opts as { protect?: boolean } | undefined)?.protect === true)
-      protectedResources.push(`${type}::${name}`);
+    const o = opts as { protect?: boolean; dependsOn?: unknown } | undefined;
+    if (o?.protect === true) protectedResources.push(`${type}::${name}`);
+    if (Array.isArray(o?.dependsOn)) dependsOn[`${type}::${name}`] = o.dependsOn.map(label);
     return register(...args);
   };
   try {
@@ -34,7 +41,10 @@ async function main(): Promise<void> {
       };
     }
     await pulumi.runtime.disconnect();
-    writeFileSync(out, JSON.stringify({ resources, invokes, outputs, protectedResources }));
+    writeFileSync(
+      out,
+      JSON.stringify({ resources, invokes, outputs, protectedResources, dependsOn }),
+    );
   } catch (e) {
     writeFileSync(out, JSON.stringify({ error: (e as Error).message, resources, invokes }));
   }
