@@ -143,6 +143,106 @@ describe("sync engine v2 on the data path", function () {
     });
   });
 
+  describe("S3 refusing lookups or everything", () => {
+    let b: Backup;
+    before(async () => {
+      b = await startBackup({ azuriteInMemory: true });
+    });
+    after(async () => b?.stop());
+
+    it("objects whose HEAD is refused (SSE-C, a policy deny) are named in one run, and every readable object in their batch is copied", async () => {
+      const keys = Array.from({ length: 100 }, (_, i) => `mixed/${String(i).padStart(3, "0")}.bin`);
+      for (const k of keys) await b.put(k, `body ${k}\n`);
+      const refused = new Set(keys.filter((_, i) => i % 5 === 0)); // 20 of 100
+      b.s3Proxy.intercept = (method, url) => {
+        const key = decodeURIComponent(new URL(url, "http://x").pathname).replace(/^\/[^/]+\//, "");
+        return refused.has(key) && (method === "HEAD" || method === "GET")
+          ? s3Error(method, 400, "BadRequest", "Bad Request")
+          : undefined;
+      };
+      const r = await b.run();
+      b.s3Proxy.intercept = undefined;
+      expect(r.code, why(r)).to.equal(EXIT_CODES.partial);
+      expect(r.summary).to.deep.include({ copied: 80, skippedCount: 20, errorCount: 0 });
+      expect(r.summary!.skipped.map((x) => x.key).sort()).to.deep.equal([...refused].sort());
+      expect(r.summary!.skipped[0].reason).to.match(/HTTP 400 on HEAD/);
+      expect((await b.vaultObjects()).size).to.equal(80);
+    });
+
+    it("a run in which S3 refuses every object fails (a role or key problem) and retries them next run", async () => {
+      for (let i = 0; i < 25; i++) await b.put(`locked/${i}.txt`, `locked ${i}\n`);
+      b.s3Proxy.intercept = (method, url) =>
+        url.includes("/locked/") && method === "GET"
+          ? s3Error(method, 403, "AccessDenied", "Access Denied")
+          : undefined;
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(EXIT_CODES.failure);
+      expect(r.summary?.errors.join("\n")).to.match(
+        /S3 refused every object this run tried to read \(25\)/,
+      );
+      const again = await b.run();
+      b.s3Proxy.intercept = undefined;
+      expect(again.s3.GET, "tried again at once, not a day later").to.equal(25);
+    });
+  });
+
+  describe("mirror mode never takes a live object out of data/", () => {
+    let b: Backup;
+    before(async () => {
+      b = await startBackup({
+        azuriteInMemory: true,
+        overrides: { syncMode: "mirror", maxDeletes: 1000 },
+      });
+      for (let i = 0; i < 10; i++) await b.put(`k${i}.txt`, `k${i}\n`);
+      await b.put("line", "a key that prefixes a foreign blob name\n");
+      await b.put("doc.txt", "version 1\n");
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+    });
+    after(async () => b?.stop());
+
+    it("leaves a vault blob whose name this engine does not write (a line break) where it is, and never touches the key it resembles", async () => {
+      // e.g. written by another tool; decoded naively it names the live object "line"
+      await b.container.getBlockBlobClient("data/line\u240abreak").upload("foreign", 7);
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary).to.deep.include({ deleted: 0, archived: 0, vaultOnly: 1 });
+      expect(r.stderr).to.match(/leaving vault blob data\/"line\\u240abreak" in place/);
+      const names = await b.blobNames("data/");
+      expect(names).to.include.members(["data/line", "data/line\u240abreak"]);
+    });
+
+    it("keeps the current blob of an overwritten object when the new version cannot be read", async () => {
+      await b.put("doc.txt", "version 2\n");
+      b.s3Proxy.intercept = (method, url) =>
+        url.includes("doc.txt") && method === "GET"
+          ? s3Error(method, 403, "AccessDenied", "User is not authorized to perform: kms:Decrypt")
+          : undefined;
+      const r = await b.run();
+      b.s3Proxy.intercept = undefined;
+      expect(r.code, why(r)).to.equal(EXIT_CODES.partial);
+      expect(r.summary).to.deep.include({ archived: 1, copied: 0 });
+      expect(await vaultBody(b, "doc.txt")).to.equal("version 1\n");
+      expect(await b.blobNames(`archive/${r.summary!.runId}/`)).to.deep.equal([
+        `archive/${r.summary!.runId}/doc.txt`,
+      ]);
+    });
+
+    it("counts a deletion only when the blob is gone: a refused DELETE fails the run", async () => {
+      await b.remove("k9.txt");
+      b.azureProxy.intercept = (method) =>
+        method === "DELETE"
+          ? { status: 403, headers: { "x-ms-error-code": "AuthorizationPermissionMismatch" } }
+          : undefined;
+      const r = await b.run();
+      b.azureProxy.intercept = undefined;
+      expect(r.code, why(r)).to.equal(EXIT_CODES.failure);
+      expect(r.summary?.deleted).to.equal(0);
+      expect(r.summary?.errors.join("\n")).to.match(/archive k9\.txt/);
+      expect(await b.blobNames("data/")).to.include("data/k9.txt");
+    });
+  });
+
   describe("every key is accounted for", () => {
     let b: Backup;
     let r: SyncRun;

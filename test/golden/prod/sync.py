@@ -40,7 +40,7 @@ EXIT_OVERLAP = 75
 
 ARCHIVE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
 BATCH_SIZE = 1000
-ISOLATION_BUDGET = 200
+ALL_REFUSED_MIN = 20
 UNREADABLE_RETRY_SECONDS = 24 * 3600
 KEEP_RUN_LOGS = 30
 SUMMARY_LIST_LIMIT = 100
@@ -48,12 +48,15 @@ AZURE_NAME_MAX = 1024
 AZURE_SEGMENTS_MAX = 254
 CHUNK_BYTES = 16 * 1024 * 1024
 MAX_OBJECT_BYTES = CHUNK_BYTES * 50000
-ENCODING_CHARS = re.compile("[\u2400-\u2421\uff0e\uff0f\uff3c\u201b\ufffd]")
+ENCODING_CHARS = re.compile("[\u2400-\u2421\uff0f\uff3c\u201b\ufffd]")
 PROBE_AFTER = 20
 STALL_SECONDS = 900
 UNREADABLE = re.compile(
     r"(AccessDenied|InvalidObjectState|restore first|Forbidden|status code: 403|"
     r"InvalidRequest|SSECustomer|KMS\.|status code: 400)"
+)
+NOT_THE_OBJECT = re.compile(
+    r"RequestTimeTooSkewed|SignatureDoesNotMatch|ExpiredToken|InvalidAccessKeyId|InvalidToken|TokenRefreshRequired"
 )
 
 VAULT_REACHABLE = [False]
@@ -99,8 +102,8 @@ def key_problem(rel):
         return "the key contains a line break"
     if any(seg in (".", "..") for seg in rel.split("/")):
         return "the key has a '.' or '..' path segment"
-    if ENCODING_CHARS.search(rel):
-        return "the key contains a character rclone uses to encode names (U+2400-U+2421, U+FF0E, U+FF0F, U+FF3C, U+201B) or U+FFFD"
+    if ENCODING_CHARS.search(rel) or any(seg.endswith("\uff0e") for seg in rel.split("/")):
+        return "the key contains a character rclone uses to encode names (U+2400-U+2421, U+FF0F, U+FF3C, U+201B, U+FF0E at the end of a segment) or U+FFFD"
     return None
 
 
@@ -201,7 +204,7 @@ def list_source(cfg, out_path, skipped):
                             problem = "the object is larger than %d bytes, the largest upload with %d MiB blocks" % (
                                 MAX_OBJECT_BYTES, CHUNK_BYTES >> 20)
                         elif storage in ARCHIVE_CLASSES:
-                            problem = "storage class %s: the object must be restored in S3 before it can be read" % storage
+                            problem = "storage class %s: objects in archive storage classes are not copied (a restored copy keeps its class)" % storage
                         out.write(tsv(json.dumps(name), size, mtime, md5, json.dumps(rel), problem or ""))
                     else:
                         skipped.add(rel, problem)
@@ -351,10 +354,30 @@ class Skipped:
         self.file = gzip.open(path, "wt", encoding="utf-8")
 
     def add(self, key, reason):
+        reason = redact(reason)
         self.count += 1
         if len(self.first) < SUMMARY_LIST_LIMIT:
             self.first.append({"key": key, "reason": reason})
         self.file.write(json.dumps({"key": key, "reason": reason}) + "\n")
+
+    def close(self):
+        self.file.close()
+
+
+class Errors:
+    """Errors: counted, the first few kept for the summary, all written to the run log."""
+
+    def __init__(self, path):
+        self.count = 0
+        self.first = []
+        self.file = gzip.open(path, "wt", encoding="utf-8")
+
+    def add(self, msg):
+        msg = redact(msg)
+        self.count += 1
+        if len(self.first) < SUMMARY_LIST_LIMIT:
+            self.first.append(msg)
+        self.file.write(json.dumps(msg) + "\n")
 
     def close(self):
         self.file.close()
@@ -385,7 +408,8 @@ def save_unreadable(entries):
 
 def diff(source_path, vault_path, plan, skipped, unreadable, now):
     """Merges the two sorted listings; writes the copy, archive and delete lists."""
-    counts = {"unchanged": 0, "new": 0, "changed": 0, "vaultOnly": 0, "bytesChanged": 0, "deferred": 0}
+    counts = {"unchanged": 0, "new": 0, "changed": 0, "vaultOnly": 0, "kept": 0, "bytesChanged": 0, "deferred": 0}
+    seen_unreadable = set()
     src, dst = rows(source_path), rows(vault_path)
     s, d = next(src, None), next(dst, None)
     while s is not None or d is not None:
@@ -394,7 +418,14 @@ def diff(source_path, vault_path, plan, skipped, unreadable, now):
             s = next(src, None)
         elif s is None or d[0] < s[0]:
             counts["vaultOnly"] += 1
-            plan["delete"].write(decode_blob_name(json.loads(d[0])) + "\n")
+            blob = json.loads(d[0])
+            rel = decode_blob_name(blob)
+            if key_problem(rel) is None and blob_name(rel) == blob:
+                plan["delete"].write(rel + "\n")
+            else:
+                counts["kept"] += 1
+                if counts["kept"] <= 20:
+                    log("mirror: leaving vault blob data/%s in place (not a name this engine writes)" % json.dumps(blob))
             d = next(dst, None)
             continue
         else:
@@ -413,6 +444,7 @@ def diff(source_path, vault_path, plan, skipped, unreadable, now):
             continue
         known = unreadable.get(rel)
         if known is not None:
+            seen_unreadable.add(rel)
             if (known["size"], known["mtime"], known["md5"]) != (int(size), int(mtime), md5):
                 del unreadable[rel]  # the object changed: try it again now
             elif now - known["lastTry"] < UNREADABLE_RETRY_SECONDS:
@@ -424,6 +456,8 @@ def diff(source_path, vault_path, plan, skipped, unreadable, now):
         plan["copy"].write(tsv(json.dumps(rel), size, mtime, md5))
         if d_row is not None:
             plan["archive"].write(rel + "\n")
+    for rel in [k for k in unreadable if k not in seen_unreadable]:
+        del unreadable[rel]
     return counts
 
 
@@ -435,7 +469,7 @@ def probe(cfg):
         _, url = container_url(vault_sas_url())
         u = urllib.parse.urlsplit(url)
         q = "restype=container&comp=list&maxresults=1&" + u.query
-        azure_request("GET", urllib.parse.urlunsplit((u.scheme, u.netloc, u.path, q, "")), attempts=1).close()
+        azure_request("GET", urllib.parse.urlunsplit((u.scheme, u.netloc, u.path, q, "")), attempts=3).close()
     except RunFailed as e:
         return "the vault: %s" % e
     try:
@@ -555,7 +589,10 @@ def batches(path):
 
 def run_batch(kind, names, src, dst, run_dir, on_done):
     """Runs rclone copy/move over one batch; calls on_done(name, outcome, detail) for each name
-    whose outcome rclone reported. Returns (errors without an object, names with no outcome)."""
+    whose outcome rclone reported. Returns (errors without an object, names with no outcome).
+
+    A copy is done when rclone logs "Copied"; a move (a server-side copy, then a delete, on
+    Azure) only when it logs "Deleted". Any error for a name is that name's outcome."""
     list_path = os.path.join(run_dir, "batch.lst")
     with open(list_path, "w", encoding="utf-8") as f:
         f.write("".join(n + "\n" for n in names))
@@ -568,14 +605,15 @@ def run_batch(kind, names, src, dst, run_dir, on_done):
     os.unlink(list_path)
     pending = set(names)
     general = []
+    done = "Deleted" if kind == "move" else "Copied"
     for r in records:
         obj, msg, level = r.get("object"), r.get("msg", ""), r.get("level", "")
-        if obj in pending and (msg.startswith("Copied") or msg.startswith("Moved")):
-            pending.discard(obj)
-            on_done(obj, "ok", msg)
-        elif obj in pending and level in ("error", "critical"):
+        if obj in pending and level in ("error", "critical"):
             pending.discard(obj)
             on_done(obj, "error", msg)
+        elif obj in pending and msg.startswith(done):
+            pending.discard(obj)
+            on_done(obj, "ok", msg)
         elif level in ("error", "critical") and not obj and not msg.startswith("Attempt "):
             general.append(msg)
     pending = [n for n in names if n in pending]
@@ -585,30 +623,59 @@ def run_batch(kind, names, src, dst, run_dir, on_done):
     return general or ["rclone exit code %d" % rc], pending
 
 
-def process(kind, names, src, dst, run_dir, on_done, budget):
-    """run_batch, then pins errors rclone reported without an object on their objects.
+def head_objects(cfg, names):
+    """HEADs source objects with botocore; yields (name, None | "gone" | error code)."""
+    import botocore.exceptions
+    from concurrent.futures import ThreadPoolExecutor
 
-    A failed lookup (HEAD) is reported without its object's name, so when a batch ends with
-    such an error, the names without an outcome are split in halves and run again until each
-    error belongs to one name. budget caps the extra rclone runs; names left over fail this run
-    (the next run carries on)."""
+    client = s3_client(cfg["sourceRegion"])
+
+    def one(name):
+        try:
+            client.head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + name)
+            return name, None
+        except botocore.exceptions.ClientError as e:
+            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if status == 404:
+                return name, "gone"
+            return name, "HTTP %s on HEAD (%s)" % (status, e.response.get("Error", {}).get("Code", "?"))
+        except Exception as e:  # transport errors: not the object's fault
+            return name, "error: %s" % e
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        yield from pool.map(one, names)
+
+
+def process(kind, names, src, dst, run_dir, on_done, cfg=None):
+    """run_batch, then pins an error rclone reported without an object on its objects.
+
+    rclone 1.60.1 reports a failed lookup (a HEAD refused with 403, or 400 for an SSE-C object)
+    only as the whole command's error, and copies nothing more of that batch. So the names left
+    without an outcome are HEADed once each with botocore: refused ones are named with S3's
+    answer, the others get one more rclone run."""
     general, pending = run_batch(kind, names, src, dst, run_dir, on_done)
     if not general:
         for n in pending:
             on_done(n, "gone", "not found")
         return
-    if len(names) == 1:
-        on_done(pending[0], "lookup", general[0])
-        return
-    if budget[0] <= 0:
+    if cfg is None:
         for n in pending:
             on_done(n, "error", general[0])
         return
-    mid = (len(pending) + 1) // 2
-    for half in (pending[:mid], pending[mid:]):
-        if half:
-            budget[0] -= 1
-            process(kind, half, src, dst, run_dir, on_done, budget)
+    readable = []
+    for name, problem in head_objects(cfg, pending):
+        if problem is None:
+            readable.append(name)
+        elif problem == "gone":
+            on_done(name, "gone", "not found")
+        elif problem.startswith("HTTP 403") or problem.startswith("HTTP 400"):
+            on_done(name, "lookup", problem)
+        else:
+            on_done(name, "error", problem)
+    if readable:
+        general, pending = run_batch(kind, readable, src, dst, run_dir, on_done)
+        for n in pending:
+            on_done(n, "error" if general else "gone", general[0] if general else "not found")
 
 
 
@@ -641,8 +708,7 @@ def read_ssm_sas(cfg):
     return value
 
 
-def backup(cfg, run_id, run_dir, summary, skipped, now):
-    errors = summary["errors"]
+def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
     if cfg["credential"] == "ssm":
         os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
 
@@ -656,7 +722,6 @@ def backup(cfg, run_id, run_dir, summary, skipped, now):
     sort_file(source_list, run_dir)
     sort_file(vault_list, run_dir)
 
-    unreadable = load_unreadable()
     paths = {k: os.path.join(run_dir, k + ".lst") for k in ("copy", "archive", "delete")}
     plan = {k: open(p, "w", encoding="utf-8") for k, p in paths.items()}
     try:
@@ -671,7 +736,6 @@ def backup(cfg, run_id, run_dir, summary, skipped, now):
         bytesChanged=counts["bytesChanged"],
     )
     mirror = cfg["mode"] == "mirror"
-    budget = [ISOLATION_BUDGET]
     dest = "%s/data" % cfg["vaultRoot"]
     archive = "%s/archive/%s" % (cfg["vaultRoot"], run_id)
 
@@ -687,22 +751,25 @@ def backup(cfg, run_id, run_dir, summary, skipped, now):
             refusal = "%d deletions exceed maxDeletePercent (%d%% of %d objects)" % (
                 to_delete, cfg["maxDeletePercent"], summary["vaultObjects"])
         if refusal:
-            errors.append("deletion guard: %s; nothing deleted" % refusal)
-        lists = [("archived", paths["archive"])] + ([] if refusal else [("deleted", paths["delete"])])
-        for counter, path in lists:
+            errors.add("deletion guard: %s; nothing deleted" % refusal)
+        steps = [("copy", "archived", paths["archive"])]
+        if not refusal:
+            steps.append(("move", "deleted", paths["delete"]))
+        for kind, counter, path in steps:
 
-            def moved(name, outcome, detail, counter=counter):
+            def archived(name, outcome, detail, counter=counter):
                 if outcome == "ok":
                     summary[counter] += 1
-                elif outcome in ("error", "lookup"):
-                    errors.append("archive %s: %s" % (name or "-", detail.split("\n")[0]))
+                elif outcome != "gone":
+                    errors.add("archive %s: %s" % (name, clean_error(detail)))
 
             for names in batches(path):
-                log("moving %d blobs to archive/%s" % (len(names), run_id))
-                process("move", names, dest, archive, run_dir, moved, budget)
+                log("%s %d blobs to archive/%s" % ("moving" if kind == "move" else "copying", len(names), run_id))
+                process(kind, names, dest, archive, run_dir, archived)
 
     sizes = {}
     retry = []
+    refused = []
 
     def copied(name, outcome, detail):
         if outcome == "ok":
@@ -711,17 +778,22 @@ def backup(cfg, run_id, run_dir, summary, skipped, now):
             unreadable.pop(name, None)
         elif outcome == "gone":
             summary["vanished"] += 1
-        elif name is None:
-            errors.append("copy: %s" % clean_error(detail))
-        elif (outcome == "lookup" or "failed to open source object" in detail) and UNREADABLE.search(detail):
+            if summary["vanished"] <= 20:
+                log("%s was deleted from the source during the run" % json.dumps(name))
+        elif outcome == "lookup" or (
+            "failed to open source object" in detail
+            and UNREADABLE.search(detail)
+            and not NOT_THE_OBJECT.search(detail)
+        ):
             reason = "unreadable in S3: " + clean_error(detail)
             size, mtime, md5 = sizes[name]
             unreadable[name] = {"key": name, "size": size, "mtime": mtime, "md5": md5, "reason": reason, "lastTry": now}
+            refused.append(name)
             skipped.add(name, reason)
         elif len(retry) < BATCH_SIZE:
             retry.append((name, detail))
         else:
-            errors.append("%s: %s" % (name, clean_error(detail)))
+            errors.add("%s: %s" % (name, clean_error(detail)))
 
     source = "source:%s%s" % (cfg["sourceBucket"], "/" + cfg["sourcePrefix"].rstrip("/") if cfg["sourcePrefix"] else "")
     if summary["new"] + summary["changed"]:
@@ -734,18 +806,23 @@ def backup(cfg, run_id, run_dir, summary, skipped, now):
             rel = json.loads(rel_json)
             names.append(rel)
             sizes[rel] = (int(size), int(mtime), md5)
-        process("copy", names, source, dest, run_dir, copied, budget)
+        process("copy", names, source, dest, run_dir, copied, cfg)
         if retry:
             again = retry[:]
             retry.clear()
             log("retrying %d objects once" % len(again))
-            process("copy", [n for n, _ in again], source, dest, run_dir, copied, budget)
+            process("copy", [n for n, _ in again], source, dest, run_dir, copied, cfg)
             for name, detail in retry:
-                errors.append("%s: %s" % (name, clean_error(detail)))
+                errors.add("%s: %s" % (name, clean_error(detail)))
             retry.clear()
     for p in paths.values():
         os.unlink(p)
-    save_unreadable(unreadable)
+    if len(refused) >= ALL_REFUSED_MIN and summary["copied"] == 0:
+        for name in refused:
+            unreadable.pop(name, None)
+        errors.add(
+            "S3 refused every object this run tried to read (%d): check the host role, the bucket's KMS key and the host clock" % len(refused)
+        )
 
 
 def main():
@@ -758,6 +835,11 @@ def main():
     except OSError:
         log("another run is in progress; not starting a second one")
         return EXIT_OVERLAP
+    for d in os.listdir(runs):
+        for leftover in ("batch.json", "batch.json.stderr", "batch.lst"):
+            path = os.path.join(runs, d, leftover)
+            if os.path.exists(path):
+                os.unlink(path)
     run_id = new_run_dir(runs)
     run_dir = os.path.join(runs, run_id)
     started = time.time()
@@ -771,18 +853,25 @@ def main():
         "skippedCount": 0, "skipped": [], "errorCount": 0, "errors": [],
     }
     skipped = Skipped(os.path.join(run_dir, "skipped.jsonl.gz"))
+    errors = Errors(os.path.join(run_dir, "errors.jsonl.gz"))
+    unreadable = load_unreadable()
     try:
-        backup(cfg, run_id, run_dir, summary, skipped, int(started))
+        backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, int(started))
     except RunFailed as e:
-        summary["errors"].append(str(e))
+        errors.add(str(e))
     except Exception as e:  # an engine bug must still leave a summary behind
-        summary["errors"].append("internal error: %s: %s" % (type(e).__name__, e))
+        errors.add("internal error: %s: %s" % (type(e).__name__, e))
     finally:
         skipped.close()
+        errors.close()
+        save_unreadable(unreadable)
+        for leftover in ("batch.json", "batch.json.stderr", "batch.lst"):
+            if os.path.exists(os.path.join(run_dir, leftover)):
+                os.unlink(os.path.join(run_dir, leftover))
     summary["skippedCount"] = skipped.count
     summary["skipped"] = skipped.first
-    summary["errors"] = [redact(e) for e in summary["errors"][:SUMMARY_LIST_LIMIT]]
-    summary["errorCount"] = len(summary["errors"])
+    summary["errors"] = errors.first
+    summary["errorCount"] = errors.count
     if summary["errors"]:
         outcome, code = "failure", EXIT_FAILURE
     elif skipped.count:
