@@ -335,6 +335,11 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
       `must be at least immutabilityDays (${immutabilityDays}), got ${versionRetentionDays}: versions stay immutable that long, so a shorter retention could not be kept`,
     );
   const deleteLock = bool("deleteLock", false);
+  if (syncMode === "mirror" && immutabilityDays > 0)
+    fail(
+      "syncMode",
+      `"mirror" cannot be combined with immutabilityDays (${immutabilityDays}): mirror mode moves deleted and replaced blobs to archive/, and Azure refuses to delete a blob version under a time-based retention policy, so every such run would fail. Use "copy" (it never deletes) with WORM`,
+    );
   if (immutabilityLocked && immutabilityDays === 0)
     fail("immutabilityLocked", "requires immutabilityDays > 0");
   if (immutabilityDays > 0 && pointInTimeRestoreDays > 0)

@@ -48,6 +48,11 @@ export interface SyncRun {
   rss: RssPeak;
 }
 
+/** Diagnostics for a failed expectation on a run: exit code, the end of stderr, the summary. */
+export function why(r: SyncRun): string {
+  return `exit ${r.code}\nstderr:\n${r.stderr.slice(-3000)}\nsummary: ${JSON.stringify(r.summary)}`;
+}
+
 export interface BackupOptions {
   stack?: string;
   /** Stack config overrides (bare keys), e.g. { syncMode: "mirror", maxDeletes: 2 }. */

@@ -1,12 +1,16 @@
 // npm run bench: what a sync run costs, in requests, seconds and memory, against the listing
 // floor and against the naive `rclone sync <s3> <azure>` of the original design. For each bucket
-// size N it measures, on s3rver and Azurite behind counting proxies:
+// size N (default 1,000 and 10,000: Azurite's insert rate falls to about 9 blobs a second past
+// 60,000 blobs, so an initial copy of 100,000 takes it hours) it measures, on s3rver and Azurite
+// behind counting proxies:
 //   ours:  the initial run, a run with no change, and a run after 1% of the objects changed;
 //   naive: the same no-change and 1% runs on the same vault (and the initial copy for N <= 10,000,
-//          into a second container, since the initial copy of 100,000 objects takes Azurite ~20 min).
+//          into a second container).
+// Then the engine's own listing diff at 100,000 and 1,000,000 objects on synthetic listings, where
+// its memory would grow if anything in it grew with the bucket.
 // Prints a Markdown table (the README quotes it) and writes the numbers as JSON.
 //
-//   npm run bench                                   # N = 1,000 / 10,000 / 100,000
+//   npm run bench                                   # N = 1,000 / 10,000; diff at 100,000 / 1,000,000
 //   npm run bench -- --objects 1000,10000 --json .tmp/bench.json
 import { spawn, spawnSync } from "node:child_process";
 import * as os from "node:os";
@@ -37,7 +41,7 @@ function argValue(name: string): string | undefined {
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 
-const SIZES = (argValue("--objects") ?? "1000,10000,100000")
+const SIZES = (argValue("--objects") ?? "1000,10000")
   .split(",")
   .map(Number)
   .filter((n) => n > 0);

@@ -42,6 +42,30 @@ interface BadCase {
 
 const BAD: BadCase[] = [
   {
+    name: "mirror mode with WORM (Azure refuses to delete versions under retention)",
+    raw: { sourceBucket: "example-bucket", syncMode: "mirror", immutabilityDays: "30" },
+    key: "syncMode",
+    rule: /"mirror" cannot be combined with immutabilityDays \(30\)/,
+  },
+  {
+    name: "a version retention shorter than the WORM period",
+    raw: { sourceBucket: "example-bucket", immutabilityDays: "90", versionRetentionDays: "30" },
+    key: "versionRetentionDays",
+    rule: /must be at least immutabilityDays \(90\), got 30/,
+  },
+  {
+    name: "a root volume below the 8 GiB Debian image",
+    raw: { sourceBucket: "example-bucket", rootVolumeGb: "4" },
+    key: "rootVolumeGb",
+    rule: /between 8 and 16384/,
+  },
+  {
+    name: "a deletion share above 100%",
+    raw: { sourceBucket: "example-bucket", maxDeletePercent: "150" },
+    key: "maxDeletePercent",
+    rule: /between 0 and 100/,
+  },
+  {
     name: "a source region other than aws:region",
     raw: { sourceBucket: "example-bucket", sourceRegion: "us-east-1" },
     key: "sourceRegion",

@@ -6,12 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DeleteBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { s3Error } from "../../harness/countingProxy";
-import { startBackup, type Backup, type SyncRun } from "../../harness/datapath";
+import { startBackup, why, type Backup, type SyncRun } from "../../harness/datapath";
 import { EXIT_CODES } from "../../domain/runSummary";
-
-function why(r: SyncRun): string {
-  return `exit ${r.code}\nstderr:\n${r.stderr.slice(-3000)}\nsummary: ${JSON.stringify(r.summary)}`;
-}
 
 /** LastModified as s3rver keeps it: the object file's mtime. */
 function lastModified(b: Backup, key: string): Date {

@@ -5,14 +5,9 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { startBackup, type Backup, type SyncRun } from "../../harness/datapath";
+import { startBackup, why, type Backup, type SyncRun } from "../../harness/datapath";
 
 const MiB = 1024 * 1024;
-
-/** Diagnostics for a failed expectation on a run. */
-function why(r: SyncRun): string {
-  return `exit ${r.code}\nstderr:\n${r.stderr.slice(-3000)}\nsummary: ${JSON.stringify(r.summary)}`;
-}
 
 /** No SAS signature anywhere a run leaves text: its output, its summary, the state folder. */
 function expectNoSecrets(b: Backup, r: SyncRun): void {
