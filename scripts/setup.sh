@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a Debian 12 machine: the engine's packages at the
 # exact versions the sync host installs (userdata/host-packages.txt: rclone, python3-botocore),
-# the validators (shellcheck, pyflakes, cloud-init, systemd-analyze), GNU time for the bench, and
+# the validators (shellcheck, pyflakes, cloud-init, systemd-analyze), and
 # the npm packages. Uses sudo when not root. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ while IFS= read -r line; do
   case "$line" in '' | '#'*) continue ;; esac
   wanted+=("$line")
 done <userdata/host-packages.txt
-wanted+=(python3 shellcheck python3-pyflakes cloud-init systemd util-linux time)
+wanted+=(python3 shellcheck python3-pyflakes cloud-init systemd util-linux)
 missing=()
 for p in "${wanted[@]}"; do
   name="${p%%=*}"

@@ -1,5 +1,5 @@
 // Renderer tests, no mocks: golden files for the dev and prod stacks, and the real validators
-// (cloud-init schema, shellcheck, systemd-analyze verify/calendar) on what is rendered.
+// (cloud-init schema, py_compile and pyflakes, systemd-analyze verify/calendar) on what is rendered.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
