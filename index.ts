@@ -24,6 +24,8 @@ const network = new SyncNetwork("sync-net", {
   vpcCidr: cfg.vpcCidr,
   existingSubnetId: cfg.existingSubnetId,
   region: cfg.sourceRegion,
+  sourceBucket: cfg.sourceBucket,
+  sourcePrefix: cfg.sourcePrefix,
   tags,
 });
 const egressIp = network.egressIp;

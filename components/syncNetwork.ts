@@ -7,7 +7,59 @@ export interface SyncNetworkArgs {
   /** Use this existing public subnet instead of creating a VPC. */
   existingSubnetId?: string;
   region: string;
+  /** The source bucket and prefix: the only data the gateway endpoint lets the host read. */
+  sourceBucket: string;
+  sourcePrefix: string;
   tags?: Record<string, string>;
+}
+
+/**
+ * The S3 gateway endpoint's policy: through it the VPC reaches the source bucket (list, read)
+ * and the AWS-managed buckets the SSM agent reads (cloud-init installs the agent from
+ * amazon-ssm-<region>; the agent updates itself and runs Session Manager with the others),
+ * nothing else. Every other S3 request from the VPC is refused at the endpoint, whatever
+ * credentials it carries.
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html#edit-vpc-endpoint-policy-s3
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/ssm-agent-minimum-s3-permissions.html
+ */
+export function s3EndpointPolicy(args: {
+  region: string;
+  sourceBucket: string;
+  sourcePrefix: string;
+}): Record<string, unknown> {
+  const bucket = `arn:aws:s3:::${args.sourceBucket}`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ListSourceBucket",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:ListBucket",
+        Resource: bucket,
+      },
+      {
+        Sid: "ReadSourceObjects",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: `${bucket}/${args.sourcePrefix}*`,
+      },
+      {
+        Sid: "ReadSsmAgentBuckets",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: [
+          `arn:aws:s3:::amazon-ssm-${args.region}/*`,
+          `arn:aws:s3:::aws-ssm-${args.region}/*`,
+          `arn:aws:s3:::amazon-ssm-packages-${args.region}/*`,
+          `arn:aws:s3:::${args.region}-birdwatcher-prod/*`,
+          `arn:aws:s3:::aws-ssm-document-attachments-${args.region}/*`,
+        ],
+      },
+    ],
+  };
 }
 
 /**
@@ -76,6 +128,7 @@ export class SyncNetwork extends pulumi.ComponentResource {
           serviceName: `com.amazonaws.${args.region}.s3`,
           vpcEndpointType: "Gateway",
           routeTableIds: [routes.id],
+          policy: JSON.stringify(s3EndpointPolicy(args)),
           tags,
         },
         { parent: this },

@@ -11,6 +11,7 @@ import {
   runProgram,
   type ProgramResult,
 } from "../support/program";
+import { s3EndpointPolicy } from "../../components/syncNetwork";
 import { FAKE_EIP } from "../support/mocks";
 
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -160,6 +161,14 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     const ep = one(dev, "aws:ec2/vpcEndpoint:VpcEndpoint").inputs;
     expect(ep.serviceName).to.equal("com.amazonaws.eu-west-1.s3");
     expect(ep.vpcEndpointType).to.equal("Gateway");
+    // limited to the source bucket and the SSM agent's buckets (evaluated in test/iam)
+    expect(JSON.parse(String(ep.policy))).to.deep.equal(
+      s3EndpointPolicy({
+        region: "eu-west-1",
+        sourceBucket: "example-app-data-dev",
+        sourcePrefix: "",
+      }),
+    );
     expect(one(dev, "aws:ec2/eipAssociation:EipAssociation").inputs.allocationId).to.be.a("string");
     const sas = dev.invokes.find(
       (i) => i.token === "azure-native:storage:listStorageAccountServiceSAS",

@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import type { PolicyDocument, Statement } from "../../components/s3ReadOnlyPolicy";
+import { s3EndpointPolicy } from "../../components/syncNetwork";
 import {
   ofType,
   one,
@@ -483,5 +484,64 @@ describe("least privilege of the sync host's role (iam-simulate on the rendered 
       });
       expect(await flagged(doc)).to.include("kms:Decrypt on another key");
     });
+  });
+});
+
+describe("the S3 gateway endpoint's policy (iam-simulate, as a VPC endpoint policy)", () => {
+  const policy = s3EndpointPolicy({
+    region: "eu-west-1",
+    sourceBucket: "example-app-data-dev",
+    sourcePrefix: "exports/",
+  });
+  /** The host role may do anything in S3 here: only the endpoint policy decides. */
+  const anything = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+  };
+  async function through(action: string, resource: string): Promise<string> {
+    const result = await runSimulation(
+      {
+        request: {
+          principal: PRINCIPAL,
+          action,
+          resource: { resource, accountId: ACCOUNT },
+          contextVariables: { "aws:SecureTransport": "true" },
+        },
+        identityPolicies: [{ name: "anything", policy: anything }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        vpcEndpointPolicies: [{ name: "s3-gateway", policy }],
+      },
+      {},
+    );
+    return result.resultType === "error"
+      ? `error: ${JSON.stringify(result.errors)}`
+      : result.overallResult;
+  }
+
+  it("lets the host list and read the source prefix and fetch the SSM agent", async () => {
+    expect(await through("s3:ListBucket", "arn:aws:s3:::example-app-data-dev")).to.equal("Allowed");
+    expect(
+      await through("s3:GetObject", "arn:aws:s3:::example-app-data-dev/exports/2026/a.csv"),
+    ).to.equal("Allowed");
+    expect(
+      await through(
+        "s3:GetObject",
+        "arn:aws:s3:::amazon-ssm-eu-west-1/latest/debian_arm64/amazon-ssm-agent.deb",
+      ),
+    ).to.equal("Allowed");
+  });
+
+  it("refuses any other bucket, any write, and reads outside the prefix, whatever the role allows", async () => {
+    for (const [action, resource] of [
+      ["s3:GetObject", "arn:aws:s3:::attacker-bucket/x"],
+      ["s3:PutObject", "arn:aws:s3:::attacker-bucket/exfiltrated"],
+      ["s3:PutObject", "arn:aws:s3:::example-app-data-dev/exports/x"],
+      ["s3:DeleteObject", "arn:aws:s3:::example-app-data-dev/exports/x"],
+      ["s3:GetObject", "arn:aws:s3:::example-app-data-dev/private/x"],
+      ["s3:ListBucket", "arn:aws:s3:::another-bucket"],
+      ["s3:PutObject", "arn:aws:s3:::amazon-ssm-eu-west-1/x"],
+    ])
+      expect(await through(action, resource), `${action} ${resource}`).to.not.equal("Allowed");
   });
 });
