@@ -34,7 +34,7 @@ StateDirectoryMode=0700
 # and the run summary names the objects.
 SuccessExitStatus=75
 TimeoutStartSec=23h
-# The engine's memory does not grow with the bucket (about 210 MB at its peak, measured by
+# The engine's memory does not grow with the bucket (about 200 MB at its peak, measured by
 # npm run bench); a hard cap keeps a runaway from taking the host's 1 GiB with it.
 MemoryHigh=384M
 MemoryMax=512M
