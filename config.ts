@@ -138,11 +138,24 @@ function hostBitsSet(octets: number[], prefix: number): boolean {
 }
 
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
+/** "010.1.1.1" is 10.1.1.1 to some parsers and 8.1.1.1 to others: one spelling only. */
+const LEADING_ZERO = "has a number with a leading zero (write 10.1.1.1, not 010.1.1.1)";
+function leadingZero(m: RegExpExecArray): boolean {
+  return [m[1], m[2], m[3], m[4], m[6]].some(
+    (x) => x !== undefined && x.length > 1 && x.startsWith("0"),
+  );
+}
+/**
+ * Azure storage accepts at most 400 IP network rules per account; one is the sync host's
+ * Elastic IP. https://learn.microsoft.com/azure/storage/common/storage-network-security-limitations
+ */
+export const MAX_IP_RULES = 400;
 
 /** IPv4 address or CIDR block that Azure storage network rules accept (public, prefix /8-/30). */
 export function ipRuleProblem(value: string): string | undefined {
   const m = IPV4_CIDR.exec(value);
   if (!m) return "must be an IPv4 address or CIDR block (e.g. 203.0.113.10 or 203.0.113.0/28)";
+  if (leadingZero(m)) return LEADING_ZERO;
   const octets = m.slice(1, 5).map(Number);
   if (octets.some((o) => o > 255)) return "has an octet above 255";
   if (m[6] !== undefined && (Number(m[6]) < 8 || Number(m[6]) > 30))
@@ -168,6 +181,7 @@ export function ipRuleProblem(value: string): string | undefined {
 export function cidrProblem(value: string): string | undefined {
   const m = IPV4_CIDR.exec(value);
   if (!m || m[6] === undefined) return "must be an IPv4 CIDR block such as 10.42.0.0/24";
+  if (leadingZero(m)) return LEADING_ZERO;
   const octets = m.slice(1, 5).map(Number);
   const prefix = Number(m[6]);
   if (octets.some((o) => o > 255)) return "has an octet above 255";
@@ -192,7 +206,11 @@ export function architectureOf(instanceType: string): "arm64" | "x86_64" {
  * Parse and validate raw stack config. `defaultRegion` is the AWS provider's region
  * (`aws:region`), used when `sourceRegion` is not set.
  */
-export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfig {
+export function parseConfig(
+  raw: RawConfig,
+  defaultRegion?: string,
+  azureNativeLocation?: string,
+): BackupConfig {
   const problems: string[] = [];
   const key = (k: ConfigKey) => `${NAMESPACE}:${k}`;
   const fail = (k: ConfigKey, rule: string) => problems.push(`${key(k)}: ${rule}`);
@@ -252,7 +270,17 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
     fail("sourcePrefix", `is a literal key prefix, not a pattern; got "${sourcePrefix}"`);
   if (sourcePrefix !== "" && !sourcePrefix.endsWith("/"))
     fail("sourcePrefix", `must end with "/" (a folder-like prefix), got "${sourcePrefix}"`);
-  if (sourcePrefix.length > 1024) fail("sourcePrefix", "must be at most 1024 characters");
+  if (Buffer.byteLength(sourcePrefix) > 1024)
+    fail("sourcePrefix", "must be at most 1024 bytes (S3's key length limit)");
+  if (sourcePrefix.includes("//"))
+    fail("sourcePrefix", `must not contain an empty segment ("//"), got "${sourcePrefix}"`);
+  if (sourcePrefix.split("/").some((seg) => seg === "." || seg === ".."))
+    fail(
+      "sourcePrefix",
+      `must not contain "." or ".." segments (rclone would read another path), got "${sourcePrefix}"`,
+    );
+  if (/[\u0000-\u001f\u007f]/.test(sourcePrefix))
+    fail("sourcePrefix", "must not contain control characters");
 
   const sourceRegion = str("sourceRegion") ?? defaultRegion;
   if (sourceRegion === undefined) {
@@ -312,12 +340,23 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
   const credentialDelivery = oneOf("credentialDelivery", CREDENTIAL_DELIVERIES, "ssm");
 
   // Vault
-  const azureLocation =
-    matching(
+  // The vault's region: azureLocation, else the azure-native provider's location (which the
+  // stack files set), else westeurope. Both set and different is a mistake, not a choice.
+  const explicitLocation = matching(
+    "azureLocation",
+    AZURE_LOCATION,
+    "is not an Azure region name (lowercase, no spaces, e.g. westeurope)",
+  );
+  if (
+    explicitLocation !== undefined &&
+    azureNativeLocation !== undefined &&
+    explicitLocation !== azureNativeLocation
+  )
+    fail(
       "azureLocation",
-      AZURE_LOCATION,
-      "is not an Azure region name (lowercase, no spaces, e.g. westeurope)",
-    ) ?? "westeurope";
+      `"${explicitLocation}" differs from azure-native:location ("${azureNativeLocation}"); set one of them, or both to the same region`,
+    );
+  const azureLocation = explicitLocation ?? azureNativeLocation ?? "westeurope";
   const storageRedundancy = oneOf("storageRedundancy", STORAGE_REDUNDANCIES, "Standard_LRS");
   const softDeleteRetentionDays = int("softDeleteRetentionDays", 7, 1, 365);
   const pointInTimeRestoreDays = int("pointInTimeRestoreDays", 0, 0, 364);
@@ -382,7 +421,11 @@ export function parseConfig(raw: RawConfig, defaultRegion?: string): BackupConfi
         const p = ipRuleProblem(ip);
         if (p) fail("allowedIps", `"${ip}" ${p}`);
       }
-      if (allowedIps.length > 200) fail("allowedIps", "Azure allows at most 200 IP rules");
+      if (allowedIps.length > MAX_IP_RULES - 1)
+        fail(
+          "allowedIps",
+          `holds ${allowedIps.length} entries; Azure allows ${MAX_IP_RULES} IP rules per storage account and one is the sync host's Elastic IP, so at most ${MAX_IP_RULES - 1}`,
+        );
     }
   }
   const vnetCidr = str("vnetCidr") ?? "10.43.0.0/24";
@@ -435,5 +478,10 @@ export function readStackConfig(): BackupConfig {
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (fullKey.startsWith(`${NAMESPACE}:`)) raw[fullKey.slice(NAMESPACE.length + 1)] = value;
   }
-  return parseConfig(raw, new pulumi.Config("aws").get("region"));
+  // The AWS provider also takes its region from the environment, as the AWS SDKs do.
+  const awsRegion =
+    new pulumi.Config("aws").get("region") ??
+    process.env.AWS_REGION ??
+    process.env.AWS_DEFAULT_REGION;
+  return parseConfig(raw, awsRegion, new pulumi.Config("azure-native").get("location"));
 }

@@ -3,7 +3,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import { ManagementLockAtResourceGroupLevel } from "@pulumi/azure-native/authorization";
 import { RandomString } from "@pulumi/random/randomString";
-import { STORAGE_REDUNDANCIES, cidrProblem } from "../config";
+import { MAX_IP_RULES, STORAGE_REDUNDANCIES, cidrProblem } from "../config";
 import type { StorageRedundancy, SyncMode } from "../config";
 import { sasPermissions, sasWindow } from "./vaultSas";
 import { createVaultPrivateEndpoint } from "./vaultNetwork";
@@ -94,8 +94,8 @@ export function vaultArgsProblems(args: AzureBackupVaultArgs): string[] {
   }
   const vnet = cidrProblem(args.vnetCidr);
   if (vnet) problems.push(`vnetCidr "${args.vnetCidr}" ${vnet}`);
-  if (args.egressIps.length === 0 || args.egressIps.length > 200)
-    problems.push(`egressIps must hold 1 to 200 entries, got ${args.egressIps.length}`);
+  if (args.egressIps.length === 0 || args.egressIps.length > MAX_IP_RULES)
+    problems.push(`egressIps must hold 1 to ${MAX_IP_RULES} entries, got ${args.egressIps.length}`);
   return problems;
 }
 

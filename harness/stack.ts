@@ -36,7 +36,7 @@ export function stackBackupConfig(
     if (v === undefined) delete raw[k];
     else raw[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
-  return parseConfig(raw, all["aws:region"]);
+  return parseConfig(raw, all["aws:region"], all["azure-native:location"]);
 }
 
 /** The renderers' settings for a stack (what index.ts would pass to SyncHost). */

@@ -457,7 +457,7 @@ describe("AzureBackupVault", function () {
       expect(problems.join("\n")).to.match(/pointInTimeRestoreDays \(3\) must be less than/);
       expect(problems.join("\n")).to.match(/immutabilityLocked requires immutabilityDays > 0/);
       expect(problems.join("\n")).to.match(/vnetCidr "8\.8\.8\.0\/24"/);
-      expect(problems.join("\n")).to.match(/egressIps must hold 1 to 200 entries/);
+      expect(problems.join("\n")).to.match(/egressIps must hold 1 to 400 entries/);
     });
   });
 });

@@ -42,6 +42,41 @@ interface BadCase {
 
 const BAD: BadCase[] = [
   {
+    name: "an allowedIps entry with a leading zero (010.1.1.1 is 8.1.1.1 to some parsers)",
+    raw: { sourceBucket: "example-bucket", allowedIps: '["203.0.113.10", "203.0.113.010"]' },
+    key: "allowedIps",
+    rule: /leading zero/,
+  },
+  {
+    name: "400 allowedIps entries (one of Azure's 400 rules is the host's)",
+    raw: {
+      sourceBucket: "example-bucket",
+      allowedIps: JSON.stringify(
+        Array.from({ length: 400 }, (_, i) => `198.51.${i >> 8}.${i & 255}`),
+      ),
+    },
+    key: "allowedIps",
+    rule: /holds 400 entries; Azure allows 400 IP rules .* at most 399/,
+  },
+  {
+    name: "a prefix with a '..' segment",
+    raw: { sourceBucket: "example-bucket", sourcePrefix: "exports/../secrets/" },
+    key: "sourcePrefix",
+    rule: /must not contain "\." or "\.\." segments/,
+  },
+  {
+    name: "a prefix with an empty segment",
+    raw: { sourceBucket: "example-bucket", sourcePrefix: "exports//daily/" },
+    key: "sourcePrefix",
+    rule: /empty segment/,
+  },
+  {
+    name: "a prefix with a control character",
+    raw: { sourceBucket: "example-bucket", sourcePrefix: "exports\u0007/" },
+    key: "sourcePrefix",
+    rule: /control characters/,
+  },
+  {
     name: "mirror mode with WORM (Azure refuses to delete versions under retention)",
     raw: { sourceBucket: "example-bucket", syncMode: "mirror", immutabilityDays: "30" },
     key: "syncMode",
@@ -315,6 +350,34 @@ describe("parseConfig", () => {
       } else {
         expect(cfg[key], key).to.deep.equal(decl.default);
       }
+    }
+  });
+
+  it("accepts the edges: 399 allowedIps, a 1,024-byte prefix", () => {
+    const ips = Array.from({ length: 399 }, (_, i) => `198.51.${i >> 8}.${i & 255}`);
+    const prefix = `${"p".repeat(1023)}/`;
+    const cfg = parseConfig(
+      { sourceBucket: "example-app-data", allowedIps: JSON.stringify(ips), sourcePrefix: prefix },
+      REGION,
+    );
+    expect(cfg.allowedIps).to.have.length(399);
+    expect(cfg.sourcePrefix).to.equal(prefix);
+  });
+
+  it("takes the vault's region from azure-native:location when azureLocation is unset, and rejects a conflict", () => {
+    expect(parseConfig(GOOD, REGION, "northeurope").azureLocation).to.equal("northeurope");
+    expect(parseConfig(GOOD, REGION).azureLocation).to.equal("westeurope");
+    expect(
+      parseConfig({ ...GOOD, azureLocation: "swedencentral" }, REGION, "swedencentral")
+        .azureLocation,
+    ).to.equal("swedencentral");
+    try {
+      parseConfig({ ...GOOD, azureLocation: "swedencentral" }, REGION, "northeurope");
+      expect.fail("accepted two different regions");
+    } catch (e) {
+      expect((e as ConfigError).problems.join("\n")).to.match(
+        /azureLocation.*"swedencentral" differs from azure-native:location \("northeurope"\)/,
+      );
     }
   });
 
