@@ -83,6 +83,22 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     expect(bootcmd).to.include("X-aws-ec2-metadata-token");
   });
 
+  it("takes the region from AWS_REGION when aws:region is not set, as the AWS provider does", () => {
+    const saved = process.env.AWS_REGION;
+    process.env.AWS_REGION = "eu-central-1";
+    let r: ProgramResult;
+    try {
+      r = runProgram("dev", { "aws:region": undefined });
+    } finally {
+      if (saved === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = saved;
+    }
+    expect(r.error).to.equal(undefined);
+    expect(one(r, "aws:ec2/vpcEndpoint:VpcEndpoint").inputs.serviceName).to.equal(
+      "com.amazonaws.eu-central-1.s3",
+    );
+  });
+
   it("has no key pair and no ingress at all", () => {
     for (const r of [dev, prod]) {
       const i = one(r, INSTANCE).inputs;

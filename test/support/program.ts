@@ -27,7 +27,11 @@ const cache = new Map<string, ProgramResult>();
  * to values; `undefined` removes a key.
  */
 export function runProgram(stack: string, overrides: Record<string, unknown> = {}): ProgramResult {
-  const cacheKey = JSON.stringify([stack, overrides]);
+  // undefined (a removed key) and the AWS region from the environment are part of the key
+  const cacheKey = JSON.stringify(
+    [stack, overrides, process.env.AWS_REGION ?? null],
+    (_, v: unknown) => (v === undefined ? "<removed>" : v),
+  );
   const hit = cache.get(cacheKey);
   if (hit) return hit;
   const config = stackConfig(stack);
