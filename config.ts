@@ -281,6 +281,11 @@ export function parseConfig(
     );
   if (/[\u0000-\u001f\u007f]/.test(sourcePrefix))
     fail("sourcePrefix", "must not contain control characters");
+  if (sourcePrefix.includes("$"))
+    fail(
+      "sourcePrefix",
+      `must not contain "$": IAM reads "\${...}" in a resource ARN as a policy variable, so the host's read access would not match, got "${sourcePrefix}"`,
+    );
 
   const sourceRegion = str("sourceRegion") ?? defaultRegion;
   if (sourceRegion === undefined) {
@@ -367,7 +372,8 @@ export function parseConfig(
     );
   const immutabilityDays = int("immutabilityDays", 0, 0, 146_000);
   const immutabilityLocked = bool("immutabilityLocked", false);
-  const versionRetentionDays = int("versionRetentionDays", 90, 1, 146_000);
+  // Lifecycle day counts are limited to 99,999 (azurerm documents "between 0 and 99999").
+  const versionRetentionDays = int("versionRetentionDays", 90, 1, 99_999);
   if (immutabilityDays > 0 && versionRetentionDays < immutabilityDays)
     fail(
       "versionRetentionDays",

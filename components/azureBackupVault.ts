@@ -79,7 +79,7 @@ export function vaultArgsProblems(args: AzureBackupVaultArgs): string[] {
       "pointInTimeRestoreDays cannot be combined with immutabilityDays (not supported by Azure)",
     );
   intIn("sasRotationDays", args.sasRotationDays, 1, 180);
-  intIn("versionRetentionDays", args.versionRetentionDays, 1, 146_000);
+  intIn("versionRetentionDays", args.versionRetentionDays, 1, 99_999);
   if (args.immutabilityDays > 0 && args.versionRetentionDays < args.immutabilityDays)
     problems.push(
       `versionRetentionDays (${args.versionRetentionDays}) must be at least immutabilityDays (${args.immutabilityDays}): versions stay immutable that long, so the documented retention could not be kept`,
@@ -279,10 +279,13 @@ export class AzureBackupVault extends pulumi.ComponentResource {
       { parent: this, dependsOn: [blobService], protect: true },
     );
 
-    // Retention as documented: previous versions of the backup and of the status blob, and
-    // everything mirror mode moved to archive/, are deleted after versionRetentionDays. The
-    // current version of every blob under data/ is never touched by the policy.
+    // Retention as documented. Azure counts a previous version's age from when its content was
+    // written, not from when it was replaced, so a rule on data/ versions could delete the only
+    // good copy of an old object a day after a bad overwrite: previous versions under data/ are
+    // never expired by the policy. What it expires after versionRetentionDays: mirror mode's
+    // archive/ (counted from when a blob was archived) and old run summaries under status/.
     // https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-overview
+    // Rule names: letters and digits only.
     const days = args.versionRetentionDays;
     new storage.ManagementPolicy(
       `${name}-lifecycle`,
@@ -294,19 +297,7 @@ export class AzureBackupVault extends pulumi.ComponentResource {
         policy: {
           rules: [
             {
-              name: "expire-previous-versions",
-              enabled: true,
-              type: "Lifecycle",
-              definition: {
-                filters: {
-                  blobTypes: ["blockBlob"],
-                  prefixMatch: [`${CONTAINER_NAME}/data/`, `${CONTAINER_NAME}/status/`],
-                },
-                actions: { version: { delete: { daysAfterCreationGreaterThan: days } } },
-              },
-            },
-            {
-              name: "expire-archive",
+              name: "expireArchive",
               enabled: true,
               type: "Lifecycle",
               definition: {
@@ -315,6 +306,15 @@ export class AzureBackupVault extends pulumi.ComponentResource {
                   baseBlob: { delete: { daysAfterModificationGreaterThan: days } },
                   version: { delete: { daysAfterCreationGreaterThan: days } },
                 },
+              },
+            },
+            {
+              name: "expireOldRunSummaries",
+              enabled: true,
+              type: "Lifecycle",
+              definition: {
+                filters: { blobTypes: ["blockBlob"], prefixMatch: [`${CONTAINER_NAME}/status/`] },
+                actions: { version: { delete: { daysAfterCreationGreaterThan: days } } },
               },
             },
           ],

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { partitionOf } from "./s3ReadOnlyPolicy";
 import * as ec2 from "@pulumi/aws/ec2";
 
 export interface SyncNetworkArgs {
@@ -27,7 +28,8 @@ export function s3EndpointPolicy(args: {
   sourceBucket: string;
   sourcePrefix: string;
 }): Record<string, unknown> {
-  const bucket = `arn:aws:s3:::${args.sourceBucket}`;
+  const arn = `arn:${partitionOf(args.region)}:s3:::`;
+  const bucket = `${arn}${args.sourceBucket}`;
   return {
     Version: "2012-10-17",
     Statement: [
@@ -51,11 +53,13 @@ export function s3EndpointPolicy(args: {
         Principal: "*",
         Action: "s3:GetObject",
         Resource: [
-          `arn:aws:s3:::amazon-ssm-${args.region}/*`,
-          `arn:aws:s3:::aws-ssm-${args.region}/*`,
-          `arn:aws:s3:::amazon-ssm-packages-${args.region}/*`,
-          `arn:aws:s3:::${args.region}-birdwatcher-prod/*`,
-          `arn:aws:s3:::aws-ssm-document-attachments-${args.region}/*`,
+          `${arn}amazon-ssm-${args.region}/*`,
+          `${arn}aws-ssm-${args.region}/*`,
+          `${arn}amazon-ssm-packages-${args.region}/*`,
+          `${arn}${args.region}-birdwatcher-prod/*`,
+          `${arn}aws-ssm-document-attachments-${args.region}/*`,
+          `${arn}patch-baseline-snapshot-${args.region}/*`,
+          `${arn}aws-ssm-distributor-file-${args.region}/*`,
         ],
       },
     ],

@@ -230,7 +230,7 @@ describe("AzureBackupVault", function () {
   });
 
   describe("retention and deletion lock", function () {
-    it("expires previous versions of data/ and status/ and all of archive/ after versionRetentionDays, never current backup blobs", function () {
+    it("expires archive/ and old run summaries after versionRetentionDays, and nothing under data/", function () {
       for (const [r, days] of [
         [dev, 30],
         [prod, 365],
@@ -238,33 +238,29 @@ describe("AzureBackupVault", function () {
         const p = inputs(r, T.lifecycle);
         expect(p.managementPolicyName).to.equal("default");
         const rules = p.policy.rules as Json[];
-        expect(rules.map((x) => x.name)).to.deep.equal([
-          "expire-previous-versions",
-          "expire-archive",
-        ]);
-        const [versions, archive] = rules;
-        expect(versions.definition.filters).to.deep.equal({
+        expect(rules.map((x) => x.name)).to.deep.equal(["expireArchive", "expireOldRunSummaries"]);
+        for (const rule of rules) {
+          expect(rule).to.include({ enabled: true, type: "Lifecycle" });
+          expect(rule.name, "rule names: letters and digits").to.match(/^[A-Za-z0-9]+$/);
+          // A data/ version's age counts from when its content was written, not from when it
+          // was replaced: expiring them could delete the only good copy after a bad overwrite.
+          for (const prefix of rule.definition.filters.prefixMatch as string[])
+            expect(prefix.startsWith("backup/data"), prefix).to.equal(false);
+        }
+        const [archive, status] = rules;
+        expect(archive.definition.filters).to.deep.equal({
           blobTypes: ["blockBlob"],
-          prefixMatch: ["backup/data/", "backup/status/"],
+          prefixMatch: ["backup/archive/"],
         });
-        // only versions: the current blob under data/ is the backup itself
-        expect(versions.definition.actions).to.deep.equal({
+        expect(archive.definition.actions).to.deep.equal({
+          baseBlob: { delete: { daysAfterModificationGreaterThan: days } },
           version: { delete: { daysAfterCreationGreaterThan: days } },
         });
-        expect(archive.definition.filters.prefixMatch).to.deep.equal(["backup/archive/"]);
-        expect(archive.definition.actions.baseBlob).to.deep.equal({
-          delete: { daysAfterModificationGreaterThan: days },
+        expect(status.definition.filters.prefixMatch).to.deep.equal(["backup/status/"]);
+        expect(status.definition.actions).to.deep.equal({
+          version: { delete: { daysAfterCreationGreaterThan: days } },
         });
-        for (const rule of rules) expect(rule).to.include({ enabled: true, type: "Lifecycle" });
       }
-    });
-
-    it("never expires versions before the WORM period ends (prod: 365 >= 90)", function () {
-      const days = inputs(prod, T.lifecycle).policy.rules[0].definition.actions.version.delete
-        .daysAfterCreationGreaterThan as number;
-      const worm = inputs(prod, T.account).immutableStorageWithVersioning.immutabilityPolicy
-        .immutabilityPeriodSinceCreationInDays as number;
-      expect(days).to.be.at.least(worm);
     });
 
     it("locks the vault's resource group against deletion in prod, not in dev", function () {

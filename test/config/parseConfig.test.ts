@@ -71,6 +71,18 @@ const BAD: BadCase[] = [
     rule: /empty segment/,
   },
   {
+    name: "a prefix with '$' (an IAM policy variable in the host's resource ARNs)",
+    raw: { sourceBucket: "example-bucket", sourcePrefix: "exports/${aws:username}/" },
+    key: "sourcePrefix",
+    rule: /must not contain "\$"/,
+  },
+  {
+    name: "a version retention beyond Azure's lifecycle limit",
+    raw: { sourceBucket: "example-bucket", versionRetentionDays: "100000" },
+    key: "versionRetentionDays",
+    rule: /between 1 and 99999/,
+  },
+  {
     name: "a prefix with a control character",
     raw: { sourceBucket: "example-bucket", sourcePrefix: "exports\u0007/" },
     key: "sourcePrefix",
@@ -344,6 +356,9 @@ describe("parseConfig", () => {
       if (key === "sourceRegion") {
         // Documented as "defaults to aws:region".
         expect(cfg[key], key).to.equal(REGION);
+      } else if (key === "azureLocation") {
+        // Documented as "empty uses azure-native:location, else westeurope".
+        expect(cfg[key], key).to.equal("westeurope");
       } else if (decl.default === "") {
         // An empty default means "not set": optional strings come back unset (or empty).
         expect([undefined, ""], key).to.include(cfg[key]);

@@ -83,6 +83,11 @@ describe("Pulumi.yaml", () => {
     expect(cfg).to.deep.equal(parseConfig({ sourceBucket: "example-app-data" }, "eu-west-1"));
   });
 
+  it("lets azure-native:location choose the vault's region over the injected defaults", () => {
+    const raw = { ...rawDefaults(), sourceBucket: "example-app-data" };
+    expect(parseConfig(raw, "eu-west-1", "northeurope").azureLocation).to.equal("northeurope");
+  });
+
   for (const stack of ["dev", "prod"]) {
     describe(`Pulumi.${stack}.yaml`, () => {
       const config = stackFile(stack);
@@ -100,7 +105,8 @@ describe("Pulumi.yaml", () => {
         for (const [k, v] of ours) raw[k] = asRaw(v);
         const region = config["aws:region"];
         expect(region, "aws:region").to.be.a("string");
-        expect(() => parseConfig(raw, region as string)).to.not.throw();
+        const location = config["azure-native:location"] as string | undefined;
+        expect(() => parseConfig(raw, region as string, location)).to.not.throw();
       });
     });
   }
