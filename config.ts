@@ -151,6 +151,18 @@ function leadingZero(m: RegExpExecArray): boolean {
  */
 export const MAX_IP_RULES = 400;
 
+/** Ranges Azure storage IP rules do not accept: this host, private, shared, link-local, multicast. */
+const NON_PUBLIC_RANGES: readonly [string, number][] = [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["224.0.0.0", 3],
+];
+
 /** IPv4 address or CIDR block that Azure storage network rules accept (public, prefix /8-/30). */
 export function ipRuleProblem(value: string): string | undefined {
   const m = IPV4_CIDR.exec(value);
@@ -160,18 +172,19 @@ export function ipRuleProblem(value: string): string | undefined {
   if (octets.some((o) => o > 255)) return "has an octet above 255";
   if (m[6] !== undefined && (Number(m[6]) < 8 || Number(m[6]) > 30))
     return "Azure storage IP rules accept prefixes /8 to /30 only";
-  const [a, b] = octets;
-  const notPublic =
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    a >= 224 ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168);
+  // The whole range must be public: a block such as 172.0.0.0/8 that only starts outside a
+  // private range still contains one.
+  const bits = m[6] === undefined ? 32 : Number(m[6]);
+  const start = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const first = start - (start % 2 ** (32 - bits));
+  const last = first + 2 ** (32 - bits) - 1;
+  const notPublic = NON_PUBLIC_RANGES.some(([net, len]) => {
+    const lo = net.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+    const hi = lo + 2 ** (32 - len) - 1;
+    return first <= hi && lo <= last;
+  });
   if (notPublic)
-    return "must be a public address: Azure storage IP rules ignore private, shared, link-local and multicast ranges";
+    return "must be a public address or range: Azure storage IP rules ignore private, shared, link-local and multicast ranges (a range must not contain any of them)";
   if (m[6] !== undefined && hostBitsSet(octets, Number(m[6])))
     return "has host bits set (not a network address)";
   return undefined;

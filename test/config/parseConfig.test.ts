@@ -48,6 +48,12 @@ const BAD: BadCase[] = [
     rule: /leading zero/,
   },
   {
+    name: "a range that starts public but contains private space (172.0.0.0/8 holds 172.16.0.0/12)",
+    raw: { sourceBucket: "example-bucket", allowedIps: '["172.0.0.0/8"]' },
+    key: "allowedIps",
+    rule: /must be a public address or range/,
+  },
+  {
     name: "400 allowedIps entries (one of Azure's 400 rules is the host's)",
     raw: {
       sourceBucket: "example-bucket",
