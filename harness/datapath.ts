@@ -178,15 +178,21 @@ export class Backup {
     };
   }
 
+  /** This process's environment with env() and `extra` applied (undefined removes a key). */
+  processEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [k, v] of Object.entries({ ...this.env(), ...extra })) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    return env;
+  }
+
   /** Start one run of the rendered sync script; resolves when it exits. */
   start(timeoutMs = 150_000): { pid: number; done: Promise<SyncRun> } {
     this.s3Proxy.reset();
     this.azureProxy.reset();
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const [k, v] of Object.entries(this.env())) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
+    const env = this.processEnv();
     const started = Date.now();
     // Own process group, so a hung run can be stopped with everything it started.
     // Run as the host does: the script's own interpreter line (Debian's /usr/bin/python3).
@@ -297,20 +303,18 @@ export class Backup {
   }
 
   /** The full content of one source object, read through the S3 API. */
-  async sourceBody(key: string): Promise<Buffer> {
-    const got = await this.source.send(
-      new GetObjectCommand({ Bucket: this.settings.sourceBucket, Key: key }),
-    );
+  async sourceBody(key: string, bucket = this.settings.sourceBucket): Promise<Buffer> {
+    const got = await this.source.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return Buffer.from(await got.Body!.transformToByteArray());
   }
 
-  /** Keys of the source objects (without reading them). */
-  async sourceKeys(): Promise<string[]> {
+  /** Keys of the source objects (or of another bucket of the emulator), without reading them. */
+  async sourceKeys(bucket = this.settings.sourceBucket): Promise<string[]> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
       const page = await this.source.send(
-        new ListObjectsV2Command({ Bucket: this.settings.sourceBucket, ContinuationToken: token }),
+        new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
       );
       keys.push(...(page.Contents ?? []).map((o) => o.Key!));
       token = page.NextContinuationToken;
@@ -325,11 +329,15 @@ export class Backup {
    */
   backdate(keys: Iterable<string>, when: Date = new Date(Date.now() - 86_400_000)): void {
     for (const key of keys) {
-      const file =
-        path.join(this.s3.dataDir, this.settings.sourceBucket, ...key.split("/")) +
-        "._S3rver_object";
-      fs.utimesSync(file, when, when);
+      fs.utimesSync(this.objectFile(key), when, when);
     }
+  }
+
+  /** s3rver's file for a source object; its mtime is the object's LastModified. */
+  objectFile(key: string): string {
+    return (
+      path.join(this.s3.dataDir, this.settings.sourceBucket, ...key.split("/")) + "._S3rver_object"
+    );
   }
 
   /** MD5 and size of every blob under data/ (the live backup), by source-relative key. */
@@ -377,18 +385,10 @@ export class Backup {
   /** Keys and MD5s of every object in a bucket of the S3 emulator. */
   async bucketObjects(bucket: string): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    let token: string | undefined;
-    do {
-      const page = await this.source.send(
-        new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
-      );
-      for (const o of page.Contents ?? []) {
-        const got = await this.source.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
-        const body = Buffer.from(await got.Body!.transformToByteArray());
-        out.set(o.Key!, createHash("md5").update(body).digest("hex"));
-      }
-      token = page.NextContinuationToken;
-    } while (token);
+    for (const key of await this.sourceKeys(bucket)) {
+      const body = await this.sourceBody(key, bucket);
+      out.set(key, createHash("md5").update(body).digest("hex"));
+    }
     return out;
   }
 

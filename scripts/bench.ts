@@ -98,12 +98,10 @@ async function naive(
       expiresOn: new Date(Date.now() + 6 * 3600_000),
     })
     .replace(`127.0.0.1:${b.azurite.port}`, `127.0.0.1:${b.azureProxy.port}`);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [k, v] of Object.entries({ ...b.env(), RCLONE_CONFIG_VAULT_SAS_URL: sas })) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  env.RCLONE_CONFIG = path.join(b.credentialsDir, "rclone.conf");
+  const env = b.processEnv({
+    RCLONE_CONFIG_VAULT_SAS_URL: sas,
+    RCLONE_CONFIG: path.join(b.credentialsDir, "rclone.conf"),
+  });
   const started = Date.now();
   const child = spawn(
     "rclone",

@@ -9,13 +9,6 @@ import { s3Error } from "../../harness/countingProxy";
 import { startBackup, why, type Backup, type SyncRun } from "../../harness/datapath";
 import { EXIT_CODES } from "../../domain/runSummary";
 
-/** LastModified as s3rver keeps it: the object file's mtime. */
-function lastModified(b: Backup, key: string): Date {
-  const file =
-    path.join(b.s3.dataDir, b.settings.sourceBucket, ...key.split("/")) + "._S3rver_object";
-  return fs.statSync(file).mtime;
-}
-
 async function vaultBody(b: Backup, key: string): Promise<string> {
   return (await b.container.getBlobClient(`data/${key}`).downloadToBuffer()).toString("utf8");
 }
@@ -46,7 +39,7 @@ describe("sync engine v2 on the data path", function () {
     });
 
     it("backs up a same-size overwrite with an identical LastModified, by the MD5 both listings carry", async () => {
-      const was = lastModified(b, "report.csv");
+      const was = fs.statSync(b.objectFile("report.csv")).mtime;
       await b.put("report.csv", "version-C\n");
       b.backdate(["report.csv"], was);
       const r = await b.run();

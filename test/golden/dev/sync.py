@@ -20,6 +20,7 @@ CONFIG = {
 import base64
 import calendar
 import fcntl
+import functools
 import gzip
 import json
 import os
@@ -153,7 +154,9 @@ def tsv(*fields):
 
 
 
+@functools.lru_cache(maxsize=None)
 def s3_client(region):
+    """The run's S3 client (one per region; botocore clients are thread-safe)."""
     import botocore.config
     import botocore.session
 
@@ -261,26 +264,24 @@ def azure_request(method, url, body=None, headers=None, attempts=4):
         delay *= 2
 
 
-def container_url(sas_url, path=""):
-    u = urllib.parse.urlsplit(sas_url)
-    base = u.path.rstrip("/")
-    return u, urllib.parse.urlunsplit((u.scheme, u.netloc, base + path, u.query, ""))
+def vault_url(path="", query=""):
+    """A URL in the vault's container (path like "/status/x.json"), signed with its SAS."""
+    u = urllib.parse.urlsplit(vault_sas_url())
+    q = "%s&%s" % (query, u.query) if query else u.query
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, u.path.rstrip("/") + path, q, ""))
 
 
 def list_vault(container, out_path):
     """Streams the vault's data/ listing to out_path; returns the number of blobs."""
-    sas = vault_sas_url()
     count = 0
     marker = ""
     with open(out_path, "w", encoding="utf-8") as out:
         while True:
-            u = urllib.parse.urlsplit(sas)
             q = "restype=container&comp=list&prefix=data/&include=metadata&maxresults=5000"
             if marker:
                 q += "&marker=" + urllib.parse.quote(marker, safe="")
-            url = urllib.parse.urlunsplit((u.scheme, u.netloc, u.path, q + "&" + u.query, ""))
             try:
-                resp = azure_request("GET", url)
+                resp = azure_request("GET", vault_url(query=q))
             except RunFailed as e:
                 msg = str(e)
                 if msg.startswith("ContainerNotFound"):
@@ -319,10 +320,9 @@ def list_vault(container, out_path):
 
 def put_status_blob(path, body):
     """Writes one small blob (a single Put Blob request)."""
-    _, url = container_url(vault_sas_url(), "/" + urllib.parse.quote(path))
     azure_request(
         "PUT",
-        url,
+        vault_url("/" + urllib.parse.quote(path)),
         body=body,
         headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "application/json"},
         attempts=2,
@@ -466,10 +466,7 @@ def diff(source_path, vault_path, plan, skipped, unreadable, now):
 def probe(cfg):
     """One cheap request to each side; returns what is unreachable, or None."""
     try:
-        _, url = container_url(vault_sas_url())
-        u = urllib.parse.urlsplit(url)
-        q = "restype=container&comp=list&maxresults=1&" + u.query
-        azure_request("GET", urllib.parse.urlunsplit((u.scheme, u.netloc, u.path, q, "")), attempts=3).close()
+        azure_request("GET", vault_url(query="restype=container&comp=list&maxresults=1"), attempts=3).close()
     except RunFailed as e:
         return "the vault: %s" % e
     try:
