@@ -145,21 +145,18 @@ export class SyncNetwork extends pulumi.ComponentResource {
       `${name}-sg`,
       {
         vpcId: this.vpcId,
-        description: "cross-cloud-backup sync host: no ingress; HTTPS out, HTTP out for signed apt",
+        description: "cross-cloud-backup sync host: no ingress; HTTPS out only",
         ingress: [],
+        // HTTPS is the host's only traffic that a security group filters: the user-data points
+        // apt at Debian's mirror over HTTPS (userdata/cloudInit.ts aptSources). Instance
+        // metadata, the VPC's DNS resolver and Amazon Time Sync are never filtered:
+        // https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
         egress: [
           {
-            description: "HTTPS: S3, SSM, Azure Blob",
+            description: "HTTPS: S3, SSM, Azure Blob, Debian package mirror",
             protocol: "tcp",
             fromPort: 443,
             toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
-          },
-          {
-            description: "HTTP: Debian package mirrors (packages are signature-checked by apt)",
-            protocol: "tcp",
-            fromPort: 80,
-            toPort: 80,
             cidrBlocks: ["0.0.0.0/0"],
           },
         ],

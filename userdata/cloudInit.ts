@@ -31,6 +31,22 @@ export function renderHostArtifacts(s: SyncSettings, sasUrl?: string): HostArtif
 }
 
 /**
+ * apt's only sources, replacing the deb822 file Debian's AWS images ship (the same suites, read
+ * through /etc/apt/mirrors/*.list) so that every package and index is fetched over HTTPS from
+ * Debian's AWS mirror, and the security group needs no port 80. apt has the https method
+ * built in and still checks the archive's signatures.
+ */
+export const APT_SOURCES_PATH = "/etc/apt/sources.list.d/debian.sources";
+export function aptSources(): string {
+  const stanza = (path: string, suites: string) =>
+    `Types: deb\nURIs: https://cdn-aws.deb.debian.org/${path}\nSuites: ${suites}\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n`;
+  return [
+    stanza("debian", "bookworm bookworm-updates bookworm-backports"),
+    stanza("debian-security", "bookworm-security"),
+  ].join("\n");
+}
+
+/**
  * The #cloud-config document. rclone, botocore and the AWS CLI come from Debian's signed
  * archive (the versions the tests run, pinned in userdata/host-packages.txt). Debian images do not ship the SSM agent,
  * so it is installed from AWS's regional distribution bucket over TLS.
@@ -62,15 +78,25 @@ export function renderCloudInit(
         'for i in $(seq 60); do t=$(curl -fsS -m 2 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token) && [ -n "$(curl -fsS -m 2 -H "X-aws-ec2-metadata-token: $t" http://169.254.169.254/latest/meta-data/public-ipv4)" ] && exit 0; sleep 5; done; echo "cross-cloud-backup: no public IPv4 (Elastic IP) after 5 minutes" >&2',
       ],
     ],
+    // cloud-init must not write a sources.list of its own (Debian's default; stated so that
+    // an image setting cannot add one).
+    apt: { preserve_sources_list: true },
     package_update: true,
     package_upgrade: true,
     packages,
+    // write_files runs in cloud-init's init stage, before the final stage installs packages.
     write_files: [
       {
         path: "/etc/apt/preferences.d/cross-cloud-backup",
         owner: "root:root",
         permissions: "0644",
         content: aptPreferences(pinned),
+      },
+      {
+        path: APT_SOURCES_PATH,
+        owner: "root:root",
+        permissions: "0644",
+        content: aptSources(),
       },
       {
         path: RCLONE_CONFIG_PATH,

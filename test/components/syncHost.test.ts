@@ -99,14 +99,26 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     );
   });
 
-  it("has no key pair and no ingress at all", () => {
+  it("has no key pair, no ingress at all, and egress to HTTPS only", () => {
     for (const r of [dev, prod]) {
       const i = one(r, INSTANCE).inputs;
       expect(i).not.to.have.property("keyName");
       expect(ofType(r, "aws:ec2/keyPair:KeyPair")).to.have.length(0);
       const sg = one(r, "aws:ec2/securityGroup:SecurityGroup").inputs as Record<string, any>;
       expect(sg.ingress).to.deep.equal([]);
-      expect(sg.egress.map((e: any) => e.toPort).sort()).to.deep.equal([443, 80]);
+      // apt reaches Debian's mirror over HTTPS, so nothing needs port 80 (or any other port)
+      expect(sg.egress).to.have.length(1);
+      expect(sg.egress[0]).to.deep.include({
+        protocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrBlocks: ["0.0.0.0/0"],
+      });
+      expect(sg.description).not.to.match(/HTTP\b/);
+      // the only plain-HTTP URLs left in user-data are instance metadata, which no security
+      // group filters
+      for (const url of userDataOf(r).match(/http:\/\/[^\s"')]+/g) ?? [])
+        expect(url).to.match(/^http:\/\/169\.254\.169\.254\//);
       expect(ofType(r, "aws:ec2/securityGroupRule:SecurityGroupRule")).to.have.length(0);
       expect(ofType(r, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).to.have.length(
         0,
@@ -208,8 +220,8 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     expect(r.error).to.equal(undefined);
     expect(ofType(r, "aws:ec2/vpc:Vpc")).to.have.length(0);
     expect(one(r, INSTANCE).inputs.subnetId).to.equal("subnet-0123456789abcdef0");
-    expect(one(r, "aws:ec2/securityGroup:SecurityGroup").inputs.vpcId).to.equal(
-      "vpc-0fake00000000001",
-    );
+    const sg = one(r, "aws:ec2/securityGroup:SecurityGroup").inputs as Record<string, any>;
+    expect(sg.vpcId).to.equal("vpc-0fake00000000001");
+    expect(sg.egress.map((e: any) => [e.fromPort, e.toPort])).to.deep.equal([[443, 443]]);
   });
 });

@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { ROOT, stackSettings } from "../../harness/stack";
 import { hostPackages } from "../../userdata/hostPackages";
+import { APT_SOURCES_PATH, aptSources } from "../../userdata/cloudInit";
 import {
   decodeUserData,
   encodeUserData,
@@ -157,6 +158,46 @@ describe("userdata renderers", () => {
       expect(cmds.findIndex((c) => c.includes("enable --now"))).to.be.below(
         cmds.findIndex((c) => c.includes("start --no-block")),
       );
+    });
+
+    it("points apt only at Debian's mirror over HTTPS, and no apt source is left on plain HTTP", () => {
+      for (const [name, r] of cases) {
+        const doc = parse(r.cloudInit.replace(/^#cloud-config\n/, "")) as {
+          apt: Record<string, unknown>;
+          write_files: { path: string; content: string }[];
+        };
+        // cloud-init writes no sources.list of its own; ours replaces the image's debian.sources
+        expect(doc.apt, name).to.deep.equal({ preserve_sources_list: true });
+        const sources = doc.write_files.find((f) => f.path === APT_SOURCES_PATH)?.content;
+        expect(sources, name).to.equal(aptSources());
+        // plain HTTP remains only for instance metadata (link-local, never leaves the host)
+        for (const url of r.cloudInit.match(/http:\/\/[^\s"')]+/g) ?? [])
+          expect(url, name).to.match(/^http:\/\/169\.254\.169\.254\//);
+      }
+      // Debian's own apt parses the file (no network): every index it would fetch is HTTPS, for
+      // the release, its point updates, backports and the security archive.
+      withTemp((dir) => {
+        mkdirSync(path.join(dir, "parts"));
+        mkdirSync(path.join(dir, "lists", "partial"), { recursive: true });
+        writeFileSync(path.join(dir, "parts", "debian.sources"), aptSources());
+        const res = run("apt-get", [
+          ...["-o", "Dir::Etc::SourceList=/dev/null", "-o", `Dir::Etc::SourceParts=${dir}/parts`],
+          ...["-o", `Dir::State::Lists=${dir}/lists`, "-o", `Dir::Cache=${dir}/cache`],
+          "--print-uris",
+          "update",
+        ]);
+        expect(res.code, res.out).to.equal(0);
+        const uris = [...res.out.matchAll(/^'([^']+)'/gm)].map((m) => m[1]);
+        expect(uris).to.have.length.above(4);
+        for (const u of uris) expect(u).to.match(/^https:\/\/cdn-aws\.deb\.debian\.org\//);
+        expect(uris.filter((u) => u.endsWith("/InRelease"))).to.deep.equal(
+          ["bookworm", "bookworm-updates", "bookworm-backports"]
+            .map((s) => `https://cdn-aws.deb.debian.org/debian/dists/${s}/InRelease`)
+            .concat(
+              "https://cdn-aws.deb.debian.org/debian-security/dists/bookworm-security/InRelease",
+            ),
+        );
+      });
     });
 
     it("keeps the SAS out of user-data with SSM delivery and puts it only in the rclone config with userData delivery", () => {
