@@ -3,8 +3,10 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import { ManagementLockAtResourceGroupLevel } from "@pulumi/azure-native/authorization";
 import { RandomString } from "@pulumi/random/randomString";
-import { MAX_IP_RULES, STORAGE_REDUNDANCIES, cidrProblem } from "../config";
-import type { StorageRedundancy, SyncMode } from "../config";
+import { CONTAINER_NAME, VAULT_FOLDERS } from "../domain/layout";
+import type { StorageRedundancy, SyncMode } from "../domain/modes";
+import type { Problem } from "../domain/problems";
+import { vaultProblems } from "../domain/vault";
 import { sasPermissions, sasWindow } from "./vaultSas";
 import { createVaultPrivateEndpoint } from "./vaultNetwork";
 
@@ -21,6 +23,12 @@ export interface AzureBackupVaultArgs {
   immutabilityDays: number;
   /** Lock the WORM policy (irreversible). Requires immutabilityDays > 0. */
   immutabilityLocked: boolean;
+  /**
+   * The existing account the lock applies to. Azure creates a policy only Unlocked, so the
+   * policy is sent as Locked only when this equals the account's name, i.e. on an update of an
+   * account that exists.
+   */
+  immutabilityLockAccount?: string;
   /**
    * Days previous versions (data/, status/) and mirror mode's archive/ are kept before the
    * lifecycle policy deletes them; never shorter than immutabilityDays.
@@ -45,58 +53,26 @@ export interface AzureBackupVaultArgs {
   tags?: Record<string, string>;
 }
 
-/** The one container the sync host writes to. */
-export const CONTAINER_NAME = "backup";
+export { CONTAINER_NAME };
 /** Random suffix length: storage account names are global across all of Azure. */
 const SUFFIX_LENGTH = 8;
 
-/** Rules the provider would only enforce at deploy time, checked up front. Returns problems. */
-export function vaultArgsProblems(args: AzureBackupVaultArgs): string[] {
-  const problems: string[] = [];
-  const intIn = (k: keyof AzureBackupVaultArgs, v: number, min: number, max: number) => {
-    if (!Number.isInteger(v) || v < min || v > max)
-      problems.push(`${k} must be a whole number between ${min} and ${max}, got ${v}`);
-  };
-  if (args.location.trim() === "") problems.push("location must not be empty");
-  if (!(STORAGE_REDUNDANCIES as readonly string[]).includes(args.redundancy))
-    problems.push(
-      `redundancy "${args.redundancy}" is not a Standard storage SKU (${STORAGE_REDUNDANCIES.join(", ")})`,
-    );
-  intIn("softDeleteRetentionDays", args.softDeleteRetentionDays, 1, 365);
-  intIn("pointInTimeRestoreDays", args.pointInTimeRestoreDays, 0, 364);
-  if (
-    args.pointInTimeRestoreDays > 0 &&
-    args.pointInTimeRestoreDays >= args.softDeleteRetentionDays
-  )
-    problems.push(
-      `pointInTimeRestoreDays (${args.pointInTimeRestoreDays}) must be less than softDeleteRetentionDays (${args.softDeleteRetentionDays})`,
-    );
-  intIn("immutabilityDays", args.immutabilityDays, 0, 146_000);
-  if (args.immutabilityLocked && args.immutabilityDays === 0)
-    problems.push("immutabilityLocked requires immutabilityDays > 0");
-  if (args.immutabilityDays > 0 && args.pointInTimeRestoreDays > 0)
-    problems.push(
-      "pointInTimeRestoreDays cannot be combined with immutabilityDays (not supported by Azure)",
-    );
-  intIn("sasRotationDays", args.sasRotationDays, 1, 180);
-  intIn("versionRetentionDays", args.versionRetentionDays, 1, 99_999);
-  if (args.immutabilityDays > 0 && args.versionRetentionDays < args.immutabilityDays)
-    problems.push(
-      `versionRetentionDays (${args.versionRetentionDays}) must be at least immutabilityDays (${args.immutabilityDays}): versions stay immutable that long, so the documented retention could not be kept`,
-    );
-  if (args.cmk) {
-    try {
-      splitKeyUri(args.cmk.keyUri);
-    } catch (e) {
-      problems.push((e as Error).message);
-    }
-    if (args.cmk.identityId.trim() === "") problems.push("cmk.identityId must not be empty");
-  }
-  const vnet = cidrProblem(args.vnetCidr);
-  if (vnet) problems.push(`vnetCidr "${args.vnetCidr}" ${vnet}`);
-  if (args.egressIps.length === 0 || args.egressIps.length > MAX_IP_RULES)
-    problems.push(`egressIps must hold 1 to ${MAX_IP_RULES} entries, got ${args.egressIps.length}`);
-  return problems;
+/** Every broken rule in the vault's arguments (domain/vault.ts), as property paths. */
+export function vaultArgsProblems(args: AzureBackupVaultArgs): Problem[] {
+  return vaultProblems({ ...args, ipRuleCount: args.egressIps.length });
+}
+
+/**
+ * The policy state to send: "Locked" only for the account the lock names (so only on an update
+ * of an existing account; Azure refuses to create a locked policy), else "Unlocked".
+ */
+export function immutabilityState(
+  args: Pick<AzureBackupVaultArgs, "immutabilityLocked" | "immutabilityLockAccount">,
+  accountName: string,
+): "Locked" | "Unlocked" {
+  return args.immutabilityLocked && args.immutabilityLockAccount === accountName
+    ? "Locked"
+    : "Unlocked";
 }
 
 /** Splits "https://<vault>.vault.azure.net/keys/<name>[/<version>]" as the account expects it. */
@@ -143,15 +119,18 @@ export class AzureBackupVault extends pulumi.ComponentResource {
   public readonly sasUrl: pulumi.Output<string>;
   /** When the current SAS expires (ISO 8601, UTC); not secret. */
   public readonly sasExpiry: string;
+  /** The WORM policy's state as Azure reports it: Disabled (no WORM), Unlocked or Locked. */
+  public readonly immutabilityPolicyState: pulumi.Output<string>;
 
   constructor(name: string, args: AzureBackupVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cross-cloud-backup:azure:AzureBackupVault", name, {}, opts);
 
     const problems = vaultArgsProblems(args);
     if (problems.length > 0)
-      throw new Error(
-        `AzureBackupVault "${name}": invalid arguments:\n  - ${problems.join("\n  - ")}`,
-      );
+      throw new pulumi.InputPropertiesError({
+        message: `AzureBackupVault "${name}": invalid arguments`,
+        errors: problems,
+      });
 
     const window = sasWindow(args.now ?? new Date(), args.sasRotationDays);
     const cmk = args.cmk
@@ -174,12 +153,13 @@ export class AzureBackupVault extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const accountName = pulumi.interpolate`${accountNamePrefix(name)}${suffix.result}`;
     const account = new storage.StorageAccount(
       `${name}-account`,
       {
         resourceGroupName: rg.name,
         location: args.location,
-        accountName: pulumi.interpolate`${accountNamePrefix(name)}${suffix.result}`,
+        accountName,
         kind: "StorageV2",
         sku: { name: args.redundancy },
         accessTier: "Hot",
@@ -229,7 +209,15 @@ export class AzureBackupVault extends pulumi.ComponentResource {
               enabled: true,
               immutabilityPolicy: {
                 immutabilityPeriodSinceCreationInDays: args.immutabilityDays,
-                state: args.immutabilityLocked ? "Locked" : "Unlocked",
+                state: accountName.apply((n) => {
+                  const state = immutabilityState(args, n);
+                  if (args.immutabilityLocked && state !== "Locked")
+                    void pulumi.log.warn(
+                      `immutabilityLockAccount is "${args.immutabilityLockAccount}" but this stack's vault is "${n}": the immutability policy stays Unlocked. Set immutabilityLockAccount to the stack output vaultAccountName.`,
+                      this,
+                    );
+                  return state;
+                }),
                 allowProtectedAppendWrites: false,
               },
             }
@@ -301,7 +289,10 @@ export class AzureBackupVault extends pulumi.ComponentResource {
               enabled: true,
               type: "Lifecycle",
               definition: {
-                filters: { blobTypes: ["blockBlob"], prefixMatch: [`${CONTAINER_NAME}/archive/`] },
+                filters: {
+                  blobTypes: ["blockBlob"],
+                  prefixMatch: [`${CONTAINER_NAME}/${VAULT_FOLDERS.archive}`],
+                },
                 actions: {
                   baseBlob: { delete: { daysAfterModificationGreaterThan: days } },
                   version: { delete: { daysAfterCreationGreaterThan: days } },
@@ -313,7 +304,10 @@ export class AzureBackupVault extends pulumi.ComponentResource {
               enabled: true,
               type: "Lifecycle",
               definition: {
-                filters: { blobTypes: ["blockBlob"], prefixMatch: [`${CONTAINER_NAME}/status/`] },
+                filters: {
+                  blobTypes: ["blockBlob"],
+                  prefixMatch: [`${CONTAINER_NAME}/${VAULT_FOLDERS.status}`],
+                },
                 actions: { version: { delete: { daysAfterCreationGreaterThan: days } } },
               },
             },
@@ -379,7 +373,11 @@ export class AzureBackupVault extends pulumi.ComponentResource {
       pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}?${sas.serviceSasToken}`,
     );
     this.sasExpiry = window.expiry;
+    this.immutabilityPolicyState = account.immutableStorageWithVersioning.apply(
+      (i) => i?.immutabilityPolicy?.state ?? "Disabled",
+    );
     this.registerOutputs({
+      immutabilityPolicyState: this.immutabilityPolicyState,
       resourceGroupName: this.resourceGroupName,
       storageAccountId: this.storageAccountId,
       accountName: this.accountName,

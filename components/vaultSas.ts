@@ -1,6 +1,6 @@
 // Pure rules for the sync host's Azure credential, shared by the vault component, the
 // renderers and the integration tests (which generate the same SAS for Azurite).
-import type { SyncMode } from "../config";
+import type { SyncMode } from "../domain/modes";
 
 /**
  * Container SAS permissions a sync mode needs, in Azure's canonical order. rclone 1.60.1 with a

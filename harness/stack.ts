@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { NAMESPACE, parseConfig, type BackupConfig } from "../config";
-import { CONTAINER_NAME } from "../components/azureBackupVault";
-import { settingsFromConfig, type SyncSettings } from "../userdata";
+import { NAMESPACE, parseConfig, settingsFromConfig, type BackupConfig } from "../config";
+import { CONTAINER_NAME } from "../domain/layout";
+import type { SyncSettings } from "../userdata";
 
 export const ROOT = path.resolve(__dirname, "..");
 

@@ -1,10 +1,13 @@
-// Renders the README's config reference table from Pulumi.yaml, so the two cannot drift apart.
-//   npx tsx scripts/config-table.ts --write   rewrite the block between the markers in README.md
-//   npx tsx scripts/config-table.ts --check   exit 1 when README.md's block is stale
-// test/config/pulumiYaml.test.ts asserts the README block equals renderConfigTable(Pulumi.yaml).
+// Generates Pulumi.yaml's config block from the config schema (config/schema.ts), and the
+// README's config reference table from Pulumi.yaml, so the three cannot drift apart.
+//   npx tsx scripts/config-table.ts --write   rewrite Pulumi.yaml's config block and README's table
+//   npx tsx scripts/config-table.ts --check   exit 1 when either is stale
+// test/config/pulumiYaml.test.ts asserts both are current.
+import { isDeepStrictEqual } from "node:util";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, parseDocument } from "yaml";
+import { pulumiYamlConfig } from "../config/schema";
 
 export const TABLE_START = "<!-- config-table:start -->";
 export const TABLE_END = "<!-- config-table:end -->";
@@ -48,6 +51,19 @@ export function renderConfigTable(pulumiYamlText: string): string {
   return [line(header), rule, ...rows.map(line)].join("\n") + "\n";
 }
 
+/** Pulumi.yaml with its config block replaced by the schema's declarations (comments kept). */
+export function renderPulumiYaml(pulumiYamlText: string): string {
+  const doc = parseDocument(pulumiYamlText);
+  doc.set("config", doc.createNode(pulumiYamlConfig()));
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** True when Pulumi.yaml declares exactly the schema's keys, types, defaults and descriptions. */
+export function pulumiYamlIsCurrent(pulumiYamlText: string): boolean {
+  const doc = parse(pulumiYamlText) as { config?: unknown };
+  return isDeepStrictEqual(doc.config, pulumiYamlConfig());
+}
+
 /** The text between the markers (exclusive), or undefined when README has no markers. */
 export function extractConfigTable(readme: string): string | undefined {
   const start = readme.indexOf(TABLE_START);
@@ -71,8 +87,20 @@ export function replaceConfigTable(readme: string, table: string): string {
 function main(argv: string[]): number {
   const root = path.resolve(__dirname, "..");
   const readmePath = path.join(root, "README.md");
-  const table = renderConfigTable(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+  const yamlPath = path.join(root, "Pulumi.yaml");
   const mode = argv.find((a) => a === "--write" || a === "--check");
+  let yamlText = readFileSync(yamlPath, "utf8");
+  if (mode === "--write" && !pulumiYamlIsCurrent(yamlText)) {
+    yamlText = renderPulumiYaml(yamlText);
+    writeFileSync(yamlPath, yamlText);
+  }
+  if (mode === "--check" && !pulumiYamlIsCurrent(yamlText)) {
+    console.error(
+      "Pulumi.yaml's config block is stale: run npx tsx scripts/config-table.ts --write",
+    );
+    return 1;
+  }
+  const table = renderConfigTable(yamlText);
   if (mode === undefined) {
     process.stdout.write(table);
     return 0;

@@ -1,6 +1,6 @@
 // Plain values every renderer works from. Built once from the validated stack config (and,
 // for the SAS, from the vault) - renderers never see Pulumi Outputs.
-import type { BackupConfig, CredentialDelivery, SyncMode } from "../config";
+import type { CredentialDelivery, SyncMode } from "../domain/modes";
 
 export const APP = "cross-cloud-backup";
 export const SCRIPT_PATH = `/usr/local/bin/${APP}-sync`;
@@ -43,26 +43,5 @@ export function remotePaths(s: SyncSettings): {
     dest: `vault:${s.containerName}/data`,
     archive: `vault:${s.containerName}/archive`,
     status: `vault:${s.containerName}/status`,
-  };
-}
-
-/** The renderers' settings for a stack, from its validated config. */
-export function settingsFromConfig(
-  cfg: BackupConfig,
-  stack: string,
-  containerName: string,
-): SyncSettings {
-  return {
-    sourceBucket: cfg.sourceBucket,
-    sourcePrefix: cfg.sourcePrefix,
-    sourceRegion: cfg.sourceRegion,
-    sourceKmsKeyArn: cfg.sourceKmsKeyArn,
-    containerName,
-    syncMode: cfg.syncMode,
-    maxDeletes: cfg.maxDeletes,
-    maxDeletePercent: cfg.maxDeletePercent,
-    credentialDelivery: cfg.credentialDelivery,
-    ssmParameterName: `/${APP}/${stack}/vault-sas-url`,
-    syncIntervalHours: cfg.syncIntervalHours,
   };
 }

@@ -1,7 +1,10 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
+  AzureBackupVault,
   AzureBackupVaultArgs,
   accountNamePrefix,
+  immutabilityState,
   sasExpirationPeriod,
   splitKeyUri,
   vaultArgsProblems,
@@ -191,6 +194,25 @@ describe("AzureBackupVault", function () {
       });
       expect(inputs(dev, T.account)).to.not.have.property("immutableStorageWithVersioning");
     });
+
+    it("locks WORM only as a second step, on the account the lock names, and exports the state", function () {
+      expect(prod.outputs.vaultImmutabilityState.value).to.equal("Unlocked");
+      expect(dev.outputs.vaultImmutabilityState.value).to.equal("Disabled");
+      const account = inputs(prod, T.account).accountName as string;
+      const lockOn = (name: string) =>
+        runProgram("prod", { immutabilityLocked: true, immutabilityLockAccount: name });
+      const locked = lockOn(account);
+      expect(
+        inputs(locked, T.account).immutableStorageWithVersioning.immutabilityPolicy.state,
+      ).to.equal("Locked");
+      expect(locked.outputs.vaultImmutabilityState.value).to.equal("Locked");
+      // Another account's name (as on a new stack, whose random suffix nobody can know yet): the
+      // policy is created Unlocked, which Azure accepts, never Locked, which it refuses.
+      const other = lockOn("vaultzz99yy88");
+      expect(
+        inputs(other, T.account).immutableStorageWithVersioning.immutabilityPolicy.state,
+      ).to.equal("Unlocked");
+    });
   });
 
   describe("blob service and container", function () {
@@ -375,7 +397,7 @@ describe("AzureBackupVault", function () {
           storageRedundancy: "Premium_LRS",
           allowedIps: ["10.0.0.1"],
         }),
-        /softDeleteRetentionDays: must be between 1 and 365, got 0/,
+        /softDeleteRetentionDays: must be a whole number between 1 and 365, got 0/,
         /storageRedundancy: unknown value "Premium_LRS"/,
         /allowedIps: "10\.0\.0\.1" must be a public address/,
       );
@@ -384,7 +406,7 @@ describe("AzureBackupVault", function () {
     it("rejects retention 400 and an IP with an octet above 255", function () {
       expectRejected(
         runProgram("dev", { softDeleteRetentionDays: 400, allowedIps: ["300.1.1.1"] }),
-        /softDeleteRetentionDays: must be between 1 and 365, got 400/,
+        /softDeleteRetentionDays: must be a whole number between 1 and 365, got 400/,
         /allowedIps: "300\.1\.1\.1" has an octet above 255/,
       );
     });
@@ -440,7 +462,7 @@ describe("AzureBackupVault", function () {
       expect(accountNamePrefix("a-very-long-component-name")).to.have.length(16);
     });
 
-    it("the component validates its own args for callers other than index.ts", function () {
+    it("the component reports every broken rule as a property path, for callers other than index.ts", function () {
       expect(vaultArgsProblems(valid)).to.deep.equal([]);
       const problems = vaultArgsProblems({
         ...valid,
@@ -449,11 +471,65 @@ describe("AzureBackupVault", function () {
         immutabilityLocked: true,
         vnetCidr: "8.8.8.0/24",
         egressIps: [],
+        cmk: { keyUri: "https://kv1.vault.azure.net/secrets/k1", identityId: "nope" },
       });
-      expect(problems.join("\n")).to.match(/pointInTimeRestoreDays \(3\) must be less than/);
-      expect(problems.join("\n")).to.match(/immutabilityLocked requires immutabilityDays > 0/);
-      expect(problems.join("\n")).to.match(/vnetCidr "8\.8\.8\.0\/24"/);
-      expect(problems.join("\n")).to.match(/egressIps must hold 1 to 400 entries/);
+      const byPath = (path: string) =>
+        problems.filter((p) => p.propertyPath === path).map((p) => p.reason);
+      expect(byPath("pointInTimeRestoreDays").join("\n")).to.match(
+        /must be less than softDeleteRetentionDays \(3\)/,
+      );
+      expect(byPath("immutabilityLocked").join("\n")).to.match(/requires immutabilityDays > 0/);
+      expect(byPath("vnetCidr").join("\n")).to.match(/"8\.8\.8\.0\/24" must be a private/);
+      expect(byPath("egressIps").join("\n")).to.match(/holds 0 entries; Azure allows 1 to 400/);
+      expect(byPath("cmk.keyUri").join("\n")).to.match(/is not a Key Vault key URI/);
+      expect(byPath("cmk.identityId").join("\n")).to.match(/user-assigned identity/);
+      expect(problems).to.have.length(6);
+    });
+
+    it("throws one pulumi.InputPropertiesError with every property path (in-process, under mocks)", async function () {
+      await pulumi.runtime.setMocks(
+        {
+          newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }),
+          call: () => {
+            throw new Error("no invokes expected");
+          },
+        },
+        "cross-cloud-backup",
+        "inproc",
+        true,
+      );
+      let thrown: unknown;
+      try {
+        new AzureBackupVault("vault", {
+          ...valid,
+          location: "chinaeast2",
+          redundancy: "Standard_GZRS",
+          sasRotationDays: 0,
+        });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(pulumi.InputPropertiesError.isInstance(thrown), String(thrown)).to.equal(true);
+      const err = thrown as pulumi.InputPropertiesError;
+      expect(err.message).to.match(/AzureBackupVault "vault": invalid arguments/);
+      expect(err.errors.map((e) => e.propertyPath).sort()).to.deep.equal([
+        "location",
+        "sasRotationDays",
+      ]);
+      expect(err.errors.find((e) => e.propertyPath === "location")?.reason).to.match(
+        /sovereign-cloud region/,
+      );
+    });
+
+    it("sends a locked WORM policy only to the account the lock names (Azure cannot create one locked)", function () {
+      const lock = { immutabilityLocked: true, immutabilityLockAccount: "vaultab12cd34" };
+      expect(immutabilityState(lock, "vaultab12cd34")).to.equal("Locked");
+      // A new stack: its account (random suffix) is not the one named, so the policy is created
+      // Unlocked and the program warns instead of failing at Azure.
+      expect(immutabilityState(lock, "vaultzz99yy88")).to.equal("Unlocked");
+      expect(immutabilityState({ immutabilityLocked: false }, "vaultab12cd34")).to.equal(
+        "Unlocked",
+      );
     });
   });
 });

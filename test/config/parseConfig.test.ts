@@ -5,13 +5,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import {
-  architectureOf,
-  CONFIG_KEYS,
-  ConfigError,
-  parseConfig,
-  type RawConfig,
-} from "../../config";
+import { CONFIG_KEYS, ConfigError, parseConfig, type RawConfig } from "../../config";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const REGION = "eu-west-1";
@@ -21,9 +15,13 @@ const IDENTITY_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/cmk";
 
 /** The problems parseConfig reports for `raw`; fails the test if it accepts it. */
-function problemsOf(raw: RawConfig, defaultRegion: string | undefined = REGION): string[] {
+function problemsOf(
+  raw: RawConfig,
+  defaultRegion: string | null = REGION,
+  location?: string,
+): string[] {
   try {
-    parseConfig(raw, defaultRegion);
+    parseConfig(raw, defaultRegion ?? undefined, location);
   } catch (e) {
     expect(e).to.be.instanceOf(ConfigError);
     return (e as ConfigError).problems;
@@ -38,6 +36,10 @@ interface BadCase {
   key: string;
   /** A fragment of the rule the message must state. */
   rule: RegExp;
+  /** aws:region for this case (null = unset); eu-west-1 otherwise. */
+  regionOverride?: string | null;
+  /** azure-native:location for this case; unset otherwise. */
+  locationOverride?: string;
 }
 
 const BAD: BadCase[] = [
@@ -236,19 +238,19 @@ const BAD: BadCase[] = [
     name: "syncIntervalHours 0",
     raw: { ...GOOD, syncIntervalHours: "0" },
     key: "syncIntervalHours",
-    rule: /must be between 1 and 24, got 0/,
+    rule: /must be a whole number between 1 and 24, got 0/,
   },
   {
     name: "softDeleteRetentionDays above 365",
     raw: { ...GOOD, softDeleteRetentionDays: "366" },
     key: "softDeleteRetentionDays",
-    rule: /must be between 1 and 365, got 366/,
+    rule: /must be a whole number between 1 and 365, got 366/,
   },
   {
     name: "sasRotationDays above 180",
     raw: { ...GOOD, sasRotationDays: "181" },
     key: "sasRotationDays",
-    rule: /must be between 1 and 180, got 181/,
+    rule: /must be a whole number between 1 and 180, got 181/,
   },
   {
     name: "pointInTimeRestoreDays equal to softDeleteRetentionDays",
@@ -292,13 +294,299 @@ const BAD: BadCase[] = [
     key: "immutabilityLocked",
     rule: /requires immutabilityDays > 0/,
   },
+  {
+    name: "a source region that does not exist",
+    raw: { ...GOOD, sourceRegion: "eu-west-9" },
+    key: "sourceRegion",
+    rule: /is not an AWS region known to @pulumi\/aws/,
+  },
+  {
+    name: "a China region (aws-cn partition)",
+    raw: { ...GOOD, sourceRegion: "cn-north-1" },
+    regionOverride: "cn-north-1",
+    key: "sourceRegion",
+    rule: /is in the aws-cn partition; only commercial AWS regions are supported/,
+  },
+  {
+    name: "a GovCloud region (aws-us-gov partition)",
+    raw: { ...GOOD },
+    regionOverride: "us-gov-west-1",
+    key: "sourceRegion",
+    rule: /aws:region "us-gov-west-1" is in the aws-us-gov partition/,
+  },
+  {
+    name: "an aws:region that does not exist",
+    raw: { ...GOOD },
+    regionOverride: "moon-base-1",
+    key: "sourceRegion",
+    rule: /aws:region "moon-base-1" is not an AWS region/,
+  },
+  {
+    name: "no region at all",
+    raw: { ...GOOD },
+    regionOverride: null,
+    key: "sourceRegion",
+    rule: /is required when aws:region \(or AWS_REGION\) is not set/,
+  },
+  {
+    name: "a KMS key ARN from another partition",
+    raw: {
+      ...GOOD,
+      sourceKmsKeyArn:
+        "arn:aws-cn:kms:eu-west-1:123456789012:key/0f0e0d0c-0b0a-4998-8776-655443322110",
+    },
+    key: "sourceKmsKeyArn",
+    rule: /is in the aws-cn partition/,
+  },
+  {
+    name: "a permissions boundary from the GovCloud partition",
+    raw: { ...GOOD, permissionsBoundaryArn: "arn:aws-us-gov:iam::123456789012:policy/boundary" },
+    key: "permissionsBoundaryArn",
+    rule: /is in the aws-us-gov partition/,
+  },
+  {
+    name: "an instance type that does not exist",
+    raw: { ...GOOD, instanceType: "t4g.mega" },
+    key: "instanceType",
+    rule: /"t4g\.mega" is not an EC2 instance type known to @pulumi\/aws/,
+  },
+  {
+    name: "a Mac instance type (Dedicated Hosts, macOS AMIs only)",
+    raw: { ...GOOD, instanceType: "mac2.metal" },
+    key: "instanceType",
+    rule: /Mac/,
+  },
+  {
+    name: "a previous-generation paravirtual instance type",
+    raw: { ...GOOD, instanceType: "m1.small" },
+    key: "instanceType",
+    rule: /"m1\.small"/,
+  },
+  {
+    name: "an instance type in capitals",
+    raw: { ...GOOD, instanceType: "T4G.MICRO" },
+    key: "instanceType",
+    rule: /is not an EC2 instance type/,
+  },
+  {
+    name: "an Azure region that does not exist",
+    raw: { ...GOOD, azureLocation: "westeurope2" },
+    key: "azureLocation",
+    rule: /"westeurope2" is not an Azure public-cloud region/,
+  },
+  {
+    name: "an Azure China region",
+    raw: { ...GOOD, azureLocation: "chinaeast2" },
+    key: "azureLocation",
+    rule: /sovereign-cloud region/,
+  },
+  {
+    name: "an Azure Government region from azure-native:location",
+    raw: { ...GOOD },
+    locationOverride: "usgovvirginia",
+    key: "azureLocation",
+    rule: /sovereign-cloud region .*\(from azure-native:location\)/,
+  },
+  {
+    name: "an Azure region name with a space",
+    raw: { ...GOOD, azureLocation: "West Europe" },
+    key: "azureLocation",
+    rule: /is not an Azure region name \(lowercase, no spaces/,
+  },
+  {
+    name: "zone-redundant storage in a region without availability zones",
+    raw: { ...GOOD, azureLocation: "westcentralus", storageRedundancy: "Standard_ZRS" },
+    key: "storageRedundancy",
+    rule: /Standard_ZRS is not offered in westcentralus \(the region has no availability zones\)/,
+  },
+  {
+    name: "geo-zone-redundant storage in a region without availability zones",
+    raw: { ...GOOD, azureLocation: "westcentralus", storageRedundancy: "Standard_RAGZRS" },
+    key: "storageRedundancy",
+    rule: /Standard_RAGZRS is not offered in westcentralus/,
+  },
+  {
+    name: "a locked WORM policy on a stack whose account is not named (Azure creates policies Unlocked)",
+    raw: {
+      ...GOOD,
+      immutabilityDays: "30",
+      immutabilityLocked: "true",
+      versionRetentionDays: "30",
+    },
+    key: "immutabilityLocked",
+    rule: /needs immutabilityLockAccount: Azure creates a policy only Unlocked, so locking is a second step/,
+  },
+  {
+    name: "immutabilityLockAccount without immutabilityLocked",
+    raw: {
+      ...GOOD,
+      immutabilityDays: "30",
+      versionRetentionDays: "30",
+      immutabilityLockAccount: "vaultab12cd34",
+    },
+    key: "immutabilityLockAccount",
+    rule: /is only used with immutabilityLocked: true/,
+  },
+  {
+    name: "immutabilityLockAccount that is not an account name",
+    raw: {
+      ...GOOD,
+      immutabilityDays: "30",
+      versionRetentionDays: "30",
+      immutabilityLocked: "true",
+      immutabilityLockAccount: "Vault-Prod",
+    },
+    key: "immutabilityLockAccount",
+    rule: /is not a storage account name/,
+  },
+  {
+    name: 'a boolean written "yes"',
+    raw: { ...GOOD, deleteLock: "yes" },
+    key: "deleteLock",
+    rule: /must be true or false, got "yes"/,
+  },
+  {
+    name: "a fractional volume size",
+    raw: { ...GOOD, rootVolumeGb: "16.5" },
+    key: "rootVolumeGb",
+    rule: /must be a whole number, got "16\.5"/,
+  },
+  {
+    name: "a negative maxDeletes",
+    raw: { ...GOOD, maxDeletes: "-1" },
+    key: "maxDeletes",
+    rule: /must be a whole number between 0 and 1000000, got -1/,
+  },
+  {
+    name: "immutabilityDays beyond Azure's 146,000",
+    raw: { ...GOOD, immutabilityDays: "146001" },
+    key: "immutabilityDays",
+    rule: /between 0 and 146000, got 146001/,
+  },
+  {
+    name: "versionRetentionDays 0",
+    raw: { ...GOOD, versionRetentionDays: "0" },
+    key: "versionRetentionDays",
+    rule: /between 1 and 99999, got 0/,
+  },
+  {
+    name: "syncIntervalHours 25",
+    raw: { ...GOOD, syncIntervalHours: "25" },
+    key: "syncIntervalHours",
+    rule: /between 1 and 24, got 25/,
+  },
+  {
+    name: "sasRotationDays 0",
+    raw: { ...GOOD, sasRotationDays: "0" },
+    key: "sasRotationDays",
+    rule: /between 1 and 180, got 0/,
+  },
+  {
+    name: "allowedIps as a bare string, not a list",
+    raw: { ...GOOD, allowedIps: "203.0.113.7" },
+    key: "allowedIps",
+    rule: /must be a list of IPv4 addresses or CIDR blocks/,
+  },
+  {
+    name: "allowedIps holding numbers",
+    raw: { ...GOOD, allowedIps: "[1, 2]" },
+    key: "allowedIps",
+    rule: /must be a list of IPv4 addresses or CIDR blocks|expected string/,
+  },
+  {
+    name: "an IPv6 address in allowedIps",
+    raw: { ...GOOD, allowedIps: '["2001:db8::1"]' },
+    key: "allowedIps",
+    rule: /must be an IPv4 address or CIDR block/,
+  },
+  {
+    name: "a /31 in allowedIps (Azure accepts /8 to /30)",
+    raw: { ...GOOD, allowedIps: '["203.0.113.0/31"]' },
+    key: "allowedIps",
+    rule: /prefixes \/8 to \/30/,
+  },
+  {
+    name: "a wildcard prefix",
+    raw: { ...GOOD, sourcePrefix: "exports/*/" },
+    key: "sourcePrefix",
+    rule: /literal key prefix, not a pattern/,
+  },
+  {
+    name: "a prefix without the trailing slash",
+    raw: { ...GOOD, sourcePrefix: "exports" },
+    key: "sourcePrefix",
+    rule: /must end with "\/"/,
+  },
+  {
+    name: "a prefix with a leading slash",
+    raw: { ...GOOD, sourcePrefix: "/exports/" },
+    key: "sourcePrefix",
+    rule: /must not start with "\/"/,
+  },
+  {
+    name: "a prefix longer than 1,024 bytes",
+    raw: { ...GOOD, sourcePrefix: `${"é".repeat(512)}/` },
+    key: "sourcePrefix",
+    rule: /at most 1024 bytes/,
+  },
+  {
+    name: "a bucket name ending in a reserved suffix",
+    raw: { sourceBucket: "backups-s3alias" },
+    key: "sourceBucket",
+    rule: /reserved suffix/,
+  },
+  {
+    name: "a subnet id that is not one",
+    raw: { ...GOOD, existingSubnetId: "sg-0123abcd" },
+    key: "existingSubnetId",
+    rule: /is not a subnet id/,
+  },
+  {
+    name: "a VPC wider than /16",
+    raw: { ...GOOD, vpcCidr: "10.0.0.0/8" },
+    key: "vpcCidr",
+    rule: /prefix must be between \/16 and \/28/,
+  },
+  {
+    name: "a VNet narrower than /28",
+    raw: { ...GOOD, vnetCidr: "10.43.0.0/29" },
+    key: "vnetCidr",
+    rule: /prefix must be between \/16 and \/28/,
+  },
+  {
+    name: "a CMK URI over plain HTTP",
+    raw: {
+      ...GOOD,
+      cmkKeyUri: "http://backupvault.vault.azure.net/keys/vault-cmk",
+      cmkIdentityId: IDENTITY_ID,
+    },
+    key: "cmkKeyUri",
+    rule: /is not a Key Vault key URI/,
+  },
+  {
+    name: "a CMK identity that is a system-assigned principal id",
+    raw: {
+      ...GOOD,
+      cmkKeyUri: "https://backupvault.vault.azure.net/keys/vault-cmk",
+      cmkIdentityId: "00000000-0000-0000-0000-000000000000",
+    },
+    key: "cmkIdentityId",
+    rule: /is not a user-assigned identity resource id/,
+  },
+  {
+    name: "a storage SKU written in lowercase",
+    raw: { ...GOOD, storageRedundancy: "standard_lrs" },
+    key: "storageRedundancy",
+    rule: /unknown value "standard_lrs"/,
+  },
 ];
 
 describe("parseConfig", () => {
   describe("rejects bad input, naming the full key and the rule", () => {
     for (const c of BAD) {
       it(`rejects ${c.name}`, () => {
-        const problems = problemsOf(c.raw);
+        const region = c.regionOverride === undefined ? REGION : c.regionOverride;
+        const problems = problemsOf(c.raw, region, c.locationOverride);
         const full = `cross-cloud-backup:${c.key}: `;
         const mine = problems.filter((p) => p.startsWith(full));
         expect(mine, `problems: ${JSON.stringify(problems)}`).to.have.lengthOf.at.least(1);
@@ -308,6 +596,11 @@ describe("parseConfig", () => {
         ).to.be.true;
       });
     }
+
+    it(`covers at least 60 bad inputs (${BAD.length})`, () => {
+      expect(BAD.length).to.be.at.least(60);
+      expect(new Set(BAD.map((c) => c.name)).size, "case names are unique").to.equal(BAD.length);
+    });
 
     it("reports a garbled KMS ARN once, not also as a region mismatch", () => {
       const problems = problemsOf({ ...GOOD, sourceKmsKeyArn: "not-an-arn" });
@@ -385,6 +678,31 @@ describe("parseConfig", () => {
     expect(cfg.sourcePrefix).to.equal(prefix);
   });
 
+  it("accepts the other edges: /28 and /16 networks, every range's ends, regions by their real offer", () => {
+    const ok = (raw: RawConfig, region = REGION) =>
+      expect(() => parseConfig({ ...GOOD, ...raw }, region), JSON.stringify(raw)).to.not.throw();
+    ok({ vpcCidr: "10.42.0.0/28", vnetCidr: "192.168.0.0/16" });
+    ok({ vpcCidr: "172.31.255.240/28", vnetCidr: "10.0.0.0/16" });
+    ok({ rootVolumeGb: "8", syncIntervalHours: "24", maxDeletes: "0", maxDeletePercent: "100" });
+    ok({ rootVolumeGb: "16384", syncIntervalHours: "1", sasRotationDays: "180" });
+    ok({ softDeleteRetentionDays: "365", pointInTimeRestoreDays: "364" });
+    ok({ immutabilityDays: "146000", versionRetentionDays: "99999" });
+    // A region without availability zones still offers LRS and GRS.
+    ok({ azureLocation: "westcentralus", storageRedundancy: "Standard_GRS" });
+    ok({ azureLocation: "westcentralus", storageRedundancy: "Standard_LRS" });
+    ok({ azureLocation: "swedencentral", storageRedundancy: "Standard_RAGZRS" });
+    // The second step of locking WORM names the existing account.
+    ok({
+      immutabilityDays: "30",
+      versionRetentionDays: "30",
+      immutabilityLocked: "true",
+      immutabilityLockAccount: "vaultab12cd34",
+    });
+    ok({ sourceRegion: "us-east-1" }, "us-east-1");
+    ok({ instanceType: "c7gn.16xlarge" });
+    ok({ instanceType: "m7i-flex.large" });
+  });
+
   it("takes the vault's region from azure-native:location when azureLocation is unset, and rejects a conflict", () => {
     expect(parseConfig(GOOD, REGION, "northeurope").azureLocation).to.equal("northeurope");
     expect(parseConfig(GOOD, REGION).azureLocation).to.equal("westeurope");
@@ -446,7 +764,6 @@ describe("parseConfig", () => {
     };
     for (const [type, arch] of Object.entries(expected)) {
       it(`${type} is ${arch}`, () => {
-        expect(architectureOf(type)).to.equal(arch);
         expect(parseConfig({ ...GOOD, instanceType: type }, REGION).architecture).to.equal(arch);
       });
     }

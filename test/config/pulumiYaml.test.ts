@@ -1,13 +1,21 @@
-// Pulumi.yaml is the contract users read (and the CLI uses to inject defaults); config.ts is
-// what the program enforces; the README table is what people look up. Keep all three in step.
+// Pulumi.yaml is the contract users read (and the CLI uses to inject defaults); config/schema.ts
+// is what the program enforces; the README table is what people look up. Keep all three in step.
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import * as prettier from "prettier";
 import { parse } from "yaml";
-import { CONFIG_KEYS, NAMESPACE, parseConfig, type RawConfig } from "../../config";
+import {
+  CONFIG_KEYS,
+  NAMESPACE,
+  parseConfig,
+  pulumiYamlConfig,
+  type RawConfig,
+} from "../../config";
 import {
   extractConfigTable,
+  pulumiYamlIsCurrent,
+  renderPulumiYaml,
   renderConfigTable,
   TABLE_END,
   TABLE_START,
@@ -49,15 +57,28 @@ describe("Pulumi.yaml", () => {
     expect(project.name).to.equal(NAMESPACE);
   });
 
-  it("declares every key config.ts reads, with the same type", () => {
-    for (const [key, type] of Object.entries(CONFIG_KEYS)) {
-      expect(declared, `Pulumi.yaml does not declare ${key}`).to.have.property(key);
-      expect(declared[key].type, `type of ${key}`).to.equal(type);
-    }
+  it("declares exactly the schema's keys, types, defaults and descriptions (generated from config/schema.ts)", () => {
+    expect(declared, "run: npx tsx scripts/config-table.ts --write").to.deep.equal(
+      pulumiYamlConfig(),
+    );
+    expect(Object.keys(declared)).to.deep.equal(CONFIG_KEYS);
   });
 
-  it("declares no key that config.ts does not read", () => {
-    expect(Object.keys(declared).filter((k) => !(k in CONFIG_KEYS))).to.deep.equal([]);
+  it("the staleness check fails when a description, default or key drifts", () => {
+    expect(pulumiYamlIsCurrent(projectText)).to.equal(true);
+    const drifted = [
+      projectText.replace("default: t4g.micro", "default: t4g.small"),
+      projectText.replace(/description: Hours between sync runs[^\n]*/, "description: Hours."),
+      projectText.replace("  deleteLock:\n", "  deleteLockk:\n"),
+    ];
+    for (const text of drifted) {
+      expect(text).to.not.equal(projectText);
+      expect(pulumiYamlIsCurrent(text)).to.equal(false);
+      // --write repairs it, keeping the file's comments.
+      const repaired = renderPulumiYaml(text);
+      expect(pulumiYamlIsCurrent(repaired)).to.equal(true);
+      expect(repaired).to.include("# Every key the program reads");
+    }
   });
 
   it("describes every key", () => {

@@ -1,0 +1,337 @@
+// The stack's configuration, declared once. Each key has its Pulumi.yaml type, description and
+// default, and a zod schema that parses the string the Pulumi CLI hands over and checks every
+// rule that concerns that key alone. From this table come the TypeScript types (KeyValues),
+// the defaults, the error messages (key + rule), and Pulumi.yaml's config block
+// (scripts/config-table.ts --write; a test keeps the file equal to it). Rules that relate keys
+// to each other live in config/index.ts and domain/.
+import { z } from "zod";
+import { AWS_REGIONS } from "../domain/awsData";
+import { LIMITS, MAX_IP_RULES, type Range } from "../domain/limits";
+import { CREDENTIAL_DELIVERIES, STORAGE_REDUNDANCIES, SYNC_MODES } from "../domain/modes";
+import {
+  CMK_KEY_URI,
+  parseKmsKeyArn,
+  parsePolicyArn,
+  s3BucketNameProblem,
+  sourcePrefixProblems,
+  STORAGE_ACCOUNT_NAME,
+  SUBNET_ID,
+  USER_ASSIGNED_IDENTITY_ID,
+} from "../domain/naming";
+import { cidrProblem, ipRuleProblem } from "../domain/network";
+
+export const NAMESPACE = "cross-cloud-backup";
+
+export type YamlType = "string" | "integer" | "boolean" | "array";
+
+export interface KeySpec<S extends z.ZodType = z.ZodType> {
+  type: YamlType;
+  description: string;
+  /** The default Pulumi.yaml declares (and the CLI injects); absent = required. */
+  default?: string | number | boolean | string[];
+  schema: S;
+}
+
+/** "" and whitespace mean "not set", as the CLI injects "" defaults for optional strings. */
+function blank(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  const t = v.trim();
+  return t === "" ? undefined : t;
+}
+const show = (v: unknown) => (typeof v === "string" ? `"${v}"` : JSON.stringify(v));
+
+function integer(description: string, def: number, range: Range) {
+  const rule = `must be a whole number between ${range.min} and ${range.max}`;
+  const schema = z.preprocess(
+    (v) => {
+      const b = blank(v);
+      return typeof b === "string" && /^-?\d+$/.test(b) ? Number(b) : b;
+    },
+    z
+      .number({ error: (i) => `must be a whole number, got ${show(i.input)}` })
+      .int({ error: (i) => `${rule}, got ${show(i.input)}` })
+      .min(range.min, { error: (i) => `${rule}, got ${show(i.input)}` })
+      .max(range.max, { error: (i) => `${rule}, got ${show(i.input)}` })
+      .default(def),
+  );
+  return { type: "integer" as const, description, default: def, schema };
+}
+
+function boolean(description: string, def: boolean) {
+  const schema = z.preprocess(
+    (v) => {
+      const b = blank(v);
+      return b === "true" ? true : b === "false" ? false : b;
+    },
+    z.boolean({ error: (i) => `must be true or false, got ${show(i.input)}` }).default(def),
+  );
+  return { type: "boolean" as const, description, default: def, schema };
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(
+  description: string,
+  values: T,
+  def: T[number],
+) {
+  const schema = z.preprocess(
+    blank,
+    z
+      .enum(values, {
+        error: (i) => `unknown value ${show(i.input)}; allowed: ${values.join(", ")}`,
+      })
+      .default(def as never),
+  );
+  return { type: "string" as const, description, default: def, schema };
+}
+
+/** An optional string checked by `problems` (each returned string is one broken rule). */
+function optionalString(description: string, problems: (v: string) => string[]) {
+  const schema = z.preprocess(
+    blank,
+    z
+      .string({ error: (i) => `must be a string, got ${show(i.input)}` })
+      .superRefine((v, ctx) => {
+        for (const message of problems(v)) ctx.addIssue({ code: "custom", message });
+      })
+      .optional(),
+  );
+  return { type: "string" as const, description, default: "", schema };
+}
+
+/** A string with a default, checked by `problems`. */
+function stringWithDefault(description: string, def: string, problems: (v: string) => string[]) {
+  const schema = z.preprocess(
+    blank,
+    z
+      .string({ error: (i) => `must be a string, got ${show(i.input)}` })
+      .superRefine((v, ctx) => {
+        for (const message of problems(v)) ctx.addIssue({ code: "custom", message });
+      })
+      .default(def),
+  );
+  return { type: "string" as const, description, default: def, schema };
+}
+
+const matching =
+  (re: RegExp, rule: string) =>
+  (v: string): string[] =>
+    re.test(v) ? [] : [`${rule}, got "${v}"`];
+const listOf = (p: string | undefined) => (p === undefined ? [] : [p]);
+const range = (r: Range) => `${r.min}-${r.max}`;
+
+export const SCHEMA = {
+  sourceBucket: {
+    type: "string",
+    description:
+      "Name of the existing S3 bucket to back up. Required. It is only read, never created or modified.",
+    schema: z.preprocess(
+      blank,
+      z
+        .string({ error: "is required: the name of the existing S3 bucket to back up" })
+        .superRefine((v, ctx) => {
+          const p = s3BucketNameProblem(v);
+          if (p)
+            ctx.addIssue({ code: "custom", message: `"${v}" is not a valid S3 bucket name: ${p}` });
+        }),
+    ),
+  },
+  sourcePrefix: stringWithDefault(
+    'Back up only keys under this prefix (must end with "/"; no leading "/", "//", "." or ".." segments, "$" or control characters; at most 1024 bytes); empty for the whole bucket. The IAM policy is narrowed to it.',
+    "",
+    sourcePrefixProblems,
+  ),
+  sourceRegion: optionalString(
+    "Region of the source bucket. Empty uses aws:region (or AWS_REGION); when set, it must equal that region, because the host and its S3 gateway endpoint run in the bucket's region. Commercial AWS regions only.",
+    (v) =>
+      AWS_REGIONS.includes(v)
+        ? []
+        : [`is not an AWS region known to @pulumi/aws (e.g. eu-west-1), got "${v}"`],
+  ),
+  sourceKmsKeyArn: optionalString(
+    "ARN of the bucket's SSE-KMS key (not an alias), in the bucket's region. When set, the host may kms:Decrypt with it, only through S3. Empty when the bucket uses SSE-S3.",
+    (v) =>
+      parseKmsKeyArn(v)
+        ? []
+        : [
+            `is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>); aliases are not accepted because IAM cannot scope to them, got "${v}"`,
+          ],
+  ),
+  permissionsBoundaryArn: optionalString(
+    "Optional IAM permissions boundary (managed policy ARN) attached to the host's role.",
+    (v) =>
+      parsePolicyArn(v)
+        ? []
+        : [`is not an IAM managed policy ARN (arn:aws:iam::<account>:policy/<name>), got "${v}"`],
+  ),
+  instanceType: stringWithDefault(
+    "EC2 instance type of the sync host, one @pulumi/aws knows that runs a Debian 12 HVM AMI (no Mac or paravirtual-only types). Graviton (arm64) by default; the AMI's architecture follows the type.",
+    "t4g.micro",
+    () => [], // checked against the instance-type table in config/index.ts
+  ),
+  rootVolumeGb: integer(
+    `Size of the host's encrypted gp3 root volume in GiB (${range(LIMITS.rootVolumeGb)}). Each run keeps both listings on disk, about 0.7 KB per object at its peak; 16 GiB holds the state for about 15 million objects.`,
+    16,
+    LIMITS.rootVolumeGb,
+  ),
+  vpcCidr: stringWithDefault(
+    "CIDR of the small VPC created for the sync host: a private (RFC 1918) block from /16 to /28 (ignored when existingSubnetId is set).",
+    "10.42.0.0/24",
+    (v) => listOf(cidrProblem(v)).map((p) => `"${v}" ${p}`),
+  ),
+  existingSubnetId: optionalString(
+    "Run the host in this existing public subnet instead of creating a VPC. The subnet needs a route to an internet gateway.",
+    matching(SUBNET_ID, "is not a subnet id (subnet-0123abcd...)"),
+  ),
+  syncIntervalHours: {
+    ...integer(
+      "Hours between sync runs; must divide 24 (1, 2, 3, 4, 6, 8, 12, 24).",
+      4,
+      LIMITS.syncIntervalHours,
+    ),
+  },
+  syncMode: oneOf(
+    '"copy" copies new and modified objects and never deletes in the vault; "mirror" also propagates deletions (kept recoverable in archive/, guarded by maxDeletes and maxDeletePercent; not with immutabilityDays).',
+    SYNC_MODES,
+    "copy",
+  ),
+  maxDeletes: integer(
+    `Mirror mode only (${range(LIMITS.maxDeletes)}). A run that would delete more than this many blobs deletes none and fails.`,
+    100,
+    LIMITS.maxDeletes,
+  ),
+  maxDeletePercent: integer(
+    `Mirror mode only (${range(LIMITS.maxDeletePercent)}). A run that would delete more than this share of the vault's blobs deletes none and fails, whatever maxDeletes allows.`,
+    50,
+    LIMITS.maxDeletePercent,
+  ),
+  credentialDelivery: oneOf(
+    '"ssm" stores the SAS in an SSM SecureString the host reads at every run; "userData" embeds the rendered rclone config in (secret) user-data, for accounts without SSM.',
+    CREDENTIAL_DELIVERIES,
+    "ssm",
+  ),
+  azureLocation: optionalString(
+    "Azure public-cloud region of the vault (e.g. westeurope). Empty uses azure-native:location, else westeurope; setting both to different regions is an error.",
+    matching(
+      /^[a-z][a-z0-9]{2,30}$/,
+      "is not an Azure region name (lowercase, no spaces, e.g. westeurope)",
+    ),
+  ),
+  storageRedundancy: oneOf(
+    `Storage account SKU (${STORAGE_REDUNDANCIES.join(", ")}); zone-redundant SKUs need a region with availability zones, geo-redundant ones a paired region.`,
+    STORAGE_REDUNDANCIES,
+    "Standard_LRS",
+  ),
+  softDeleteRetentionDays: integer(
+    `Days deleted blobs, versions and containers stay recoverable (${range(LIMITS.softDeleteRetentionDays)}).`,
+    7,
+    LIMITS.softDeleteRetentionDays,
+  ),
+  pointInTimeRestoreDays: integer(
+    `Days of point-in-time restore for the container (${range(LIMITS.pointInTimeRestoreDays)}, 0 = off); must be less than softDeleteRetentionDays; not with immutabilityDays.`,
+    0,
+    LIMITS.pointInTimeRestoreDays,
+  ),
+  immutabilityDays: integer(
+    `Version-level WORM retention in days for every blob version (${range(LIMITS.immutabilityDays)}, 0 = off). See docs/vault.md before enabling.`,
+    0,
+    LIMITS.immutabilityDays,
+  ),
+  immutabilityLocked: boolean(
+    "Lock the immutability policy (a second step: needs immutabilityLockAccount). Irreversible - the retention can then only be extended and the account cannot be deleted while protected versions exist.",
+    false,
+  ),
+  immutabilityLockAccount: optionalString(
+    "The vault account whose policy immutabilityLocked locks: the stack output vaultAccountName after the first deployment. Azure creates policies only Unlocked, so a stack without a vault cannot ask for a locked one.",
+    matching(
+      STORAGE_ACCOUNT_NAME,
+      "is not a storage account name (3-24 lowercase letters and digits; the stack output vaultAccountName)",
+    ),
+  ),
+  versionRetentionDays: integer(
+    `Days mirror mode's archive/ and old run summaries are kept before the lifecycle policy deletes them (${range(LIMITS.versionRetentionDays)}); at least immutabilityDays. The backup in data/, its current blobs and previous versions, is never expired.`,
+    90,
+    LIMITS.versionRetentionDays,
+  ),
+  deleteLock: boolean(
+    "Put a CanNotDelete management lock on the vault's resource group, so nothing deletes it outside Pulumi without first removing the lock. Creating the lock needs Microsoft.Authorization/locks/write (Owner or User Access Administrator) for the deploying identity.",
+    false,
+  ),
+  cmkKeyUri: optionalString(
+    "Key Vault key URI for customer-managed encryption of the vault (set together with cmkIdentityId); empty for Microsoft-managed keys.",
+    matching(
+      CMK_KEY_URI,
+      "is not a Key Vault key URI (https://<vault>.vault.azure.net/keys/<name>[/<version>])",
+    ),
+  ),
+  cmkIdentityId: optionalString(
+    "Resource id of the user-assigned identity that may use cmkKeyUri.",
+    matching(USER_ASSIGNED_IDENTITY_ID, "is not a user-assigned identity resource id"),
+  ),
+  allowedIps: {
+    type: "array",
+    description: `Extra public IPv4 addresses or CIDRs (e.g. an admin network) allowed through the vault's firewall, besides the sync host's egress IP. At most ${MAX_IP_RULES - 1} (Azure allows ${MAX_IP_RULES} IP rules; one is the host's); prefixes /8 to /30, no private ranges, no leading zeros.`,
+    default: [] as string[],
+    schema: z.preprocess(
+      (v) => {
+        const b = blank(v);
+        if (typeof b !== "string") return b;
+        try {
+          return JSON.parse(b) as unknown;
+        } catch {
+          return b;
+        }
+      },
+      z
+        .array(z.string(), { error: "must be a list of IPv4 addresses or CIDR blocks" })
+        .superRefine((ips, ctx) => {
+          const seen = new Set<string>();
+          for (const ip of ips) {
+            if (seen.has(ip)) ctx.addIssue({ code: "custom", message: `lists "${ip}" twice` });
+            seen.add(ip);
+            const p = ipRuleProblem(ip);
+            if (p) ctx.addIssue({ code: "custom", message: `"${ip}" ${p}` });
+          }
+          if (ips.length > MAX_IP_RULES - 1)
+            ctx.addIssue({
+              code: "custom",
+              message: `holds ${ips.length} entries; Azure allows ${MAX_IP_RULES} IP rules per storage account and one is the sync host's Elastic IP, so at most ${MAX_IP_RULES - 1}`,
+            });
+        })
+        .default([]),
+    ),
+  },
+  vnetCidr: stringWithDefault(
+    "CIDR of the Azure VNet that holds the vault's private endpoint: a private (RFC 1918) block from /16 to /28.",
+    "10.43.0.0/24",
+    (v) => listOf(cidrProblem(v)).map((p) => `"${v}" ${p}`),
+  ),
+  sasRotationDays: integer(
+    `Length of the SAS rotation window in days (${range(LIMITS.sasRotationDays)}). The SAS expires two windows after the current window starts; run pulumi up at least once per window.`,
+    30,
+    LIMITS.sasRotationDays,
+  ),
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof SCHEMA;
+export const CONFIG_KEYS = Object.keys(SCHEMA) as ConfigKey[];
+
+/** Each key's parsed value (defaults applied), as the schema types it. */
+export type KeyValues = { [K in ConfigKey]: z.output<(typeof SCHEMA)[K]["schema"]> };
+
+/** The Pulumi.yaml declaration of every key, derived from the schema. */
+export function pulumiYamlConfig(): Record<
+  string,
+  { type: YamlType; items?: { type: "string" }; description: string; default?: unknown }
+> {
+  const out: ReturnType<typeof pulumiYamlConfig> = {};
+  for (const key of CONFIG_KEYS) {
+    const spec: KeySpec = SCHEMA[key];
+    out[key] = {
+      type: spec.type,
+      ...(spec.type === "array" ? { items: { type: "string" as const } } : {}),
+      description: spec.description,
+      ...("default" in spec ? { default: spec.default } : {}),
+    };
+  }
+  return out;
+}

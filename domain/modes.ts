@@ -1,0 +1,32 @@
+// The project's vocabulary: the choices a stack makes, as values and types. No Pulumi imports;
+// components, renderers, the config adapter and the tests all take these from here.
+
+/** "copy" never deletes in the vault; "mirror" also propagates deletions (into archive/). */
+export const SYNC_MODES = ["copy", "mirror"] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+
+/** How the vault credential reaches the host: an SSM SecureString, or (secret) user-data. */
+export const CREDENTIAL_DELIVERIES = ["ssm", "userData"] as const;
+export type CredentialDelivery = (typeof CREDENTIAL_DELIVERIES)[number];
+
+/** Standard general-purpose v2 storage SKUs (Premium SKUs have no blob versioning). */
+export const STORAGE_REDUNDANCIES = [
+  "Standard_LRS",
+  "Standard_ZRS",
+  "Standard_GRS",
+  "Standard_RAGRS",
+  "Standard_GZRS",
+  "Standard_RAGZRS",
+] as const;
+export type StorageRedundancy = (typeof STORAGE_REDUNDANCIES)[number];
+
+/** What a SKU needs from its region: availability zones, a paired region, or both. */
+export function redundancyNeeds(r: StorageRedundancy): { zones: boolean; pair: boolean } {
+  return {
+    zones: r === "Standard_ZRS" || r === "Standard_GZRS" || r === "Standard_RAGZRS",
+    pair: r !== "Standard_LRS" && r !== "Standard_ZRS",
+  };
+}
+
+/** The CPU architectures the host's AMI comes in. */
+export type Architecture = "arm64" | "x86_64";

@@ -1,0 +1,98 @@
+// Builds one stack from validated config: the components, wired together, and the outputs.
+// index.ts only reads config and exports what this returns; tests can build a stack in-process
+// under mocks, without the per-stack child process.
+import * as pulumi from "@pulumi/pulumi";
+import { settingsFromConfig, type BackupConfig } from "./config";
+import { S3ReadOnlyAccess } from "./components/s3ReadOnlyAccess";
+import { AzureBackupVault } from "./components/azureBackupVault";
+import { SyncNetwork } from "./components/syncNetwork";
+import { SyncHost } from "./components/syncHost";
+import { CONTAINER_NAME } from "./domain/layout";
+
+export function buildStack(cfg: BackupConfig, stack: string) {
+  const tags = { project: "cross-cloud-backup", stack, "managed-by": "pulumi" };
+
+  const access = new S3ReadOnlyAccess("source-read", {
+    bucketName: cfg.sourceBucket,
+    prefix: cfg.sourcePrefix,
+    region: cfg.sourceRegion,
+    kmsKeyArn: cfg.sourceKmsKeyArn,
+    permissionsBoundaryArn: cfg.permissionsBoundaryArn,
+    tags,
+  });
+
+  // The host's network comes first: its Elastic IP is what the vault's firewall and SAS admit.
+  const network = new SyncNetwork("sync-net", {
+    vpcCidr: cfg.vpcCidr,
+    existingSubnetId: cfg.existingSubnetId,
+    region: cfg.sourceRegion,
+    sourceBucket: cfg.sourceBucket,
+    sourcePrefix: cfg.sourcePrefix,
+    tags,
+  });
+  const egressIp = network.egressIp;
+
+  const vault = new AzureBackupVault("vault", {
+    location: cfg.azureLocation,
+    redundancy: cfg.storageRedundancy,
+    softDeleteRetentionDays: cfg.softDeleteRetentionDays,
+    pointInTimeRestoreDays: cfg.pointInTimeRestoreDays,
+    immutabilityDays: cfg.immutabilityDays,
+    immutabilityLocked: cfg.immutabilityLocked,
+    immutabilityLockAccount: cfg.immutabilityLockAccount,
+    versionRetentionDays: cfg.versionRetentionDays,
+    deleteLock: cfg.deleteLock,
+    cmk:
+      cfg.cmkKeyUri && cfg.cmkIdentityId
+        ? { keyUri: cfg.cmkKeyUri, identityId: cfg.cmkIdentityId }
+        : undefined,
+    egressIps: [egressIp, ...cfg.allowedIps],
+    sasIp: egressIp,
+    vnetCidr: cfg.vnetCidr,
+    syncMode: cfg.syncMode,
+    sasRotationDays: cfg.sasRotationDays,
+    tags,
+  });
+
+  const settings = settingsFromConfig(cfg, stack, CONTAINER_NAME);
+  const host = new SyncHost("sync-host", {
+    settings,
+    sasUrl: vault.sasUrl,
+    instanceType: cfg.instanceType,
+    rootVolumeGb: cfg.rootVolumeGb,
+    architecture: cfg.architecture,
+    subnetId: network.subnetId,
+    securityGroupId: network.securityGroupId,
+    eipAllocationId: network.eipAllocationId,
+    roleName: access.roleName,
+    instanceProfileName: access.instanceProfileName,
+    dependsOn: [access],
+    tags,
+  });
+
+  return {
+    sourceBucket: cfg.sourceBucket,
+    syncRoleName: access.roleName,
+    syncRoleArn: access.roleArn,
+    instanceProfileName: access.instanceProfileName,
+    vaultResourceGroup: vault.resourceGroupName,
+    vaultAccountName: vault.accountName,
+    vaultContainerName: vault.containerName,
+    vaultBlobEndpoint: vault.blobEndpoint,
+    vaultPrivateEndpointId: vault.privateEndpointId,
+    vaultSasExpiry: vault.sasExpiry,
+    /** Disabled, Unlocked or Locked: what Azure reports for the WORM policy. */
+    vaultImmutabilityState: vault.immutabilityPolicyState,
+    /** Secret: the container URL with the sync host's SAS. */
+    vaultSasUrl: vault.sasUrl,
+    syncHostInstanceId: host.instanceId,
+    syncHostAmiId: host.amiId,
+    syncEgressIp: network.egressIp,
+    syncSchedule: `every ${cfg.syncIntervalHours} hours (UTC)`,
+    syncMode: cfg.syncMode,
+    /** Name of the SSM SecureString with the SAS URL ("" with userData delivery). */
+    vaultSasParameter: host.ssmParameterName,
+    /** Secret: the rclone config the host runs. */
+    rcloneConfig: host.rcloneConfig,
+  } satisfies Record<string, pulumi.Input<string>>;
+}
