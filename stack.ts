@@ -2,11 +2,13 @@
 // index.ts only reads config and exports what this returns; tests can build a stack in-process
 // under mocks, without the per-stack child process.
 import * as pulumi from "@pulumi/pulumi";
+import * as iam from "@pulumi/aws/iam";
 import { settingsFromConfig, type BackupConfig } from "./config";
 import { S3ReadOnlyAccess } from "./components/s3ReadOnlyAccess";
 import { AzureBackupVault } from "./components/azureBackupVault";
 import { SyncNetwork } from "./components/syncNetwork";
-import { SyncHost } from "./components/syncHost";
+import { SyncHost, type HostVaultAccess } from "./components/syncHost";
+import { VaultIdentity } from "./components/vaultIdentity";
 import { CONTAINER_NAME } from "./domain/layout";
 
 export function buildStack(cfg: BackupConfig, stack: string) {
@@ -50,14 +52,52 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     sasIp: egressIp,
     vnetCidr: cfg.vnetCidr,
     syncMode: cfg.syncMode,
+    credentialMode: cfg.credentialMode,
     sasRotationDays: cfg.sasRotationDays,
     tags,
   });
 
+  // Federated mode: the AWS account vouches for the host's role (outbound identity federation),
+  // and one Azure identity trusts exactly that role.
+  let vaultAccess: HostVaultAccess;
+  let identity: VaultIdentity | undefined;
+  if (cfg.credentialMode === "federated") {
+    const issuer =
+      cfg.outboundFederation === "enable"
+        ? // Account-wide and possibly shared with other workloads: destroying this stack leaves
+          // it enabled rather than cutting them off.
+          new iam.OutboundWebIdentityFederation("outbound-federation", {}, { retainOnDelete: true })
+            .issuerIdentifier
+        : iam.getOutboundWebIdentityFederationOutput().issuerIdentifier;
+    identity = new VaultIdentity("vault-identity", {
+      resourceGroupName: vault.resourceGroupName,
+      resourceGroupId: vault.resourceGroupId,
+      location: cfg.azureLocation,
+      storageAccountId: vault.storageAccountId,
+      containerName: vault.containerName,
+      issuer,
+      subject: access.roleArn,
+      syncMode: cfg.syncMode,
+      tags,
+    });
+    vaultAccess = {
+      kind: "federated",
+      tenantId: identity.tenantId,
+      clientId: identity.clientId,
+      blobEndpoint: vault.blobEndpoint,
+    };
+  } else {
+    vaultAccess = {
+      kind: cfg.credentialDelivery,
+      sasUrl: vault.sasUrl!,
+    };
+  }
+
   const settings = settingsFromConfig(cfg, stack, CONTAINER_NAME);
   const host = new SyncHost("sync-host", {
     settings,
-    sasUrl: vault.sasUrl,
+    vaultAccess,
+    vaultIdentity: identity,
     instanceType: cfg.instanceType,
     rootVolumeGb: cfg.rootVolumeGb,
     architecture: cfg.architecture,
@@ -80,11 +120,15 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     vaultContainerName: vault.containerName,
     vaultBlobEndpoint: vault.blobEndpoint,
     vaultPrivateEndpointId: vault.privateEndpointId,
-    vaultSasExpiry: vault.sasExpiry,
+    /** SAS mode: when the SAS expires ("" in federated mode, which has none). */
+    vaultSasExpiry: vault.sasExpiry ?? "",
+    credentialMode: cfg.credentialMode,
+    /** Federated mode: the managed identity the host's role federates to ("" in SAS mode). */
+    vaultIdentityClientId: identity?.clientId ?? "",
     /** Disabled, Unlocked or Locked: what Azure reports for the WORM policy. */
     vaultImmutabilityState: vault.immutabilityPolicyState,
     /** Secret: the container URL with the sync host's SAS. */
-    vaultSasUrl: vault.sasUrl,
+    vaultSasUrl: vault.sasUrl ?? pulumi.secret(""),
     syncHostInstanceId: host.instanceId,
     syncHostAmiId: host.amiId,
     syncEgressIp: network.egressIp,

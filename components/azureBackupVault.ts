@@ -4,6 +4,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import { ManagementLockAtResourceGroupLevel } from "@pulumi/azure-native/authorization";
 import { RandomString } from "@pulumi/random/randomString";
 import { CONTAINER_NAME, VAULT_FOLDERS } from "../domain/layout";
+import type { CredentialMode } from "../domain/credentials";
 import type { StorageRedundancy, SyncMode } from "../domain/modes";
 import type { Problem } from "../domain/problems";
 import { vaultProblems } from "../domain/vault";
@@ -44,6 +45,11 @@ export interface AzureBackupVaultArgs {
   sasIp: pulumi.Input<string>;
   /** Address space of the VNet that holds the private endpoint. */
   vnetCidr: string;
+  /**
+   * "federated": the account disallows Shared Key and no SAS is minted here (the host gets a
+   * user-delegation SAS per run through its federated identity); "sas": a service SAS.
+   */
+  credentialMode: CredentialMode;
   /** "copy" never deletes in the vault, so its SAS has no delete permission. */
   syncMode: SyncMode;
   /** Length of the SAS rotation window in days (1-180); the SAS lives two windows. */
@@ -110,15 +116,16 @@ export function accountNamePrefix(name: string): string {
  */
 export class AzureBackupVault extends pulumi.ComponentResource {
   public readonly resourceGroupName: pulumi.Output<string>;
+  public readonly resourceGroupId: pulumi.Output<string>;
   public readonly storageAccountId: pulumi.Output<string>;
   public readonly accountName: pulumi.Output<string>;
   public readonly containerName: pulumi.Output<string>;
   public readonly blobEndpoint: pulumi.Output<string>;
   public readonly privateEndpointId: pulumi.Output<string>;
-  /** Container URL with the SAS token appended. Always a secret. */
-  public readonly sasUrl: pulumi.Output<string>;
+  /** SAS mode: the container URL with the SAS token appended. Always a secret. */
+  public readonly sasUrl: pulumi.Output<string> | undefined;
   /** When the current SAS expires (ISO 8601, UTC); not secret. */
-  public readonly sasExpiry: string;
+  public readonly sasExpiry: string | undefined;
   /** The WORM policy's state as Azure reports it: Disabled (no WORM), Unlocked or Locked. */
   public readonly immutabilityPolicyState: pulumi.Output<string>;
 
@@ -169,9 +176,9 @@ export class AzureBackupVault extends pulumi.ComponentResource {
         allowCrossTenantReplication: false,
         isLocalUserEnabled: false,
         isSftpEnabled: false,
-        // The one exception to "no keys": a service SAS is signed with an account key, so shared
-        // key access must stay on. A keyless (Entra ID / user delegation SAS) mode is on the roadmap.
-        allowSharedKeyAccess: true,
+        // Federated mode needs no key at all: Shared Key (and every account-key SAS) is refused.
+        // SAS mode is the one exception: its service SAS is signed with an account key.
+        allowSharedKeyAccess: args.credentialMode === "sas",
         // Portal and tools default to Entra ID rather than the keys.
         defaultToOAuthAuthentication: true,
         // Public network access stays on so the AWS host can reach the account at all; the
@@ -345,34 +352,41 @@ export class AzureBackupVault extends pulumi.ComponentResource {
       this,
     );
 
-    // Container-scoped service SAS: HTTPS only, bound to the host's IP, delete only in mirror
-    // mode, valid for the current and the next rotation window.
-    const sas = storage.listStorageAccountServiceSASOutput(
-      {
-        resourceGroupName: rg.name,
-        accountName: account.name,
-        canonicalizedResource: pulumi.interpolate`/blob/${account.name}/${container.name}`,
-        resource: "c",
-        permissions: sasPermissions(args.syncMode),
-        protocols: "https",
-        iPAddressOrRange: args.sasIp,
-        sharedAccessStartTime: window.start,
-        sharedAccessExpiryTime: window.expiry,
-        keyToSign: "key1",
-      },
-      { parent: this },
-    );
+    // SAS mode: a container-scoped service SAS, HTTPS only, bound to the host's IP, delete only
+    // in mirror mode, valid for the current and the next rotation window. Federated mode makes
+    // no key or SAS call at all (a read-only identity can preview it).
+    const sas =
+      args.credentialMode !== "sas"
+        ? undefined
+        : storage.listStorageAccountServiceSASOutput(
+            {
+              resourceGroupName: rg.name,
+              accountName: account.name,
+              canonicalizedResource: pulumi.interpolate`/blob/${account.name}/${container.name}`,
+              resource: "c",
+              permissions: sasPermissions(args.syncMode),
+              protocols: "https",
+              iPAddressOrRange: args.sasIp,
+              sharedAccessStartTime: window.start,
+              sharedAccessExpiryTime: window.expiry,
+              keyToSign: "key1",
+            },
+            { parent: this },
+          );
 
     this.resourceGroupName = rg.name;
+    this.resourceGroupId = rg.id;
     this.storageAccountId = account.id;
     this.accountName = account.name;
     this.containerName = container.name;
     this.blobEndpoint = account.primaryEndpoints.blob;
     this.privateEndpointId = net.privateEndpointId;
-    this.sasUrl = pulumi.secret(
-      pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}?${sas.serviceSasToken}`,
-    );
-    this.sasExpiry = window.expiry;
+    this.sasUrl = sas
+      ? pulumi.secret(
+          pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}?${sas.serviceSasToken}`,
+        )
+      : undefined;
+    this.sasExpiry = sas ? window.expiry : undefined;
     this.immutabilityPolicyState = account.immutableStorageWithVersioning.apply(
       (i) => i?.immutabilityPolicy?.state ?? "Disabled",
     );

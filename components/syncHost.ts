@@ -3,11 +3,48 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as ssm from "@pulumi/aws/ssm";
 import {
+  assertNever,
+  ENTRA_TOKEN_AUDIENCE,
+  WEB_IDENTITY_SIGNING_ALGORITHM,
+  WEB_IDENTITY_TOKEN_SECONDS,
+} from "../domain/credentials";
+import {
   encodeUserData,
   renderCloudInit,
   renderHostArtifacts,
   type SyncSettings,
+  type VaultAccess,
 } from "../userdata";
+
+/** The vault access as the program knows it (Outputs); the renderers get the plain values. */
+export type HostVaultAccess =
+  | { kind: "ssm" | "userData"; sasUrl: pulumi.Input<string> }
+  | {
+      kind: "federated";
+      tenantId: pulumi.Input<string>;
+      clientId: pulumi.Input<string>;
+      blobEndpoint: pulumi.Input<string>;
+    };
+
+/**
+ * The one AWS permission federated mode adds: mint a web identity token for Entra's audience
+ * only, short-lived. The condition keys are the ones IAM documents for GetWebIdentityToken.
+ */
+export function mintTokenStatement(): object {
+  return {
+    Sid: "MintVaultToken",
+    Effect: "Allow",
+    Action: "sts:GetWebIdentityToken",
+    Resource: "*",
+    Condition: {
+      "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [ENTRA_TOKEN_AUDIENCE] },
+      // ForAllValues is also true when the key is absent: require an audience.
+      Null: { "sts:IdentityTokenAudience": "false" },
+      NumericLessThanEquals: { "sts:DurationSeconds": WEB_IDENTITY_TOKEN_SECONDS },
+      StringEquals: { "sts:SigningAlgorithm": WEB_IDENTITY_SIGNING_ALGORITHM },
+    },
+  };
+}
 
 /** Debian's official AWS account: bookworm images, whose archive also signs rclone and awscli. */
 export const DEBIAN_AMI_OWNER = "136693071363";
@@ -15,8 +52,10 @@ export const DEBIAN_AMI_OWNER = "136693071363";
 export interface SyncHostArgs {
   /** Plain settings the renderers in userdata/ turn into the host's files. */
   settings: SyncSettings;
-  /** The vault's container SAS URL (a secret). */
-  sasUrl: pulumi.Input<string>;
+  /** How the host reaches the vault; its kind must match settings.credential. */
+  vaultAccess: HostVaultAccess;
+  /** Federated mode: the vault identity that must exist (with its role grants) before boot. */
+  vaultIdentity?: pulumi.Input<pulumi.Resource>;
   instanceType: string;
   /** Root volume size in GiB (the engine keeps each run's listings on disk). */
   rootVolumeGb: number;
@@ -76,7 +115,22 @@ export class SyncHost extends pulumi.ComponentResource {
     let parameterName: pulumi.Output<string> = pulumi.output("");
     // Everything the first boot uses: its permissions and its credential.
     const bootNeeds: pulumi.Input<pulumi.Resource>[] = [...(args.dependsOn ?? [])];
-    if (s.credentialDelivery === "ssm") {
+    const access = args.vaultAccess;
+    if (access.kind !== s.credential)
+      throw new pulumi.InputPropertiesError({
+        message: `SyncHost "${name}": invalid arguments`,
+        errors: [
+          {
+            propertyPath: "vaultAccess.kind",
+            reason: `is "${access.kind}" but settings.credential is "${s.credential}"`,
+          },
+        ],
+      });
+    if (access.kind === "federated") {
+      statements.push(mintTokenStatement());
+      if (args.vaultIdentity) bootNeeds.push(args.vaultIdentity);
+    }
+    if (access.kind === "ssm") {
       const parameter = new ssm.Parameter(
         `${name}-sas`,
         {
@@ -84,7 +138,7 @@ export class SyncHost extends pulumi.ComponentResource {
           type: "SecureString",
           description:
             "cross-cloud-backup: container SAS URL of the Azure vault (rotated by pulumi up)",
-          value: pulumi.secret(args.sasUrl),
+          value: pulumi.secret(access.sasUrl),
           tags,
         },
         { parent: this },
@@ -125,11 +179,30 @@ export class SyncHost extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const artifacts = pulumi
-      .secret(args.sasUrl)
-      .apply((sas) =>
-        renderHostArtifacts(s, s.credentialDelivery === "userData" ? sas : undefined),
-      );
+    let plainAccess: pulumi.Output<VaultAccess>;
+    switch (access.kind) {
+      case "ssm":
+        plainAccess = pulumi.output({ kind: "ssm" as const });
+        break;
+      case "userData":
+        plainAccess = pulumi
+          .secret(access.sasUrl)
+          .apply((sasUrl) => ({ kind: "userData" as const, sasUrl }));
+        break;
+      case "federated":
+        plainAccess = pulumi
+          .all([access.tenantId, access.clientId, access.blobEndpoint])
+          .apply(([tenantId, clientId, blobEndpoint]) => ({
+            kind: "federated" as const,
+            tenantId,
+            clientId,
+            blobEndpoint,
+          }));
+        break;
+      default:
+        assertNever(access);
+    }
+    const artifacts = pulumi.secret(plainAccess.apply((a) => renderHostArtifacts(s, a)));
     const userData = pulumi.secret(
       artifacts.apply((a) => encodeUserData(renderCloudInit(s, a, args.architecture))),
     );

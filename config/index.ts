@@ -5,6 +5,7 @@
 // component (the vault's) live in domain/ and come back here as property paths, which this
 // module maps to the config keys the user wrote.
 import { awsPartitionOf, instanceTypeInfo } from "../domain/awsData";
+import { credentialKind } from "../domain/credentials";
 import type { Architecture } from "../domain/modes";
 import { parseKmsKeyArn, parsePolicyArn } from "../domain/naming";
 import type { Problem } from "../domain/problems";
@@ -152,6 +153,13 @@ export function parseConfig(
       "syncIntervalHours",
       `must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24) so runs fall at the same hours every day, got ${v.syncIntervalHours}`,
     );
+  if (v.credentialMode === "federated" && v.credentialDelivery === "userData")
+    check(
+      "credentialDelivery",
+      '"userData" delivers a SAS, and credentialMode "federated" has none; set credentialMode to "sas" to use it',
+    );
+  if (v.credentialMode === "sas" && v.outboundFederation === "existing")
+    check("outboundFederation", 'applies to credentialMode "federated" only');
   if ((v.cmkKeyUri === undefined) !== (v.cmkIdentityId === undefined))
     check(
       v.cmkKeyUri ? "cmkIdentityId" : "cmkKeyUri",
@@ -243,7 +251,7 @@ export function settingsFromConfig(
     syncMode: cfg.syncMode,
     maxDeletes: cfg.maxDeletes,
     maxDeletePercent: cfg.maxDeletePercent,
-    credentialDelivery: cfg.credentialDelivery,
+    credential: credentialKind(cfg.credentialMode, cfg.credentialDelivery),
     ssmParameterName: `/${APP}/${stack}/vault-sas-url`,
     syncIntervalHours: cfg.syncIntervalHours,
   };

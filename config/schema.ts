@@ -8,6 +8,7 @@ import { z } from "zod";
 import { AWS_REGIONS } from "../domain/awsData";
 import { LIMITS, MAX_IP_RULES, type Range } from "../domain/limits";
 import { CREDENTIAL_DELIVERIES, STORAGE_REDUNDANCIES, SYNC_MODES } from "../domain/modes";
+import { CREDENTIAL_MODES, OUTBOUND_FEDERATION } from "../domain/credentials";
 import {
   CMK_KEY_URI,
   parseKmsKeyArn,
@@ -204,8 +205,18 @@ export const SCHEMA = {
     50,
     LIMITS.maxDeletePercent,
   ),
+  credentialMode: oneOf(
+    '"federated": no stored credential. The host proves its AWS role to Entra ID through IAM outbound identity federation and mints a short-lived user-delegation SAS each run; the account disallows Shared Key. "sas": a container SAS signed with the account key, renewed by pulumi up (for accounts that cannot federate).',
+    CREDENTIAL_MODES,
+    "federated",
+  ),
+  outboundFederation: oneOf(
+    'Federated mode: "enable" turns on IAM outbound identity federation for the AWS account (an account-wide setting; kept enabled when the stack is destroyed); "existing" uses it as already enabled.',
+    OUTBOUND_FEDERATION,
+    "enable",
+  ),
   credentialDelivery: oneOf(
-    '"ssm" stores the SAS in an SSM SecureString the host reads at every run; "userData" embeds the rendered rclone config in (secret) user-data, for accounts without SSM.',
+    'SAS mode: "ssm" stores the SAS in an SSM SecureString the host reads at every run; "userData" embeds the rendered rclone config in (secret) user-data, for accounts without SSM.',
     CREDENTIAL_DELIVERIES,
     "ssm",
   ),

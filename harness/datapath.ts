@@ -103,11 +103,13 @@ export class Backup {
     for (const d of [this.stateDir, this.credentialsDir, this.fakeBin])
       fs.mkdirSync(d, { recursive: true });
     // The SAS only matters for rendering in userData mode; its value is overridden by env below.
+    if (settings.credential === "federated")
+      throw new Error("Backup: federated settings need the federation stand-ins");
     const artifacts = renderHostArtifacts(
       settings,
-      settings.credentialDelivery === "userData"
-        ? "https://placeholder.invalid/backup?sv=fake"
-        : undefined,
+      settings.credential === "userData"
+        ? { kind: "userData", sasUrl: "https://placeholder.invalid/backup?sv=fake" }
+        : { kind: "ssm" },
     );
     fs.writeFileSync(path.join(this.credentialsDir, "rclone.conf"), artifacts.rcloneConfig, {
       mode: 0o600,
@@ -157,7 +159,7 @@ export class Backup {
     );
     // With SSM delivery the script itself must resolve the SAS (through the fake CLI).
     remote.RCLONE_CONFIG_VAULT_SAS_URL =
-      this.settings.credentialDelivery === "userData" ? sasUrl : undefined;
+      this.settings.credential === "userData" ? sasUrl : undefined;
     return {
       ...remote,
       // The engine lists the source with botocore: the same endpoint and test credentials.
@@ -431,7 +433,9 @@ export async function verifyVault(
 /** Emulators, proxies, an empty source bucket and vault container, and the rendered artifacts. */
 export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
   const stack = opts.stack ?? "dev";
-  const base = stackSettings(stack, opts.overrides);
+  // The SAS paths run against plain Azurite; federated runs need the STS and Entra stand-ins
+  // and Azurite in OAuth mode (see test/integration/federated.test.ts).
+  const base = stackSettings(stack, { credentialMode: "sas", ...opts.overrides });
   const settings: SyncSettings = { ...base, sourceBucket: opts.bucket ?? base.sourceBucket };
   const [s3, azurite] = await Promise.all([
     startS3(),

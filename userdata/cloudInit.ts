@@ -5,29 +5,68 @@ import { renderUnits } from "./schedule";
 import { aptPreferences, hostPackages } from "./hostPackages";
 import { renderSyncScript } from "./syncScript";
 import {
+  ENTRA_AUTHORITY,
+  ENTRA_TOKEN_AUDIENCE,
+  STORAGE_SCOPE,
+  WEB_IDENTITY_SIGNING_ALGORITHM,
+  WEB_IDENTITY_TOKEN_SECONDS,
+} from "../domain/credentials";
+import {
+  FEDERATION_CONFIG_PATH,
   RCLONE_CONFIG_PATH,
   SCRIPT_PATH,
   SERVICE_NAME,
   TIMER_NAME,
   type SyncSettings,
+  type VaultAccess,
 } from "./settings";
 
 export interface HostArtifacts {
   rcloneConfig: string;
+  /** Federated mode: the identity the engine presents its AWS token to (JSON, no secret). */
+  federationConfig?: string;
   syncScript: string;
   service: string;
   timer: string;
 }
 
 /** Everything the host runs, rendered from plain values. */
-export function renderHostArtifacts(s: SyncSettings, sasUrl?: string): HostArtifacts {
-  const units = renderUnits(s.syncIntervalHours);
+export function renderHostArtifacts(s: SyncSettings, access: VaultAccess): HostArtifacts {
+  const units = renderUnits(s.syncIntervalHours, access.kind === "federated");
   return {
-    rcloneConfig: renderRcloneConfig(s, sasUrl),
+    rcloneConfig: renderRcloneConfig(s, access),
+    federationConfig: access.kind === "federated" ? renderFederationConfig(access) : undefined,
     syncScript: renderSyncScript(s),
     service: units.service,
     timer: units.timer,
   };
+}
+
+/**
+ * The engine's federated-identity settings: where to get the AWS token (regional STS endpoint,
+ * audience, algorithm, lifetime), which Entra identity accepts it, and the vault's endpoint.
+ * Identifiers only: without the host's AWS role they grant nothing.
+ */
+export function renderFederationConfig(
+  access: Extract<VaultAccess, { kind: "federated" }>,
+): string {
+  return (
+    JSON.stringify(
+      {
+        tenantId: access.tenantId,
+        clientId: access.clientId,
+        blobEndpoint: access.blobEndpoint,
+        authority: access.authority ?? ENTRA_AUTHORITY,
+        scope: STORAGE_SCOPE,
+        audience: ENTRA_TOKEN_AUDIENCE,
+        signingAlgorithm: WEB_IDENTITY_SIGNING_ALGORITHM,
+        tokenSeconds: WEB_IDENTITY_TOKEN_SECONDS,
+        ...(access.stsEndpoint ? { stsEndpoint: access.stsEndpoint } : {}),
+      },
+      null,
+      1,
+    ) + "\n"
+  );
 }
 
 /**
@@ -66,7 +105,7 @@ export function renderCloudInit(
     ...Object.entries(pinned).map(([name, version]): [string, string] => [name, version]),
     "unattended-upgrades",
   ];
-  if (s.credentialDelivery === "ssm") packages.push("awscli");
+  if (s.credential === "ssm") packages.push("awscli");
   const doc = {
     // The instance has no public IP of its own: its egress is the Elastic IP, associated just
     // after the instance starts. Wait for it (IMDSv2) before anything goes to the network, so
@@ -104,6 +143,16 @@ export function renderCloudInit(
         permissions: "0600",
         content: artifacts.rcloneConfig,
       },
+      ...(artifacts.federationConfig === undefined
+        ? []
+        : [
+            {
+              path: FEDERATION_CONFIG_PATH,
+              owner: "root:root",
+              permissions: "0600",
+              content: artifacts.federationConfig,
+            },
+          ]),
       { path: SCRIPT_PATH, owner: "root:root", permissions: "0755", content: artifacts.syncScript },
       {
         path: `/etc/systemd/system/${SERVICE_NAME}`,

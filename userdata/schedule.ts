@@ -1,4 +1,10 @@
-import { APP, CONFIG_DIR, RCLONE_CONFIG_PATH, SCRIPT_PATH } from "./settings";
+import {
+  APP,
+  CONFIG_DIR,
+  FEDERATION_CONFIG_PATH,
+  RCLONE_CONFIG_PATH,
+  SCRIPT_PATH,
+} from "./settings";
 
 /** systemd OnCalendar expression for "every N hours", N dividing 24, starting at midnight UTC. */
 export function onCalendar(intervalHours: number): string {
@@ -13,7 +19,10 @@ export function onCalendar(intervalHours: number): string {
  * overlap; the script's flock also covers manual runs) and its timer. Persistent=true makes a
  * run missed while the host was off happen at boot. Output goes to the journal.
  */
-export function renderUnits(intervalHours: number): { service: string; timer: string } {
+export function renderUnits(
+  intervalHours: number,
+  federated = false,
+): { service: string; timer: string } {
   const service = `[Unit]
 Description=cross-cloud-backup: copy the S3 bucket to the Azure vault
 Documentation=https://github.com/cross-cloud-backup/cross-cloud-backup#the-sync-host
@@ -26,7 +35,7 @@ ExecStart=${SCRIPT_PATH}
 # The rclone config reaches the unprivileged dynamic user as a credential; the file on disk
 # stays root-only (0600).
 LoadCredential=rclone.conf:${RCLONE_CONFIG_PATH}
-DynamicUser=yes
+${federated ? `LoadCredential=federation.json:${FEDERATION_CONFIG_PATH}\n` : ""}DynamicUser=yes
 StateDirectory=${APP}
 StateDirectoryMode=0700
 # 75 = another run was in progress (not a failure of this run). 3 = partial: everything readable

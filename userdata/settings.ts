@@ -1,11 +1,33 @@
 // Plain values every renderer works from. Built once from the validated stack config (and,
 // for the SAS, from the vault) - renderers never see Pulumi Outputs.
-import type { CredentialDelivery, SyncMode } from "../domain/modes";
+import type { CredentialKind } from "../domain/credentials";
+import type { SyncMode } from "../domain/modes";
 
 export const APP = "cross-cloud-backup";
 export const SCRIPT_PATH = `/usr/local/bin/${APP}-sync`;
 export const CONFIG_DIR = `/etc/${APP}`;
 export const RCLONE_CONFIG_PATH = `${CONFIG_DIR}/rclone.conf`;
+/** Federated mode: the Entra identity the host presents its AWS token to (no secret in it). */
+export const FEDERATION_CONFIG_PATH = `${CONFIG_DIR}/federation.json`;
+
+/**
+ * What the host needs to reach the vault, by credential kind, once the vault exists. Only
+ * "userData" carries a secret (the SAS); "ssm" fetches it at run time; "federated" has none.
+ */
+export type VaultAccess =
+  | { kind: "ssm" }
+  | { kind: "userData"; sasUrl: string }
+  | {
+      kind: "federated";
+      /** Entra tenant and the managed identity's client id. */
+      tenantId: string;
+      clientId: string;
+      /** The vault account's blob endpoint, e.g. https://vaultab12cd34.blob.core.windows.net/ */
+      blobEndpoint: string;
+      /** Entra authority and STS endpoint; the defaults are the public clouds' (tests override). */
+      authority?: string;
+      stsEndpoint?: string;
+    };
 export const STATE_DIR = `/var/lib/${APP}`;
 export const SERVICE_NAME = `${APP}.service`;
 export const TIMER_NAME = `${APP}.timer`;
@@ -22,8 +44,9 @@ export interface SyncSettings {
   maxDeletes: number;
   /** Mirror mode: the largest share of the vault (percent) one run may delete. */
   maxDeletePercent: number;
-  credentialDelivery: CredentialDelivery;
-  /** SSM SecureString holding the SAS URL (credentialDelivery "ssm"). */
+  /** How the host authenticates to the vault (domain/credentials.ts). */
+  credential: CredentialKind;
+  /** SSM SecureString holding the SAS URL (credential "ssm"). */
   ssmParameterName: string;
   syncIntervalHours: number;
 }

@@ -39,7 +39,7 @@ export function engineConfig(s: SyncSettings): EngineConfig {
     mode: s.syncMode,
     maxDeletes: s.maxDeletes,
     maxDeletePercent: s.maxDeletePercent,
-    credential: s.credentialDelivery,
+    credential: s.credential,
     ssmParameter: s.ssmParameterName,
   };
 }

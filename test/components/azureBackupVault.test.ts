@@ -75,12 +75,15 @@ describe("AzureBackupVault", function () {
   let devStarted: Date;
   let devFinished: Date;
 
+  // These runs use the SAS mode, which has the most vault-side parts (the SAS, Shared Key);
+  // test/components/federation.test.ts covers the federated default.
   before(function () {
+    const sas = { credentialMode: "sas" };
     devStarted = new Date();
-    dev = runProgram("dev");
+    dev = runProgram("dev", sas);
     devFinished = new Date();
-    prod = runProgram("prod");
-    mirror = runProgram("dev", { syncMode: "mirror", allowedIps: [ADMIN_NET] });
+    prod = runProgram("prod", sas);
+    mirror = runProgram("dev", { ...sas, syncMode: "mirror", allowedIps: [ADMIN_NET] });
     pitr = runProgram("dev", { pointInTimeRestoreDays: 3 });
     cmk = runProgram("dev", CMK);
     for (const [label, r] of Object.entries({ dev, prod, mirror, pitr, cmk }))
@@ -440,6 +443,7 @@ describe("AzureBackupVault", function () {
       sasIp: FAKE_EIP,
       vnetCidr: "10.43.0.0/24",
       syncMode: "copy",
+      credentialMode: "sas",
       sasRotationDays: 7,
     };
 

@@ -46,9 +46,12 @@ function assertNoSasLeak(r: ProgramResult): void {
 describe("SyncHost and SyncNetwork (mocks)", () => {
   let dev: ProgramResult;
   let prod: ProgramResult;
+  /** The SAS mode (credentialMode "sas"), where the credential is an SSM parameter. */
+  let devSas: ProgramResult;
   before(() => {
     dev = runProgram("dev");
     prod = runProgram("prod");
+    devSas = runProgram("dev", { credentialMode: "sas" });
     expect(dev.error).to.equal(undefined);
     expect(prod.error).to.equal(undefined);
   });
@@ -71,13 +74,19 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
 
   it("boots only after its policies and its credential exist, and waits for the Elastic IP", () => {
     for (const r of [dev, prod]) {
+      // Federated (the default): the Azure identity, its trust and grants exist before boot.
       const deps = r.dependsOn[`${INSTANCE}::sync-host-instance`] ?? [];
       expect(deps).to.include.members([
         "aws:iam/rolePolicy:RolePolicy::sync-host-host",
-        "aws:ssm/parameter:Parameter::sync-host-sas",
+        "cross-cloud-backup:azure:VaultIdentity::vault-identity",
         "cross-cloud-backup:aws:S3ReadOnlyAccess::source-read",
       ]);
     }
+    expect(devSas.dependsOn[`${INSTANCE}::sync-host-instance`]).to.include.members([
+      "aws:iam/rolePolicy:RolePolicy::sync-host-host",
+      "aws:ssm/parameter:Parameter::sync-host-sas",
+      "cross-cloud-backup:aws:S3ReadOnlyAccess::source-read",
+    ]);
     const bootcmd = userDataOf(dev).slice(0, userDataOf(dev).indexOf("package_update"));
     expect(bootcmd).to.include("meta-data/public-ipv4");
     expect(bootcmd).to.include("X-aws-ec2-metadata-token");
@@ -133,9 +142,9 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
   });
 
   it("wires the instance profile from S3ReadOnlyAccess and adds host permissions to that role", () => {
-    const profile = one(dev, "aws:iam/instanceProfile:InstanceProfile");
-    expect(one(dev, INSTANCE).inputs.iamInstanceProfile).to.equal(profile.name);
-    const hostPolicy = ofType(dev, "aws:iam/rolePolicy:RolePolicy").find(
+    const profile = one(devSas, "aws:iam/instanceProfile:InstanceProfile");
+    expect(one(devSas, INSTANCE).inputs.iamInstanceProfile).to.equal(profile.name);
+    const hostPolicy = ofType(devSas, "aws:iam/rolePolicy:RolePolicy").find(
       (p) => p.name === "sync-host-host",
     )!;
     expect(hostPolicy.inputs.role).to.equal(profile.inputs.role);
@@ -157,19 +166,20 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
   });
 
   it("stores the SAS in an SSM SecureString as a secret and puts only its name in user-data", () => {
-    const p = one(dev, "aws:ssm/parameter:Parameter").inputs;
+    const p = one(devSas, "aws:ssm/parameter:Parameter").inputs;
     expect(p.type).to.equal("SecureString");
     expect(isSecretInput(p.value)).to.equal(true);
     expect(plain<string>(p.value)).to.include("sig=");
-    const userData = userDataOf(dev);
+    const userData = userDataOf(devSas);
     expect(userData).to.include(`"ssmParameter": "${String(p.name)}",`);
     expect(userData).not.to.include("sig=");
-    expect(dev.outputs.vaultSasParameter).to.deep.equal({ secret: false, value: p.name });
+    expect(devSas.outputs.vaultSasParameter).to.deep.equal({ secret: false, value: p.name });
   });
 
   it("never shows a SAS signature in a non-secret input or output; the rclone config output is secret", () => {
     assertNoSasLeak(dev);
     assertNoSasLeak(prod);
+    assertNoSasLeak(devSas);
     expect(dev.outputs.rcloneConfig.secret).to.equal(true);
     expect(dev.outputs.vaultSasUrl.secret).to.equal(true);
   });
@@ -198,7 +208,7 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
       }),
     );
     expect(one(dev, "aws:ec2/eipAssociation:EipAssociation").inputs.allocationId).to.be.a("string");
-    const sas = dev.invokes.find(
+    const sas = devSas.invokes.find(
       (i) => i.token === "azure-native:storage:listStorageAccountServiceSAS",
     )!;
     expect(sas.args.iPAddressOrRange).to.equal(FAKE_EIP);
@@ -206,7 +216,7 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
   });
 
   it("with userData delivery: no SSM parameter, the SAS sits only in the secret user-data", () => {
-    const r = runProgram("dev", { credentialDelivery: "userData" });
+    const r = runProgram("dev", { credentialMode: "sas", credentialDelivery: "userData" });
     expect(r.error).to.equal(undefined);
     expect(ofType(r, "aws:ssm/parameter:Parameter")).to.have.length(0);
     const ud = one(r, INSTANCE).inputs.userDataBase64;

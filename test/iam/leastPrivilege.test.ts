@@ -545,3 +545,57 @@ describe("the S3 gateway endpoint's policy (iam-simulate, as a VPC endpoint poli
       expect(await through(action, resource), `${action} ${resource}`).to.equal("ImplicitlyDenied");
   });
 });
+
+describe("federated mode: the host may mint a token for Entra only (iam-simulate)", () => {
+  let policies: PolicyDocument[];
+  before(() => {
+    policies = renderedPolicies(runProgram("dev"));
+  });
+  const mint = (context: Record<string, string | string[]>): Check => ({
+    what: `sts:GetWebIdentityToken ${JSON.stringify(context)}`,
+    action: "sts:GetWebIdentityToken",
+    resource: "*",
+    context,
+  });
+  const good = {
+    "sts:IdentityTokenAudience": ["api://AzureADTokenExchange"],
+    "sts:DurationSeconds": "300",
+    "sts:SigningAlgorithm": "RS256",
+  };
+
+  it("is allowed a 300-second RS256 token for api://AzureADTokenExchange", async () => {
+    expect(await decide(policies, mint(good))).to.equal("Allowed");
+    expect(await decide(policies, mint({ ...good, "sts:DurationSeconds": "60" }))).to.equal(
+      "Allowed",
+    );
+  });
+
+  it("is denied any other audience, an extra audience, no audience, a longer token or ES384", async () => {
+    const denied = [
+      { ...good, "sts:IdentityTokenAudience": ["sts.amazonaws.com"] },
+      {
+        ...good,
+        "sts:IdentityTokenAudience": ["api://AzureADTokenExchange", "https://example.invalid"],
+      },
+      { "sts:DurationSeconds": "300", "sts:SigningAlgorithm": "RS256" },
+      { ...good, "sts:DurationSeconds": "3600" },
+      { ...good, "sts:SigningAlgorithm": "ES384" },
+    ];
+    for (const context of denied) {
+      const d = await decide(policies, mint(context));
+      expect(d, JSON.stringify(context)).to.equal("ImplicitlyDenied");
+    }
+  });
+
+  it("gains nothing else in STS and still cannot write S3", async () => {
+    for (const action of ["sts:AssumeRole", "sts:TagSession", "sts:AssumeRoleWithWebIdentity"]) {
+      const d = await decide(policies, {
+        what: action,
+        action,
+        resource: `arn:aws:iam::${ACCOUNT}:role/other`,
+      });
+      expect(d, action).to.equal("ImplicitlyDenied");
+    }
+    expect(await unexpectedlyAllowed(policies, targetOf("dev"))).to.deep.equal([]);
+  });
+});

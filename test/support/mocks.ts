@@ -18,6 +18,14 @@ export const FAKE_EIP = "203.0.113.10";
 /** Obviously fake SAS signature; tests look for "sig=" to prove it never leaks. */
 export const FAKE_SAS_SIG = "FAKEsignatureFORtests0000000000000000000000%3D";
 
+/** Obviously fake federation identifiers (the issuer's real form is an AWS-hosted URL). */
+export const FAKE_ISSUER = "https://00000000-0000-0000-0000-00000000cccc.tokens.sts.global.api.aws";
+export const FAKE_EXISTING_ISSUER =
+  "https://00000000-0000-0000-0000-00000000dddd.tokens.sts.global.api.aws";
+export const FAKE_TENANT_ID = "00000000-0000-0000-0000-00000000aaaa";
+export const FAKE_CLIENT_ID = "00000000-0000-0000-0000-00000000bbbb";
+export const FAKE_PRINCIPAL_ID = "00000000-0000-0000-0000-00000000eeee";
+
 export const resources: RecordedResource[] = [];
 export const invokes: RecordedInvoke[] = [];
 
@@ -41,6 +49,10 @@ function typeDefaults(
       return { name: inputs.containerName };
     case "azure-native:privatedns:PrivateZone":
       return { name: inputs.privateZoneName };
+    case "aws:iam/outboundWebIdentityFederation:OutboundWebIdentityFederation":
+      return { issuerIdentifier: FAKE_ISSUER };
+    case "azure-native:managedidentity:UserAssignedIdentity":
+      return { clientId: FAKE_CLIENT_ID, principalId: FAKE_PRINCIPAL_ID, tenantId: FAKE_TENANT_ID };
     case "random:index/randomString:RandomString":
       return { result: "abc123def4" };
     default:
@@ -60,6 +72,9 @@ const invokeHandlers: Record<string, (args: Record<string, unknown>) => Record<s
     userId: "AIDAFAKE",
   }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+  "aws:iam/getOutboundWebIdentityFederation:getOutboundWebIdentityFederation": () => ({
+    issuerIdentifier: FAKE_EXISTING_ISSUER,
+  }),
   "aws:ec2/getSubnet:getSubnet": (args) => ({
     id: args.id,
     vpcId: "vpc-0fake00000000001",

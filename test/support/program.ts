@@ -16,6 +16,8 @@ export interface ProgramResult {
   outputs: Record<string, { secret: boolean; value: unknown }>;
   /** "type::name" of every resource created with `protect: true`. */
   protectedResources: string[];
+  /** Resources registered with retainOnDelete ("type::name"). */
+  retainedResources: string[];
   /** Explicit dependsOn of each resource ("type::name" -> ["type::name", ...]). */
   dependsOn: Record<string, string[]>;
 }

@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   // Resource options are not part of what the mocks see: record `protect` and explicit
   // `dependsOn` (as "type::name") at registration.
   const protectedResources: string[] = [];
+  const retainedResources: string[] = [];
   const dependsOn: Record<string, string[]> = {};
   const label = (r: unknown) => {
     const x = r as { __pulumiType?: string; __name?: string };
@@ -24,8 +25,10 @@ async function main(): Promise<void> {
   const register = runtimeResource.registerResource;
   runtimeResource.registerResource = (...args: unknown[]) => {
     const [, , type, name, , , , , opts] = args as [unknown, unknown, string, string, ...unknown[]];
-    const o = opts as { protect?: boolean; dependsOn?: unknown } | undefined;
+    const o = opts as
+      { protect?: boolean; retainOnDelete?: boolean; dependsOn?: unknown } | undefined;
     if (o?.protect === true) protectedResources.push(`${type}::${name}`);
+    if (o?.retainOnDelete === true) retainedResources.push(`${type}::${name}`);
     if (Array.isArray(o?.dependsOn)) dependsOn[`${type}::${name}`] = o.dependsOn.map(label);
     return register(...args);
   };
@@ -43,7 +46,14 @@ async function main(): Promise<void> {
     await pulumi.runtime.disconnect();
     writeFileSync(
       out,
-      JSON.stringify({ resources, invokes, outputs, protectedResources, dependsOn }),
+      JSON.stringify({
+        resources,
+        invokes,
+        outputs,
+        protectedResources,
+        retainedResources,
+        dependsOn,
+      }),
     );
   } catch (e) {
     writeFileSync(out, JSON.stringify({ error: (e as Error).message, resources, invokes }));

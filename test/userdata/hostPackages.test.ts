@@ -17,8 +17,8 @@ describe("pinned host packages", () => {
   });
 
   it("the host's cloud-init installs exactly these versions and holds them with an apt pin", () => {
-    const s = stackSettings("dev");
-    const doc = parse(renderCloudInit(s, renderHostArtifacts(s), "arm64")) as {
+    const s = stackSettings("dev", { credentialMode: "sas" });
+    const doc = parse(renderCloudInit(s, renderHostArtifacts(s, { kind: "ssm" }), "arm64")) as {
       packages: (string | string[])[];
       write_files: { path: string; content: string }[];
     };

@@ -32,6 +32,7 @@ import {
   TIMER_NAME,
   type HostArtifacts,
   type SyncSettings,
+  type VaultAccess,
 } from "../../userdata";
 
 const FAKE_SAS =
@@ -49,13 +50,26 @@ interface Rendered {
   artifacts: HostArtifacts;
   cloudInit: string;
 }
-function renderStack(
-  stack: string,
-  overrides: Record<string, unknown> = {},
-  sas?: string,
-): Rendered {
+/** Obviously fake identifiers for a federated host (they are not secrets either). */
+const FAKE_FEDERATION: VaultAccess = {
+  kind: "federated",
+  tenantId: "00000000-0000-0000-0000-00000000aaaa",
+  clientId: "00000000-0000-0000-0000-00000000bbbb",
+  blobEndpoint: "https://vaultexample0000.blob.core.windows.net/",
+};
+function accessFor(settings: SyncSettings): VaultAccess {
+  switch (settings.credential) {
+    case "ssm":
+      return { kind: "ssm" };
+    case "userData":
+      return { kind: "userData", sasUrl: FAKE_SAS };
+    case "federated":
+      return FAKE_FEDERATION;
+  }
+}
+function renderStack(stack: string, overrides: Record<string, unknown> = {}): Rendered {
   const settings = stackSettings(stack, overrides);
-  const artifacts = renderHostArtifacts(settings, sas);
+  const artifacts = renderHostArtifacts(settings, accessFor(settings));
   return { settings, artifacts, cloudInit: renderCloudInit(settings, artifacts, "arm64") };
 }
 
@@ -64,12 +78,14 @@ const cases: [string, Rendered][] = [
   ["prod", renderStack("prod")],
   [
     "dev-mirror-userdata",
-    renderStack(
-      "dev",
-      { syncMode: "mirror", credentialDelivery: "userData", sourcePrefix: "exports/" },
-      FAKE_SAS,
-    ),
+    renderStack("dev", {
+      syncMode: "mirror",
+      credentialMode: "sas",
+      credentialDelivery: "userData",
+      sourcePrefix: "exports/",
+    }),
   ],
+  ["dev-sas-ssm", renderStack("dev", { credentialMode: "sas" })],
 ];
 
 function withTemp<T>(fn: (dir: string) => T): T {
@@ -151,7 +167,10 @@ describe("userdata renderers", () => {
       expect(byPath.get(`/etc/systemd/system/${SERVICE_NAME}`)?.content).to.equal(
         cases[0][1].artifacts.service,
       );
-      expect(doc.packages).to.deep.include.members([["rclone", hostPackages().rclone], "awscli"]);
+      expect(doc.packages).to.deep.include.members([["rclone", hostPackages().rclone]]);
+      // awscli only where the engine reads the SAS from SSM.
+      expect(cases[3][1].cloudInit).to.match(/^ {2}- awscli$/m);
+      expect(cases[0][1].cloudInit).to.not.match(/^ {2}- awscli$/m);
       const cmds = doc.runcmd.map((c) => c.join(" "));
       expect(cmds).to.include(`systemctl enable --now ${TIMER_NAME}`);
       expect(cmds).to.include(`systemctl start --no-block ${SERVICE_NAME}`);
@@ -201,12 +220,13 @@ describe("userdata renderers", () => {
     });
 
     it("keeps the SAS out of user-data with SSM delivery and puts it only in the rclone config with userData delivery", () => {
-      for (const [name, r] of cases.slice(0, 2)) {
+      for (const [name, r] of [cases[0], cases[1], cases[3]]) {
         expect(r.cloudInit, name).not.to.include("sig=");
         expect(r.artifacts.rcloneConfig, name).not.to.include("sas_url");
-        expect(r.artifacts.syncScript, name).to.include('"credential": "ssm",');
         expect(r.artifacts.syncScript, name).to.include('"aws", "ssm", "get-parameter"');
       }
+      expect(cases[0][1].artifacts.syncScript).to.include('"credential": "federated",');
+      expect(cases[3][1].artifacts.syncScript).to.include('"credential": "ssm",');
       const u = cases[2][1];
       expect(u.artifacts.rcloneConfig).to.include(`sas_url = ${FAKE_SAS}`);
       expect(u.artifacts.syncScript).not.to.include("sig=");
@@ -229,10 +249,36 @@ describe("userdata renderers", () => {
       expect(c).to.include("server_side_encryption = aws:kms");
       expect(c).to.include(`sse_kms_key_id = ${cases[1][1].settings.sourceKmsKeyArn}`);
     });
-    it("refuses to render userData delivery without a SAS", () => {
-      expect(() => renderHostArtifacts({ ...cases[2][1].settings }, undefined)).to.throw(
-        /needs the SAS URL/,
+    it("refuses vault access of another kind than the settings' credential", () => {
+      expect(() => renderHostArtifacts(cases[2][1].settings, { kind: "ssm" })).to.throw(
+        /vault access "ssm" does not match credential "userData"/,
       );
+      expect(() => renderHostArtifacts(cases[0][1].settings, { kind: "ssm" })).to.throw(
+        /does not match credential "federated"/,
+      );
+    });
+    it("federated mode: no SAS anywhere, the identity file loaded as a systemd credential", () => {
+      const fed = cases[0][1];
+      expect(fed.settings.credential).to.equal("federated");
+      expect(fed.artifacts.rcloneConfig).to.not.include("sas_url");
+      const f = JSON.parse(fed.artifacts.federationConfig!) as Record<string, unknown>;
+      expect(f).to.include({
+        tenantId: "00000000-0000-0000-0000-00000000aaaa",
+        clientId: "00000000-0000-0000-0000-00000000bbbb",
+        audience: "api://AzureADTokenExchange",
+        scope: "https://storage.azure.com/.default",
+        authority: "https://login.microsoftonline.com",
+        signingAlgorithm: "RS256",
+      });
+      expect(fed.artifacts.service).to.include(
+        "LoadCredential=federation.json:/etc/cross-cloud-backup/federation.json",
+      );
+      expect(fed.cloudInit).to.include("/etc/cross-cloud-backup/federation.json");
+      // SAS modes neither write nor load it (a missing credential file would fail the unit).
+      expect(cases[2][1].artifacts.federationConfig).to.equal(undefined);
+      expect(cases[2][1].artifacts.service).to.not.include("federation.json");
+      // awscli is only there to read the SSM parameter.
+      expect(fed.cloudInit).to.not.match(/^- awscli$/m);
     });
   });
 

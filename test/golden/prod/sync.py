@@ -12,7 +12,7 @@ CONFIG = {
     "mode": "copy",
     "maxDeletes": 100,
     "maxDeletePercent": 50,
-    "credential": "ssm",
+    "credential": "federated",
     "ssmParameter": "/cross-cloud-backup/prod/vault-sas-url",
 }
 

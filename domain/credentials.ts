@@ -1,0 +1,55 @@
+// How the sync host authenticates to the vault. One discriminated union, so every renderer and
+// component handles each kind explicitly (assertNever makes a missing case a compile error).
+
+/** "federated": no stored credential (AWS outbound identity federation to Entra); "sas": a SAS. */
+export const CREDENTIAL_MODES = ["federated", "sas"] as const;
+export type CredentialMode = (typeof CREDENTIAL_MODES)[number];
+
+/** Federated mode: enable the account's outbound federation, or use it as already enabled. */
+export const OUTBOUND_FEDERATION = ["enable", "existing"] as const;
+export type OutboundFederation = (typeof OUTBOUND_FEDERATION)[number];
+
+/** Where the host's credential comes from, as the renderers see it. */
+export type CredentialKind = "ssm" | "userData" | "federated";
+
+/**
+ * The audience Entra requires in a federated client assertion.
+ * https://learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust
+ */
+export const ENTRA_TOKEN_AUDIENCE = "api://AzureADTokenExchange";
+
+/** The AWS token's lifetime: it only has to reach Entra (sts:DurationSeconds is capped at this). */
+export const WEB_IDENTITY_TOKEN_SECONDS = 300;
+
+/** The signing algorithm the host asks STS for (Entra accepts RS256 client assertions). */
+export const WEB_IDENTITY_SIGNING_ALGORITHM = "RS256";
+
+/** Entra's public-cloud authority and the Azure Storage scope. */
+export const ENTRA_AUTHORITY = "https://login.microsoftonline.com";
+export const STORAGE_SCOPE = "https://storage.azure.com/.default";
+
+/** The credential kind a stack's mode and SAS delivery select. */
+export function credentialKind(mode: CredentialMode, delivery: "ssm" | "userData"): CredentialKind {
+  return mode === "federated" ? "federated" : delivery;
+}
+
+/** The compile-time exhaustiveness check for unions such as CredentialKind. */
+export function assertNever(x: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(x)}`);
+}
+
+/**
+ * Data actions the host's identity needs on the backup container, per sync mode: read and list
+ * (blobs/read), write blocks and metadata (blobs/write), create blobs (blobs/add/action); mirror
+ * mode also deletes (it moves replaced and deleted blobs to archive/). Nothing else.
+ * https://learn.microsoft.com/azure/role-based-access-control/permissions/storage
+ */
+export function containerDataActions(mode: "copy" | "mirror"): string[] {
+  const blobs = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+  const actions = [`${blobs}/read`, `${blobs}/write`, `${blobs}/add/action`];
+  return mode === "mirror" ? [...actions, `${blobs}/delete`] : actions;
+}
+
+/** The one action that lets the identity get a user delegation key (grants no data access). */
+export const USER_DELEGATION_KEY_ACTION =
+  "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action";
