@@ -123,8 +123,11 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     /** SAS mode: when the SAS expires ("" in federated mode, which has none). */
     vaultSasExpiry: vault.sasExpiry ?? "",
     credentialMode: cfg.credentialMode,
-    /** Federated mode: the managed identity the host's role federates to ("" in SAS mode). */
-    vaultIdentityClientId: identity?.clientId ?? "",
+    /**
+     * Federated mode: the managed identity the host's role federates to ("" in SAS mode). A
+     * secret, as the design treats the host's identity settings, though it grants nothing alone.
+     */
+    vaultIdentityClientId: pulumi.secret(identity?.clientId ?? ""),
     /** Disabled, Unlocked or Locked: what Azure reports for the WORM policy. */
     vaultImmutabilityState: vault.immutabilityPolicyState,
     /** Secret: the container URL with the sync host's SAS. */

@@ -24,6 +24,14 @@ export const WEB_IDENTITY_TOKEN_SECONDS = 300;
 /** The signing algorithm the host asks STS for (Entra accepts RS256 client assertions). */
 export const WEB_IDENTITY_SIGNING_ALGORITHM = "RS256";
 
+/**
+ * Federated mode's user-delegation SAS: valid 4 hours, renewed before any use (each rclone batch,
+ * each vault request) with less than 2 hours left. So every batch starts with at least 2 hours
+ * of validity, and a stolen SAS is worth 4 hours at most (Azure allows up to 7 days).
+ */
+export const FEDERATED_SAS_SECONDS = 4 * 3600;
+export const FEDERATED_SAS_RENEW_BELOW_SECONDS = 2 * 3600;
+
 /** Entra's public-cloud authority and the Azure Storage scope. */
 export const ENTRA_AUTHORITY = "https://login.microsoftonline.com";
 export const STORAGE_SCOPE = "https://storage.azure.com/.default";

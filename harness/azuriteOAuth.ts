@@ -126,6 +126,12 @@ export interface AzuriteOAuthStartOptions extends StartOptions {
    * Default false, so requests the real service would reject are not silently accepted.
    */
   loose?: boolean;
+  /**
+   * Azurite's --skipApiVersionCheck, as plain Azurite runs: the tests' own SDK client (whose
+   * default x-ms-version Azurite 3.35 does not know) reads the vault. The host's calls send a
+   * version Azurite accepts either way.
+   */
+  skipApiVersionCheck?: boolean;
 }
 
 /**
@@ -151,6 +157,7 @@ export async function startAzuriteOAuth(
     "--key",
     tls.keyPath,
     ...(opts.loose ? ["--loose"] : []),
+    ...(opts.skipApiVersionCheck ? ["--skipApiVersionCheck"] : []),
     "--silent",
     // Azurite 3.35 otherwise tries to send telemetry to Application Insights
     "--disableTelemetry",

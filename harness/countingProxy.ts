@@ -2,7 +2,9 @@
 // unchanged and classifies it (LIST, HEAD, GET, PUT, DELETE, ...), so tests and the demo can show
 // exactly which requests a sync run made. It also counts response bytes per object GET, which
 // lets a fault test kill the S3 emulator mid-transfer of a large object.
+import * as fs from "node:fs";
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 
 export type RequestKind = "LIST" | "HEAD" | "GET" | "PUT" | "POST" | "DELETE" | "OTHER";
@@ -75,7 +77,10 @@ function zero(): RequestCounts {
 export async function startCountingProxy(
   flavour: Flavour,
   targetPort: number,
+  /** An HTTPS upstream (e.g. Azurite in OAuth mode) and the CA that signed its certificate. */
+  upstreamTls?: { caCertPath: string },
 ): Promise<CountingProxy> {
+  const ca = upstreamTls ? fs.readFileSync(upstreamTls.caCertPath) : undefined;
   const sockets = new Set<import("node:net").Socket>();
   const proxy: CountingProxy = {
     port: 0,
@@ -105,8 +110,8 @@ export async function startCountingProxy(
       res.end(answer.body);
       return;
     }
-    const upstream = http.request(
-      { host: "127.0.0.1", port: targetPort, method, path: url, headers: req.headers },
+    const upstream = (ca ? https : http).request(
+      { host: "127.0.0.1", port: targetPort, method, path: url, headers: req.headers, ca },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         let bytes = 0;

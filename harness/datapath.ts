@@ -18,20 +18,28 @@ import {
   UploadPartCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { ContainerClient } from "@azure/storage-blob";
+import {
+  BlobServiceClient,
+  StorageSharedKeyCredential,
+  type ContainerClient,
+} from "@azure/storage-blob";
 import { sasPermissions } from "../components/vaultSas";
 import type { RunSummary } from "../domain/runSummary";
 import { stackSettings } from "./stack";
-import { renderHostArtifacts, type SyncSettings } from "../userdata";
+import { renderHostArtifacts, type SyncSettings, type VaultAccess } from "../userdata";
+import type { AzuriteOAuthEmulator } from "./azuriteOAuth";
+import { startFederatedVault, type FederatedVault } from "./federatedVault";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
 import { runRclone, type RcloneResult } from "./rclone";
 import { sampleGroupRss, type RssPeak } from "./rss";
 import {
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  AzuriteEmulator,
   emulatorRemoteEnv,
   S3RVER_CREDENTIALS,
   startAzurite,
   startS3,
-  type AzuriteEmulator,
   type S3Emulator,
 } from "./emulators";
 
@@ -60,6 +68,11 @@ export interface BackupOptions {
   bucket?: string;
   /** Keep Azurite's blobs in memory (faster); not for tests that restart Azurite. */
   azuriteInMemory?: boolean;
+  /**
+   * Federated mode (the stacks' default): the host mints its own SAS through the STS and Entra
+   * stand-ins from Azurite in OAuth mode. Otherwise the SAS mode with a SAS handed over.
+   */
+  federated?: boolean;
 }
 
 const FAKE_AWS_CLI = `#!/usr/bin/env bash
@@ -88,11 +101,13 @@ export class Backup {
   constructor(
     readonly settings: SyncSettings,
     readonly s3: S3Emulator,
-    readonly azurite: AzuriteEmulator,
+    readonly azurite: AzuriteEmulator | AzuriteOAuthEmulator,
     readonly s3Proxy: CountingProxy,
     readonly azureProxy: CountingProxy,
     readonly source: S3Client,
     readonly container: ContainerClient,
+    /** Federated mode: the stand-ins the host signs in through. */
+    readonly federation?: FederatedVault,
   ) {
     this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-datapath-"));
     this.stateDir = path.join(this.workDir, "state");
@@ -103,24 +118,42 @@ export class Backup {
     for (const d of [this.stateDir, this.credentialsDir, this.fakeBin])
       fs.mkdirSync(d, { recursive: true });
     // The SAS only matters for rendering in userData mode; its value is overridden by env below.
-    if (settings.credential === "federated")
-      throw new Error("Backup: federated settings need the federation stand-ins");
-    const artifacts = renderHostArtifacts(
-      settings,
-      settings.credential === "userData"
-        ? { kind: "userData", sasUrl: "https://placeholder.invalid/backup?sv=fake" }
-        : { kind: "ssm" },
-    );
+    let access: VaultAccess;
+    if (settings.credential === "federated") {
+      if (!federation) throw new Error("Backup: federated settings need the federation stand-ins");
+      // The engine and rclone reach Azurite through the counting proxy (plain HTTP on
+      // 127.0.0.1; the proxy speaks HTTPS to Azurite, which requires it for bearer tokens).
+      access = {
+        ...federation.access(),
+        blobEndpoint: `http://127.0.0.1:${azureProxy.port}/${AZURITE_ACCOUNT}`,
+      };
+    } else if (settings.credential === "userData") {
+      access = { kind: "userData", sasUrl: "https://placeholder.invalid/backup?sv=fake" };
+    } else {
+      access = { kind: "ssm" };
+    }
+    const artifacts = renderHostArtifacts(settings, access);
+    if (artifacts.federationConfig !== undefined)
+      fs.writeFileSync(
+        path.join(this.credentialsDir, "federation.json"),
+        artifacts.federationConfig,
+        {
+          mode: 0o600,
+        },
+      );
     fs.writeFileSync(path.join(this.credentialsDir, "rclone.conf"), artifacts.rcloneConfig, {
       mode: 0o600,
     });
     fs.writeFileSync(this.scriptPath, artifacts.syncScript, { mode: 0o755 });
     fs.writeFileSync(path.join(this.fakeBin, "aws"), FAKE_AWS_CLI, { mode: 0o755 });
-    this.setSas(this.sasUrl());
+    if (!federation) this.setSas(this.sasUrl());
+    else fs.writeFileSync(this.ssmValueFile, "");
   }
 
   /** A SAS for the emulator with exactly the permissions the program requests for this mode. */
   sasUrl(opts: { permissions?: string; expiresOn?: Date } = {}): string {
+    if (!(this.azurite instanceof AzuriteEmulator))
+      throw new Error("Backup.sasUrl: federated mode has no SAS to hand over");
     const permissions = opts.permissions ?? sasPermissions(this.settings.syncMode);
     const expiresOn = opts.expiresOn ?? new Date(Date.now() + 3600_000);
     const direct = this.azurite.containerSasUrl(this.settings.containerName, {
@@ -160,6 +193,8 @@ export class Backup {
     // With SSM delivery the script itself must resolve the SAS (through the fake CLI).
     remote.RCLONE_CONFIG_VAULT_SAS_URL =
       this.settings.credential === "userData" ? sasUrl : undefined;
+    // Federated: the engine's HTTPS calls (STS, Entra) trust the stand-ins' local CA.
+    if (this.federation) Object.assign(remote, this.federation.env);
     return {
       ...remote,
       // The engine lists the source with botocore: the same endpoint and test credentials.
@@ -396,7 +431,12 @@ export class Backup {
 
   async stop(): Promise<void> {
     await Promise.all([this.s3Proxy.stop(), this.azureProxy.stop()]);
-    await Promise.all([this.s3.stop(), this.azurite.stop()]);
+    await Promise.all([
+      this.s3.stop(),
+      this.azurite.stop(),
+      this.federation?.sts.stop(),
+      this.federation?.entra.stop(),
+    ]);
     fs.rmSync(this.workDir, { recursive: true, force: true });
   }
 }
@@ -435,8 +475,33 @@ export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
   const stack = opts.stack ?? "dev";
   // The SAS paths run against plain Azurite; federated runs need the STS and Entra stand-ins
   // and Azurite in OAuth mode (see test/integration/federated.test.ts).
-  const base = stackSettings(stack, { credentialMode: "sas", ...opts.overrides });
+  const base = stackSettings(stack, {
+    credentialMode: opts.federated ? "federated" : "sas",
+    ...opts.overrides,
+  });
   const settings: SyncSettings = { ...base, sourceBucket: opts.bucket ?? base.sourceBucket };
+  if (settings.credential === "federated") {
+    const [s3, federation] = await Promise.all([
+      startS3(),
+      startFederatedVault({
+        region: settings.sourceRegion,
+        container: settings.containerName,
+        skipApiVersionCheck: true,
+      }),
+    ]);
+    const azurite = federation.azurite;
+    const [s3Proxy, azureProxy] = await Promise.all([
+      startCountingProxy("s3", s3.port),
+      startCountingProxy("azure", azurite.port, { caCertPath: azurite.caCertPath }),
+    ]);
+    const source = await s3.createBucket(settings.sourceBucket);
+    // The test's own view of the vault, with the emulator's well-known key, through the proxy.
+    const container = new BlobServiceClient(
+      `http://127.0.0.1:${azureProxy.port}/${AZURITE_ACCOUNT}`,
+      new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+    ).getContainerClient(settings.containerName);
+    return new Backup(settings, s3, azurite, s3Proxy, azureProxy, source, container, federation);
+  }
   const [s3, azurite] = await Promise.all([
     startS3(),
     startAzurite({ inMemory: opts.azuriteInMemory }),

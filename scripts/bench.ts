@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RequestCounts } from "../harness/countingProxy";
 import { startBackup, type Backup, type SyncRun } from "../harness/datapath";
-import { stopAll } from "../harness/emulators";
+import { AzuriteEmulator, stopAll } from "../harness/emulators";
 import { sampleGroupRss, type RssPeak } from "../harness/rss";
 import { stackSettings } from "../harness/stack";
 import { renderSyncScript } from "../userdata";
@@ -92,6 +92,8 @@ async function naive(
 ): Promise<Omit<Measured, "n" | "engine" | "run" | "bytesChanged">> {
   b.s3Proxy.reset();
   b.azureProxy.reset();
+  // The naive baseline gets a plain SAS: the bench runs the SAS mode (plain Azurite).
+  if (!(b.azurite instanceof AzuriteEmulator)) throw new Error("bench: needs plain Azurite");
   const sas = b.azurite
     .containerSasUrl(container, {
       permissions: "racwdl",

@@ -3,8 +3,13 @@
 // config, sync script) and runs the sync script twice with the real rclone, then verifies every
 // object in the vault byte for byte. Exits non-zero on any mismatch.
 //
-//   npm run demo                  # the demo
+//   npm run demo                  # the demo, keyless (federated) as the stacks deploy it
+//   npm run demo -- --sas         # the same with credentialMode "sas" (a SAS handed to the host)
 //   npm run demo -- --tamper      # also corrupt one blob before verifying: verification must fail
+//
+// Federated (the default): the host's engine signs in through local stand-ins for AWS STS
+// (GetWebIdentityToken) and Entra ID, gets a user delegation key from Azurite in OAuth mode
+// (HTTPS) and mints its own user-delegation SAS; nothing is handed to it.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { startBackup, verifyVault, type Backup, type SyncRun } from "../harness/datapath";
@@ -12,6 +17,7 @@ import { stopAll } from "../harness/emulators";
 
 const MiB = 1024 * 1024;
 const tamper = process.argv.includes("--tamper");
+const federated = !process.argv.includes("--sas");
 
 const tty = process.stdout.isTTY === true;
 /** A progress line that rewrites itself on a terminal (and stays quiet in logs). */
@@ -84,15 +90,19 @@ function report(label: string, r: SyncRun): void {
 async function main(): Promise<number> {
   requireTools();
   say(
-    "cross-cloud-backup demo: dev stack artifacts, real rclone, S3 emulator + Azurite on 127.0.0.1",
+    `cross-cloud-backup demo: dev stack artifacts, real rclone, S3 emulator + Azurite on 127.0.0.1 (${federated ? "keyless: federated identity" : "SAS mode"})`,
   );
-  const b = await startBackup({ stack: "dev" });
+  const b = await startBackup({ stack: "dev", federated });
   try {
     say(
       `S3 emulator  ${b.s3.endpoint} (pid ${b.s3.pid}); Azurite ${b.azurite.blobEndpoint} (pid ${b.azurite.pid})`,
     );
+    if (b.federation)
+      say(
+        `STS stand-in ${b.federation.sts.endpoint} (pid ${b.federation.sts.pid}); Entra stand-in ${b.federation.entra.authority} (pid ${b.federation.entra.pid}); Azurite in OAuth mode over HTTPS`,
+      );
     say(
-      `mode: ${b.settings.syncMode}, source ${b.settings.sourceBucket}, vault container ${b.settings.containerName}`,
+      `mode: ${b.settings.syncMode}, credential: ${b.settings.credential}, source ${b.settings.sourceBucket}, vault container ${b.settings.containerName}`,
     );
     say();
 

@@ -7,6 +7,8 @@ import { renderSyncScript } from "./syncScript";
 import {
   ENTRA_AUTHORITY,
   ENTRA_TOKEN_AUDIENCE,
+  FEDERATED_SAS_RENEW_BELOW_SECONDS,
+  FEDERATED_SAS_SECONDS,
   STORAGE_SCOPE,
   WEB_IDENTITY_SIGNING_ALGORITHM,
   WEB_IDENTITY_TOKEN_SECONDS,
@@ -61,6 +63,8 @@ export function renderFederationConfig(
         audience: ENTRA_TOKEN_AUDIENCE,
         signingAlgorithm: WEB_IDENTITY_SIGNING_ALGORITHM,
         tokenSeconds: WEB_IDENTITY_TOKEN_SECONDS,
+        sasSeconds: access.sasSeconds ?? FEDERATED_SAS_SECONDS,
+        renewBelowSeconds: access.renewBelowSeconds ?? FEDERATED_SAS_RENEW_BELOW_SECONDS,
         ...(access.stsEndpoint ? { stsEndpoint: access.stsEndpoint } : {}),
       },
       null,

@@ -22,6 +22,8 @@ import calendar
 import fcntl
 import functools
 import gzip
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -78,6 +80,7 @@ rclone_config = os.path.join(config_dir, "rclone.conf")
 def redact(text):
     """Remove anything that looks like a credential from a message."""
     text = re.sub(r"(sig|se|sp|sv|st|sr|spr|sip|skoid|sktid|skt|ske|sks|skv)=[^&\s\"'<>]*", r"\1=REDACTED", str(text))
+    text = re.sub(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", "REDACTED-JWT", text)
     return re.sub(r"(Signature|Credential|X-Amz-Security-Token)=[^&\s\"'<>]*", r"\1=REDACTED", text)
 
 
@@ -243,6 +246,8 @@ def list_source(cfg, out_path, skipped):
 
 
 def vault_sas_url():
+    if CONFIG["credential"] == "federated":
+        return federated_sas_url()
     url = os.environ.get("RCLONE_CONFIG_VAULT_SAS_URL")
     if url:
         return url
@@ -258,6 +263,146 @@ def vault_sas_url():
     except OSError as e:
         raise RunFailed("cannot read the rclone config: %s" % e)
     raise RunFailed("no SAS for the vault: neither the SSM parameter nor the rclone config has one")
+
+
+# ---- federated mode: a user-delegation SAS minted from the host's AWS identity ----------------
+#
+# No credential is stored anywhere. Each time the SAS runs low, the engine proves its AWS role
+# to Entra ID: it asks STS for a web identity token (GetWebIdentityToken, signed with the
+# instance role by botocore's SigV4Auth; Debian's botocore predates the call, so the query
+# request is built here), exchanges it at Entra for a storage access token (the managed
+# identity's federated credential trusts exactly this role), gets a user delegation key with
+# that token, and signs a container SAS with it. rclone only ever sees the SAS.
+
+# sv >= 2025-07-05 string-to-sign (newest version both Azure and Azurite 3.35 accept).
+UDK_VERSION = "2025-11-05"
+FEDERATED_SAS = {}
+
+
+def federation():
+    if "settings" not in FEDERATED_SAS:
+        try:
+            with open(os.path.join(config_dir, "federation.json"), encoding="utf-8") as f:
+                FEDERATED_SAS["settings"] = json.load(f)
+        except (OSError, ValueError) as e:
+            raise RunFailed("cannot read the federated identity settings (federation.json): %s" % e)
+    return FEDERATED_SAS["settings"]
+
+
+def https_call(method, url, body, headers):
+    """One HTTPS call; returns (status, text). Transport failures are RunFailed."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as e:
+        raise RunFailed("cannot reach %s: %s" % (urllib.parse.urlsplit(url).netloc, getattr(e, "reason", e)))
+
+
+def web_identity_token(fed, region):
+    import botocore.session
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    creds = botocore.session.get_session().get_credentials()
+    if creds is None:
+        raise RunFailed("no AWS credentials for the host (instance profile) to sign GetWebIdentityToken")
+    endpoint = fed.get("stsEndpoint") or "https://sts.%s.amazonaws.com" % region
+    body = urllib.parse.urlencode([
+        ("Action", "GetWebIdentityToken"), ("Version", "2011-06-15"),
+        ("Audience.member.1", fed["audience"]), ("SigningAlgorithm", fed["signingAlgorithm"]),
+        ("DurationSeconds", str(fed["tokenSeconds"])),
+    ])
+    req = AWSRequest(method="POST", url=endpoint.rstrip("/") + "/", data=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(creds.get_frozen_credentials(), "sts", region).add_auth(req)
+    prepared = req.prepare()
+    status, text = https_call("POST", prepared.url, body.encode("utf-8"), dict(prepared.headers))
+    ns = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        raise RunFailed("AWS STS answered GetWebIdentityToken with HTTP %d and no XML" % status)
+    if status != 200:
+        raise RunFailed("AWS STS refused GetWebIdentityToken (HTTP %d %s): %s" % (
+            status, root.findtext(ns + "Error/" + ns + "Code"), root.findtext(ns + "Error/" + ns + "Message")))
+    token = root.findtext(ns + "GetWebIdentityTokenResult/" + ns + "WebIdentityToken")
+    if not token:
+        raise RunFailed("AWS STS returned no WebIdentityToken")
+    return token
+
+
+def entra_access_token(fed, assertion):
+    url = "%s/%s/oauth2/v2.0/token" % (fed["authority"].rstrip("/"), fed["tenantId"])
+    form = urllib.parse.urlencode({
+        "grant_type": "client_credentials", "client_id": fed["clientId"], "scope": fed["scope"],
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }).encode("utf-8")
+    status, text = https_call("POST", url, form, {"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = {}
+    if status != 200 or "access_token" not in answer:
+        detail = (answer.get("error_description") or answer.get("error") or "no token").split("\n")[0]
+        raise RunFailed("Entra ID refused the host's federated token (HTTP %d): %s" % (status, detail.split(" Trace ID")[0]))
+    return answer["access_token"]
+
+
+def user_delegation_key(fed, access_token, start, expiry):
+    body = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><KeyInfo><Start>%s</Start><Expiry>%s</Expiry></KeyInfo>"
+            % (start, expiry)).encode("utf-8")
+    url = fed["blobEndpoint"].rstrip("/") + "/?restype=service&comp=userdelegationkey"
+    status, text = https_call("POST", url, body, {
+        "Authorization": "Bearer " + access_token, "x-ms-version": UDK_VERSION,
+        "Content-Type": "application/xml",
+    })
+    if status != 200:
+        code = re.search(r"<Code>([^<]*)</Code>", text)
+        raise RunFailed("the vault refused a user delegation key (HTTP %d %s): check the identity's role assignments" % (
+            status, code.group(1) if code else ""))
+    root = ET.fromstring(text)
+    return {k: root.findtext(k) for k in
+            ("SignedOid", "SignedTid", "SignedStart", "SignedExpiry", "SignedService", "SignedVersion", "Value")}
+
+
+def sign_container_sas(account, container, key, permissions, expiry):
+    """A user-delegation SAS for the container (sv 2025-11-05 string-to-sign: 26 lines)."""
+    fields = [permissions, "", expiry, "/blob/%s/%s" % (account, container),
+              key["SignedOid"], key["SignedTid"], key["SignedStart"], key["SignedExpiry"],
+              key["SignedService"], key["SignedVersion"], "", "", "", "", "", "", "https",
+              UDK_VERSION, "c", "", "", "", "", "", "", ""]
+    sig = base64.b64encode(hmac.new(base64.b64decode(key["Value"]), "\n".join(fields).encode("utf-8"),
+                                    hashlib.sha256).digest()).decode("ascii")
+    return urllib.parse.urlencode([
+        ("sv", UDK_VERSION), ("sr", "c"), ("sp", permissions), ("se", expiry), ("spr", "https"),
+        ("skoid", key["SignedOid"]), ("sktid", key["SignedTid"]), ("skt", key["SignedStart"]),
+        ("ske", key["SignedExpiry"]), ("sks", key["SignedService"]), ("skv", key["SignedVersion"]),
+        ("sig", sig),
+    ])
+
+
+def federated_sas_url():
+    """The container URL with a user-delegation SAS that has at least renewBelowSeconds left."""
+    fed = federation()
+    now = time.time()
+    if FEDERATED_SAS.get("url") and FEDERATED_SAS["expires"] - now > fed["renewBelowSeconds"]:
+        return FEDERATED_SAS["url"]
+    token = web_identity_token(fed, CONFIG["sourceRegion"])
+    access = entra_access_token(fed, token)
+    # The key starts a little in the past (clock skew) and ends with the SAS.
+    start, expiry = utc(now - 300), utc(now + fed["sasSeconds"])
+    key = user_delegation_key(fed, access, start, expiry)
+    endpoint = fed["blobEndpoint"].rstrip("/")
+    account = urllib.parse.urlsplit(endpoint).path.strip("/") or urllib.parse.urlsplit(endpoint).hostname.split(".")[0]
+    permissions = "racwdl" if CONFIG["mode"] == "mirror" else "racwl"
+    query = sign_container_sas(account, CONFIG["container"], key, permissions, expiry)
+    FEDERATED_SAS.update(url="%s/%s?%s" % (endpoint, CONFIG["container"], query), expires=now + fed["sasSeconds"])
+    FEDERATED_SAS["mints"] = FEDERATED_SAS.get("mints", 0) + 1
+    log("minted a user-delegation SAS through the host's federated identity (valid until %s)" % expiry)
+    return FEDERATED_SAS["url"]
 
 
 def azure_request(method, url, body=None, headers=None, attempts=4):
@@ -553,6 +698,9 @@ def rclone(args, log_path, cfg):
         "--stats", "10s", "--stats-log-level", "INFO",
     ]
     env = dict(os.environ, RCLONE_CONFIG=rclone_config)
+    if CONFIG["credential"] == "federated":
+        # Every rclone run starts with a SAS that outlives it by renewBelowSeconds at least.
+        env["RCLONE_CONFIG_VAULT_SAS_URL"] = vault_sas_url()
     with open(log_path + ".stderr", "w") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
         stopped = watch(proc, log_path, cfg)

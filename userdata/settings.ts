@@ -27,6 +27,9 @@ export type VaultAccess =
       /** Entra authority and STS endpoint; the defaults are the public clouds' (tests override). */
       authority?: string;
       stsEndpoint?: string;
+      /** SAS lifetime and renewal threshold; the defaults are domain/credentials.ts's. */
+      sasSeconds?: number;
+      renewBelowSeconds?: number;
     };
 export const STATE_DIR = `/var/lib/${APP}`;
 export const SERVICE_NAME = `${APP}.service`;

@@ -2,12 +2,41 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { remotePaths, type SyncSettings } from "./settings";
 
-// Comment lines are left out of the host's copy: user-data is limited to 16 KB (gzipped), and the
-// commented source is userdata/engine.py. Python has no line that is both a comment and code.
-const BODY = readFileSync(path.join(__dirname, "engine.py"), "utf8")
-  .split("\n")
-  .filter((line) => !line.trimStart().startsWith("#"))
-  .join("\n");
+// Comment lines and docstrings are left out of the host's copy: user-data is limited to 16 KB
+// (gzipped), and the commented source is userdata/engine.py. Python has no line that is both a
+// comment and code; the engine's only string literals that open a line right after a line
+// ending in ":" are docstrings (the renderer tests compile the result and run the engine).
+export function stripForHost(source: string): string {
+  const out: string[] = [];
+  const lines = source.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trimStart().startsWith("#")) continue;
+    const previous = out[out.length - 1];
+    const opens = /^(\s*)"""/.exec(line);
+    if (opens && previous !== undefined && previous.trimEnd().endsWith(":")) {
+      // Skip to the line that closes the docstring (the same line for a one-line docstring).
+      let end = i;
+      const rest = line.trimStart().slice(3);
+      if (!rest.includes('"""')) {
+        end++;
+        while (end < lines.length && !lines[end].includes('"""')) end++;
+      }
+      // A body that was only a docstring still needs a statement.
+      const next = lines
+        .slice(end + 1)
+        .find((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
+      const indent = opens[1];
+      if (next === undefined || /^\s*/.exec(next)![0].length < indent.length)
+        out.push(`${indent}pass`);
+      i = end;
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join("\n");
+}
+const BODY = stripForHost(readFileSync(path.join(__dirname, "engine.py"), "utf8"));
 
 /** Single-quote a value for bash. */
 export function shq(v: string): string {

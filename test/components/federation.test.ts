@@ -155,7 +155,10 @@ describe("federated credential mode (mocks)", function () {
     expect(ud).to.not.match(/^\s*sas_url = /m);
     expect(ud).to.not.match(/^- awscli$/m);
     expect(isSecretInput(one(dev, T.instance).inputs.userDataBase64)).to.equal(true);
-    expect(dev.outputs.vaultIdentityClientId.value).to.equal(FAKE_CLIENT_ID);
+    expect(dev.outputs.vaultIdentityClientId).to.deep.equal({
+      secret: true,
+      value: FAKE_CLIENT_ID,
+    });
     expect(dev.dependsOn[`${T.instance}::sync-host-instance`]).to.include(
       "cross-cloud-backup:azure:VaultIdentity::vault-identity",
     );

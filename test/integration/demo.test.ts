@@ -24,12 +24,25 @@ describe("npm run demo", function () {
   it("copies, changes, re-syncs, verifies every object byte for byte and exits 0", () => {
     const r = demo();
     expect(r.code, r.out + r.err).to.equal(0);
+    // The default is the stacks' default: keyless, through the STS and Entra stand-ins.
+    expect(r.out).to.match(/mode: copy, credential: federated,/);
+    expect(r.out).to.match(/STS stand-in https:\/\/127\.0\.0\.1:\d+ \(pid \d+\); Entra stand-in/);
     expect(r.out).to.match(/Run 1 \(initial copy\): exit 0, success/);
     expect(r.out).to.match(/copied 10 objects, 105\.3 MiB/);
     expect(r.out).to.match(
       /copied on run 2: assets\/img\/logo\.bin, reports\/2026\/11\/monthly\.csv, reports\/2026\/11\/weekly\.csv\n/,
     );
     expect(r.out).to.match(/deleted index\.html: still in the vault/);
+    expect(r.out).to.match(
+      /VERIFIED: all 10 source objects \(105\.3 MiB\) are identical in the vault/,
+    );
+  });
+
+  it("--sas runs the same backup and verification with a SAS handed to the host", () => {
+    const r = demo("--sas");
+    expect(r.code, r.out + r.err).to.equal(0);
+    expect(r.out).to.match(/mode: copy, credential: ssm,/);
+    expect(r.out).to.not.match(/STS stand-in/);
     expect(r.out).to.match(
       /VERIFIED: all 10 source objects \(105\.3 MiB\) are identical in the vault/,
     );

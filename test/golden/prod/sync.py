@@ -22,6 +22,8 @@ import calendar
 import fcntl
 import functools
 import gzip
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -67,8 +69,8 @@ rclone_config = os.path.join(config_dir, "rclone.conf")
 
 
 def redact(text):
-    """Remove anything that looks like a credential from a message."""
     text = re.sub(r"(sig|se|sp|sv|st|sr|spr|sip|skoid|sktid|skt|ske|sks|skv)=[^&\s\"'<>]*", r"\1=REDACTED", str(text))
+    text = re.sub(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", "REDACTED-JWT", text)
     return re.sub(r"(Signature|Credential|X-Amz-Security-Token)=[^&\s\"'<>]*", r"\1=REDACTED", text)
 
 
@@ -77,7 +79,7 @@ def log(msg):
 
 
 class RunFailed(Exception):
-    """The run cannot go on; the message names what failed."""
+    pass
 
 
 def utc(epoch):
@@ -85,14 +87,12 @@ def utc(epoch):
 
 
 def epoch_of(iso):
-    """Seconds since the epoch of an ISO 8601 UTC time (fractions ignored)."""
     return calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S"))
 
 
 
 
 def key_problem(rel):
-    """Why an S3 key (relative to the prefix) cannot be stored so it restores exactly, or None."""
     if rel == "":
         return "the key equals the prefix (a folder marker)"
     if rel.endswith("/"):
@@ -126,12 +126,10 @@ def encode_segment(seg):
 
 
 def blob_name(rel):
-    """The name rclone gives the blob of a plain key, relative to data/."""
     return "/".join(encode_segment(s) for s in rel.split("/"))
 
 
 def decode_blob_name(name):
-    """The rclone name of a blob this engine wrote (the inverse of blob_name)."""
     out = []
     for seg in name.split("/"):
         if seg.endswith("\uff0e"):
@@ -156,7 +154,6 @@ def tsv(*fields):
 
 @functools.lru_cache(maxsize=None)
 def s3_client(region):
-    """The run's S3 client (one per region; botocore clients are thread-safe)."""
     import botocore.config
     import botocore.session
 
@@ -172,7 +169,6 @@ def s3_client(region):
 
 
 def list_source(cfg, out_path, skipped):
-    """Streams the source listing to out_path; returns (objects, bytes)."""
     import botocore.exceptions
 
     bucket, prefix = cfg["sourceBucket"], cfg["sourcePrefix"]
@@ -226,6 +222,8 @@ def list_source(cfg, out_path, skipped):
 
 
 def vault_sas_url():
+    if CONFIG["credential"] == "federated":
+        return federated_sas_url()
     url = os.environ.get("RCLONE_CONFIG_VAULT_SAS_URL")
     if url:
         return url
@@ -243,8 +241,134 @@ def vault_sas_url():
     raise RunFailed("no SAS for the vault: neither the SSM parameter nor the rclone config has one")
 
 
+
+UDK_VERSION = "2025-11-05"
+FEDERATED_SAS = {}
+
+
+def federation():
+    if "settings" not in FEDERATED_SAS:
+        try:
+            with open(os.path.join(config_dir, "federation.json"), encoding="utf-8") as f:
+                FEDERATED_SAS["settings"] = json.load(f)
+        except (OSError, ValueError) as e:
+            raise RunFailed("cannot read the federated identity settings (federation.json): %s" % e)
+    return FEDERATED_SAS["settings"]
+
+
+def https_call(method, url, body, headers):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as e:
+        raise RunFailed("cannot reach %s: %s" % (urllib.parse.urlsplit(url).netloc, getattr(e, "reason", e)))
+
+
+def web_identity_token(fed, region):
+    import botocore.session
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    creds = botocore.session.get_session().get_credentials()
+    if creds is None:
+        raise RunFailed("no AWS credentials for the host (instance profile) to sign GetWebIdentityToken")
+    endpoint = fed.get("stsEndpoint") or "https://sts.%s.amazonaws.com" % region
+    body = urllib.parse.urlencode([
+        ("Action", "GetWebIdentityToken"), ("Version", "2011-06-15"),
+        ("Audience.member.1", fed["audience"]), ("SigningAlgorithm", fed["signingAlgorithm"]),
+        ("DurationSeconds", str(fed["tokenSeconds"])),
+    ])
+    req = AWSRequest(method="POST", url=endpoint.rstrip("/") + "/", data=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(creds.get_frozen_credentials(), "sts", region).add_auth(req)
+    prepared = req.prepare()
+    status, text = https_call("POST", prepared.url, body.encode("utf-8"), dict(prepared.headers))
+    ns = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        raise RunFailed("AWS STS answered GetWebIdentityToken with HTTP %d and no XML" % status)
+    if status != 200:
+        raise RunFailed("AWS STS refused GetWebIdentityToken (HTTP %d %s): %s" % (
+            status, root.findtext(ns + "Error/" + ns + "Code"), root.findtext(ns + "Error/" + ns + "Message")))
+    token = root.findtext(ns + "GetWebIdentityTokenResult/" + ns + "WebIdentityToken")
+    if not token:
+        raise RunFailed("AWS STS returned no WebIdentityToken")
+    return token
+
+
+def entra_access_token(fed, assertion):
+    url = "%s/%s/oauth2/v2.0/token" % (fed["authority"].rstrip("/"), fed["tenantId"])
+    form = urllib.parse.urlencode({
+        "grant_type": "client_credentials", "client_id": fed["clientId"], "scope": fed["scope"],
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }).encode("utf-8")
+    status, text = https_call("POST", url, form, {"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = {}
+    if status != 200 or "access_token" not in answer:
+        detail = (answer.get("error_description") or answer.get("error") or "no token").split("\n")[0]
+        raise RunFailed("Entra ID refused the host's federated token (HTTP %d): %s" % (status, detail.split(" Trace ID")[0]))
+    return answer["access_token"]
+
+
+def user_delegation_key(fed, access_token, start, expiry):
+    body = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><KeyInfo><Start>%s</Start><Expiry>%s</Expiry></KeyInfo>"
+            % (start, expiry)).encode("utf-8")
+    url = fed["blobEndpoint"].rstrip("/") + "/?restype=service&comp=userdelegationkey"
+    status, text = https_call("POST", url, body, {
+        "Authorization": "Bearer " + access_token, "x-ms-version": UDK_VERSION,
+        "Content-Type": "application/xml",
+    })
+    if status != 200:
+        code = re.search(r"<Code>([^<]*)</Code>", text)
+        raise RunFailed("the vault refused a user delegation key (HTTP %d %s): check the identity's role assignments" % (
+            status, code.group(1) if code else ""))
+    root = ET.fromstring(text)
+    return {k: root.findtext(k) for k in
+            ("SignedOid", "SignedTid", "SignedStart", "SignedExpiry", "SignedService", "SignedVersion", "Value")}
+
+
+def sign_container_sas(account, container, key, permissions, expiry):
+    fields = [permissions, "", expiry, "/blob/%s/%s" % (account, container),
+              key["SignedOid"], key["SignedTid"], key["SignedStart"], key["SignedExpiry"],
+              key["SignedService"], key["SignedVersion"], "", "", "", "", "", "", "https",
+              UDK_VERSION, "c", "", "", "", "", "", "", ""]
+    sig = base64.b64encode(hmac.new(base64.b64decode(key["Value"]), "\n".join(fields).encode("utf-8"),
+                                    hashlib.sha256).digest()).decode("ascii")
+    return urllib.parse.urlencode([
+        ("sv", UDK_VERSION), ("sr", "c"), ("sp", permissions), ("se", expiry), ("spr", "https"),
+        ("skoid", key["SignedOid"]), ("sktid", key["SignedTid"]), ("skt", key["SignedStart"]),
+        ("ske", key["SignedExpiry"]), ("sks", key["SignedService"]), ("skv", key["SignedVersion"]),
+        ("sig", sig),
+    ])
+
+
+def federated_sas_url():
+    fed = federation()
+    now = time.time()
+    if FEDERATED_SAS.get("url") and FEDERATED_SAS["expires"] - now > fed["renewBelowSeconds"]:
+        return FEDERATED_SAS["url"]
+    token = web_identity_token(fed, CONFIG["sourceRegion"])
+    access = entra_access_token(fed, token)
+    start, expiry = utc(now - 300), utc(now + fed["sasSeconds"])
+    key = user_delegation_key(fed, access, start, expiry)
+    endpoint = fed["blobEndpoint"].rstrip("/")
+    account = urllib.parse.urlsplit(endpoint).path.strip("/") or urllib.parse.urlsplit(endpoint).hostname.split(".")[0]
+    permissions = "racwdl" if CONFIG["mode"] == "mirror" else "racwl"
+    query = sign_container_sas(account, CONFIG["container"], key, permissions, expiry)
+    FEDERATED_SAS.update(url="%s/%s?%s" % (endpoint, CONFIG["container"], query), expires=now + fed["sasSeconds"])
+    FEDERATED_SAS["mints"] = FEDERATED_SAS.get("mints", 0) + 1
+    log("minted a user-delegation SAS through the host's federated identity (valid until %s)" % expiry)
+    return FEDERATED_SAS["url"]
+
+
 def azure_request(method, url, body=None, headers=None, attempts=4):
-    """One Azure Blob request with a few retries for transient failures."""
     hdrs = {"x-ms-version": "2021-08-06"}
     hdrs.update(headers or {})
     delay = 1.0
@@ -265,14 +389,12 @@ def azure_request(method, url, body=None, headers=None, attempts=4):
 
 
 def vault_url(path="", query=""):
-    """A URL in the vault's container (path like "/status/x.json"), signed with its SAS."""
     u = urllib.parse.urlsplit(vault_sas_url())
     q = "%s&%s" % (query, u.query) if query else u.query
     return urllib.parse.urlunsplit((u.scheme, u.netloc, u.path.rstrip("/") + path, q, ""))
 
 
 def list_vault(container, out_path):
-    """Streams the vault's data/ listing to out_path; returns the number of blobs."""
     count = 0
     marker = ""
     with open(out_path, "w", encoding="utf-8") as out:
@@ -319,7 +441,6 @@ def list_vault(container, out_path):
 
 
 def put_status_blob(path, body):
-    """Writes one small blob (a single Put Blob request)."""
     azure_request(
         "PUT",
         vault_url("/" + urllib.parse.quote(path)),
@@ -346,7 +467,6 @@ def rows(path):
 
 
 class Skipped:
-    """Skipped keys: counted, the first few kept for the summary, all written to the run log."""
 
     def __init__(self, path):
         self.count = 0
@@ -365,7 +485,6 @@ class Skipped:
 
 
 class Errors:
-    """Errors: counted, the first few kept for the summary, all written to the run log."""
 
     def __init__(self, path):
         self.count = 0
@@ -384,7 +503,6 @@ class Errors:
 
 
 def load_unreadable():
-    """Known-unreadable objects: name -> (size, mtime, md5, reason, lastTry)."""
     known = {}
     path = os.path.join(state_dir, "unreadable.jsonl")
     if os.path.exists(path):
@@ -407,7 +525,6 @@ def save_unreadable(entries):
 
 
 def diff(source_path, vault_path, plan, skipped, unreadable, now):
-    """Merges the two sorted listings; writes the copy, archive and delete lists."""
     counts = {"unchanged": 0, "new": 0, "changed": 0, "vaultOnly": 0, "kept": 0, "bytesChanged": 0, "deferred": 0}
     seen_unreadable = set()
     src, dst = rows(source_path), rows(vault_path)
@@ -464,7 +581,6 @@ def diff(source_path, vault_path, plan, skipped, unreadable, now):
 
 
 def probe(cfg):
-    """One cheap request to each side; returns what is unreachable, or None."""
     try:
         azure_request("GET", vault_url(query="restype=container&comp=list&maxresults=1"), attempts=3).close()
     except RunFailed as e:
@@ -478,12 +594,6 @@ def probe(cfg):
 
 
 def watch(proc, log_path, cfg):
-    """Waits for rclone, stopping it when an endpoint has gone away or nothing moves.
-
-    rclone 1.60.1 retries each failed request inside the Azure SDK and again in its pacer, and
-    logs nothing until it gives up, so with the vault gone a batch would grind on for hours.
-    When no byte has moved for PROBE_AFTER seconds, one request to each side tells a slow
-    transfer from a dead endpoint. Returns the reason the copy was stopped, or None."""
     last_progress = last_probe = time.monotonic()
     moved = 0
     pos = 0
@@ -525,12 +635,13 @@ def watch(proc, log_path, cfg):
 
 
 def rclone(args, log_path, cfg):
-    """Runs rclone with a JSON log; returns (exit code, parsed log records)."""
     cmd = ["rclone"] + args + [
         "--use-json-log", "--log-level", "INFO", "--log-file", log_path,
         "--stats", "10s", "--stats-log-level", "INFO",
     ]
     env = dict(os.environ, RCLONE_CONFIG=rclone_config)
+    if CONFIG["credential"] == "federated":
+        env["RCLONE_CONFIG_VAULT_SAS_URL"] = vault_sas_url()
     with open(log_path + ".stderr", "w") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
         stopped = watch(proc, log_path, cfg)
@@ -566,13 +677,11 @@ COPY_FLAGS = [
 
 
 def clean_error(msg):
-    """The first line of an rclone error, without its timestamp and generic prefixes."""
     line = re.sub(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ", "", msg.split("\n")[0])
     return re.sub(r"^(ERROR : )?(Failed to copy: )?(failed to open source object: )?", "", line)
 
 
 def batches(path):
-    """Lines of a plan file, BATCH_SIZE at a time (the plan itself never sits in memory)."""
     batch = []
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -585,11 +694,6 @@ def batches(path):
 
 
 def run_batch(kind, names, src, dst, run_dir, on_done):
-    """Runs rclone copy/move over one batch; calls on_done(name, outcome, detail) for each name
-    whose outcome rclone reported. Returns (errors without an object, names with no outcome).
-
-    A copy is done when rclone logs "Copied"; a move (a server-side copy, then a delete, on
-    Azure) only when it logs "Deleted". Any error for a name is that name's outcome."""
     list_path = os.path.join(run_dir, "batch.lst")
     with open(list_path, "w", encoding="utf-8") as f:
         f.write("".join(n + "\n" for n in names))
@@ -621,7 +725,6 @@ def run_batch(kind, names, src, dst, run_dir, on_done):
 
 
 def head_objects(cfg, names):
-    """HEADs source objects with botocore; yields (name, None | "gone" | error code)."""
     import botocore.exceptions
     from concurrent.futures import ThreadPoolExecutor
 
@@ -644,12 +747,6 @@ def head_objects(cfg, names):
 
 
 def process(kind, names, src, dst, run_dir, on_done, cfg=None):
-    """run_batch, then pins an error rclone reported without an object on its objects.
-
-    rclone 1.60.1 reports a failed lookup (a HEAD refused with 403, or 400 for an SSE-C object)
-    only as the whole command's error, and copies nothing more of that batch. So the names left
-    without an outcome are HEADed once each with botocore: refused ones are named with S3's
-    answer, the others get one more rclone run."""
     general, pending = run_batch(kind, names, src, dst, run_dir, on_done)
     if not general:
         for n in pending:
@@ -678,8 +775,6 @@ def process(kind, names, src, dst, run_dir, on_done, cfg=None):
 
 
 def new_run_dir(runs):
-    """Creates the run's own log folder. The id is the UTC start time with nanoseconds, plus a
-    counter should two runs ever read the same clock value, so runs never share logs."""
     ns = time.time_ns()
     base = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + ".%09dZ" % (ns % 10**9)
     suffix = 0
