@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
 import { settingsFromConfig, type BackupConfig } from "./config";
+import { HostIdentity } from "./components/hostIdentity";
 import { S3ReadOnlyAccess } from "./components/s3ReadOnlyAccess";
 import { AzureBackupVault } from "./components/azureBackupVault";
 import { SyncNetwork } from "./components/syncNetwork";
@@ -14,13 +15,19 @@ import { CONTAINER_NAME } from "./domain/layout";
 export function buildStack(cfg: BackupConfig, stack: string) {
   const tags = { project: "cross-cloud-backup", stack, "managed-by": "pulumi" };
 
-  const access = new S3ReadOnlyAccess("source-read", {
+  // The host's AWS identity: one role and instance profile; each component adds its own grants.
+  const access = new HostIdentity("sync-identity", {
+    region: cfg.sourceRegion,
+    permissionsBoundaryArn: cfg.permissionsBoundaryArn,
+    purpose: `cross-cloud-backup sync host: reads s3://${cfg.sourceBucket}, writes the Azure vault`,
+    tags,
+  });
+  const sourceRead = new S3ReadOnlyAccess("source-read", {
+    roleName: access.roleName,
     bucketName: cfg.sourceBucket,
     prefix: cfg.sourcePrefix,
     region: cfg.sourceRegion,
     kmsKeyArn: cfg.sourceKmsKeyArn,
-    permissionsBoundaryArn: cfg.permissionsBoundaryArn,
-    tags,
   });
 
   // The host's network comes first: its Elastic IP is what the vault's firewall and SAS admit.
@@ -106,7 +113,7 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     eipAllocationId: network.eipAllocationId,
     roleName: access.roleName,
     instanceProfileName: access.instanceProfileName,
-    dependsOn: [access],
+    dependsOn: [access, sourceRead],
     tags,
   });
 

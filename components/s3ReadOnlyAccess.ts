@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
-import { ec2AssumeRolePolicy, s3ReadOnlyPolicy } from "./s3ReadOnlyPolicy";
+import { s3ReadOnlyPolicy } from "./s3ReadOnlyPolicy";
 
 export interface S3ReadOnlyAccessArgs {
+  /** The host role (HostIdentity) the read policy is added to. */
+  roleName: pulumi.Input<string>;
   /** Name of the existing bucket. It is only referenced, never created or modified. */
   bucketName: string;
   /** Limit reads to keys under this prefix (ends with "/"); "" for the whole bucket. */
@@ -11,40 +13,22 @@ export interface S3ReadOnlyAccessArgs {
   region: string;
   /** ARN of the bucket's SSE-KMS key. Only then is kms:Decrypt granted. */
   kmsKeyArn?: string;
-  /** Optional permissions boundary for the role. */
-  permissionsBoundaryArn?: string;
-  tags?: Record<string, string>;
 }
 
 /**
- * An IAM role that only EC2 can assume, allowed to list one existing bucket and read its
- * objects (and nothing else in S3), with an instance profile for the sync host.
+ * The host role's read access to the source: list one existing bucket and read its objects
+ * (and, with SSE-KMS, decrypt them through S3), nothing else in S3. The role itself belongs to
+ * HostIdentity.
  */
 export class S3ReadOnlyAccess extends pulumi.ComponentResource {
-  public readonly roleName: pulumi.Output<string>;
-  public readonly roleArn: pulumi.Output<string>;
-  public readonly instanceProfileName: pulumi.Output<string>;
-
   constructor(name: string, args: S3ReadOnlyAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cross-cloud-backup:aws:S3ReadOnlyAccess", name, {}, opts);
-
-    const role = new iam.Role(
-      `${name}-role`,
-      {
-        description: `Read-only access to s3://${args.bucketName} for the cross-cloud backup host`,
-        assumeRolePolicy: JSON.stringify(ec2AssumeRolePolicy(args.region)),
-        permissionsBoundary: args.permissionsBoundaryArn,
-        maxSessionDuration: 3600,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
 
     // Inline, not managed: the grant lives and dies with the role and cannot be attached elsewhere.
     new iam.RolePolicy(
       `${name}-read`,
       {
-        role: role.name,
+        role: args.roleName,
         policy: JSON.stringify(
           s3ReadOnlyPolicy({
             bucketName: args.bucketName,
@@ -56,20 +40,6 @@ export class S3ReadOnlyAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    const profile = new iam.InstanceProfile(
-      `${name}-profile`,
-      { role: role.name, tags: args.tags },
-      { parent: this },
-    );
-
-    this.roleName = role.name;
-    this.roleArn = role.arn;
-    this.instanceProfileName = profile.name;
-    this.registerOutputs({
-      roleName: this.roleName,
-      roleArn: this.roleArn,
-      instanceProfileName: this.instanceProfileName,
-    });
+    this.registerOutputs({});
   }
 }

@@ -14,6 +14,7 @@ import type { RecordedResource } from "../support/mocks";
 
 const COMPONENT = "cross-cloud-backup:aws:S3ReadOnlyAccess";
 const ROLE = "aws:iam/role:Role";
+const IDENTITY = "cross-cloud-backup:aws:HostIdentity";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const PROFILE = "aws:iam/instanceProfile:InstanceProfile";
 const BOUNDARY = "arn:aws:iam::123456789012:policy/boundaries/ccb-host";
@@ -39,10 +40,12 @@ function parts(r: ProgramResult): {
     expect(found, `${type} ${n}`).to.have.lengthOf(1);
     return found[0];
   };
+  // The role and profile belong to HostIdentity; S3ReadOnlyAccess adds its read policy.
+  expect(ofType(r, IDENTITY)).to.have.lengthOf(1);
   return {
-    role: named(ROLE, `${name}-role`),
+    role: named(ROLE, "sync-identity-role"),
     rolePolicy: named(ROLE_POLICY, `${name}-read`),
-    profile: named(PROFILE, `${name}-profile`),
+    profile: named(PROFILE, "sync-identity-profile"),
   };
 }
 
@@ -97,6 +100,20 @@ describe("S3ReadOnlyAccess (mocks)", () => {
         expect(attachments.map((x) => x.name)).to.deep.equal([]);
         expect(role.inputs.managedPolicyArns ?? []).to.deep.equal([]);
         expect(role.inputs.inlinePolicies ?? []).to.deep.equal([]);
+      });
+
+      it("keeps the role and profile S3ReadOnlyAccess first created (aliases), so no stack replaces them", () => {
+        const r = run();
+        const former =
+          "urn:pulumi:" +
+          stack +
+          "::cross-cloud-backup::cross-cloud-backup:aws:S3ReadOnlyAccess::source-read";
+        expect(r.aliases[`${ROLE}::sync-identity-role`]).to.deep.equal([
+          `source-read-role under ${former}`,
+        ]);
+        expect(r.aliases[`${PROFILE}::sync-identity-profile`]).to.deep.equal([
+          `source-read-profile under ${former}`,
+        ]);
       });
 
       it("gives the instance profile that role", () => {

@@ -344,15 +344,18 @@ async function unexpectedlyDenied(
 }
 
 /**
- * Every inline policy the program attaches to the S3ReadOnlyAccess role, as rendered: the
- * component's read policy first, then any other component's grants on the same role (the role's
- * effective permissions are their union, so the denied checks run against all of them).
+ * Every inline policy the program attaches to the host role (HostIdentity's), as rendered:
+ * S3ReadOnlyAccess's read policy first, then every other component's grants on the same role
+ * (the role's effective permissions are their union, so the denied checks run against all).
  */
 function renderedPolicies(r: ProgramResult): PolicyDocument[] {
   expect(r.error, r.error).to.equal(undefined);
   const component = one(r, "cross-cloud-backup:aws:S3ReadOnlyAccess").name;
-  const role = ofType(r, "aws:iam/role:Role").find((x) => x.name === `${component}-role`);
-  expect(role, "the component's role").to.not.equal(undefined);
+  const identity = one(r, "cross-cloud-backup:aws:HostIdentity").name;
+  const roles = ofType(r, "aws:iam/role:Role");
+  expect(roles, "exactly one role: the host's").to.have.lengthOf(1);
+  const role = roles.find((x) => x.name === `${identity}-role`);
+  expect(role, "the host identity's role").to.not.equal(undefined);
   const roleName = plain<string | undefined>(role!.inputs.name) ?? role!.name;
   const attached = ofType(r, "aws:iam/rolePolicy:RolePolicy").filter(
     (x) => plain(x.inputs.role) === roleName,

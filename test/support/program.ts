@@ -18,6 +18,8 @@ export interface ProgramResult {
   protectedResources: string[];
   /** Resources registered with retainOnDelete ("type::name"). */
   retainedResources: string[];
+  /** Aliases ("type::name" -> ["<alias name> under <parent URN>"]). */
+  aliases: Record<string, string[]>;
   /** Explicit dependsOn of each resource ("type::name" -> ["type::name", ...]). */
   dependsOn: Record<string, string[]>;
 }

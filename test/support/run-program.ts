@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   // `dependsOn` (as "type::name") at registration.
   const protectedResources: string[] = [];
   const retainedResources: string[] = [];
+  /** Aliases by resource ("type::name" -> ["<alias name> under <parent URN>"]). */
+  const aliases: Record<string, string[]> = {};
   const dependsOn: Record<string, string[]> = {};
   const label = (r: unknown) => {
     const x = r as { __pulumiType?: string; __name?: string };
@@ -29,6 +31,13 @@ async function main(): Promise<void> {
       { protect?: boolean; retainOnDelete?: boolean; dependsOn?: unknown } | undefined;
     if (o?.protect === true) protectedResources.push(`${type}::${name}`);
     if (o?.retainOnDelete === true) retainedResources.push(`${type}::${name}`);
+    const as = (opts as { aliases?: { name?: string; parent?: unknown }[] } | undefined)?.aliases;
+    for (const a of as ?? []) {
+      const key = `${type}::${name}`;
+      pulumi.output(a.parent as pulumi.Input<string>).apply((parent) => {
+        (aliases[key] ??= []).push(`${a.name} under ${String(parent)}`);
+      });
+    }
     if (Array.isArray(o?.dependsOn)) dependsOn[`${type}::${name}`] = o.dependsOn.map(label);
     return register(...args);
   };
@@ -52,6 +61,7 @@ async function main(): Promise<void> {
         outputs,
         protectedResources,
         retainedResources,
+        aliases,
         dependsOn,
       }),
     );
