@@ -31,8 +31,9 @@ export interface AzureBackupVaultArgs {
    */
   immutabilityLockAccount?: string;
   /**
-   * Days previous versions (data/, status/) and mirror mode's archive/ are kept before the
-   * lifecycle policy deletes them; never shorter than immutabilityDays.
+   * Days mirror mode's archive/ and old run summaries (status/ versions) are kept before the
+   * lifecycle policy deletes them; never shorter than immutabilityDays. Versions under data/
+   * are never expired.
    */
   versionRetentionDays: number;
   /** A CanNotDelete management lock on the vault's resource group. */
@@ -135,7 +136,7 @@ export class AzureBackupVault extends pulumi.ComponentResource {
     const problems = vaultArgsProblems(args);
     if (problems.length > 0)
       throw new pulumi.InputPropertiesError({
-        message: `AzureBackupVault "${name}": invalid arguments`,
+        message: `AzureBackupVault "${name}": invalid arguments:\n${problems.map((p) => `  - ${p.propertyPath}: ${p.reason}`).join("\n")}`,
         errors: problems,
       });
 

@@ -4,6 +4,10 @@
 // key and the rule it broke, and all errors are reported at once. Rules that belong to a
 // component (the vault's) live in domain/ and come back here as property paths, which this
 // module maps to the config keys the user wrote.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { RunError } from "@pulumi/pulumi/errors";
 import { awsPartitionOf, instanceTypeInfo } from "../domain/awsData";
 import { credentialKind } from "../domain/credentials";
 import type { Architecture } from "../domain/modes";
@@ -29,7 +33,11 @@ export type BackupConfig = Omit<KeyValues, "sourceRegion" | "azureLocation"> & {
 /** Raw config as Pulumi hands it over: string values keyed by the bare key name. */
 export type RawConfig = Record<string, string | undefined>;
 
-export class ConfigError extends Error {
+/**
+ * Every problem with the stack's config. A pulumi.RunError: the CLI prints its message (the
+ * list) once, without a stack trace.
+ */
+export class ConfigError extends RunError {
   constructor(public readonly problems: string[]) {
     super(
       `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
@@ -68,6 +76,8 @@ export function parseConfig(
   raw: RawConfig,
   defaultRegion?: string,
   azureNativeLocation?: string,
+  /** Where defaultRegion came from, for messages ("aws:region", "AWS_REGION", a profile). */
+  defaultRegionOrigin = "aws:region",
 ): BackupConfig {
   const problems: string[] = [];
   const failed = new Set<string>();
@@ -100,7 +110,7 @@ export function parseConfig(
   };
 
   // 2. Keys against each other and against the providers' settings.
-  const regionSource = v.sourceRegion !== undefined ? "sourceRegion" : "aws:region";
+  const regionSource = v.sourceRegion !== undefined ? "sourceRegion" : defaultRegionOrigin;
   const sourceRegion = v.sourceRegion ?? defaultRegion;
   if (sourceRegion === undefined) {
     check("sourceRegion", "is required when aws:region (or AWS_REGION) is not set");
@@ -125,7 +135,7 @@ export function parseConfig(
       // endpoints only reach buckets of their own region.
       check(
         "sourceRegion",
-        `must equal aws:region (${defaultRegion}): the sync host runs in the bucket's region; set aws:region to "${sourceRegion}" instead`,
+        `must equal the AWS provider's region (${defaultRegion}, from ${defaultRegionOrigin}): the sync host runs in the bucket's region; set aws:region to "${sourceRegion}" instead`,
       );
   }
   if (v.sourceKmsKeyArn !== undefined) {
@@ -167,17 +177,21 @@ export function parseConfig(
     );
 
   // The vault's region: azureLocation, else the azure-native provider's location (which the
-  // stack files set), else westeurope. Both set and different is a mistake, not a choice.
+  // stack files set), else westeurope. Both set and different is a mistake, not a choice. Azure
+  // reads location names without case and spaces ("West Europe" is westeurope).
+  const canonical = (l: string | undefined) => l?.toLowerCase().replace(/\s+/g, "") || undefined;
+  const explicitLocation = canonical(v.azureLocation);
+  const providerLocation = canonical(azureNativeLocation);
   if (
-    v.azureLocation !== undefined &&
-    azureNativeLocation !== undefined &&
-    v.azureLocation !== azureNativeLocation
+    explicitLocation !== undefined &&
+    providerLocation !== undefined &&
+    explicitLocation !== providerLocation
   )
     check(
       "azureLocation",
       `"${v.azureLocation}" differs from azure-native:location ("${azureNativeLocation}"); set one of them, or both to the same region`,
     );
-  const azureLocation = v.azureLocation ?? azureNativeLocation ?? "westeurope";
+  const azureLocation = explicitLocation ?? providerLocation ?? "westeurope";
 
   // 3. The vault's own rules (domain/vault.ts), reported under the keys they came from.
   const vault: Problem[] = vaultProblems({
@@ -197,6 +211,7 @@ export function parseConfig(
         ? { keyUri: v.cmkKeyUri, identityId: v.cmkIdentityId }
         : undefined,
     ipRuleCount: 1 + v.allowedIps.length,
+    restrictedRegionAccess: v.azureRestrictedRegionAccess,
   });
   for (const p of vault) {
     const key = keyOfPropertyPath(p.propertyPath);
@@ -228,12 +243,53 @@ export function readStackConfig(): BackupConfig {
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (fullKey.startsWith(`${NAMESPACE}:`)) raw[fullKey.slice(NAMESPACE.length + 1)] = value;
   }
-  // The AWS provider also takes its region from the environment, as the AWS SDKs do.
-  const awsRegion =
-    new pulumi.Config("aws").get("region") ??
-    process.env.AWS_REGION ??
-    process.env.AWS_DEFAULT_REGION;
-  return parseConfig(raw, awsRegion, new pulumi.Config("azure-native").get("location"));
+  // The AWS provider takes its region from aws:region, else the environment and the shared
+  // config file's profile, as the AWS SDKs do.
+  const aws = new pulumi.Config("aws");
+  const found = awsProviderRegion(aws.get("region"), aws.get("profile"), process.env);
+  return parseConfig(
+    raw,
+    found?.region,
+    new pulumi.Config("azure-native").get("location"),
+    found?.origin,
+  );
+}
+
+/**
+ * The AWS provider's region and where it came from: aws:region, AWS_REGION, AWS_DEFAULT_REGION,
+ * or the `region` of the profile (aws:profile, AWS_PROFILE, else "default") in the shared config
+ * file (AWS_CONFIG_FILE, else ~/.aws/config). Instance metadata (Pulumi run on EC2) is not read.
+ */
+export function awsProviderRegion(
+  configRegion: string | undefined,
+  configProfile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { region: string; origin: string } | undefined {
+  if (configRegion) return { region: configRegion, origin: "aws:region" };
+  if (env.AWS_REGION) return { region: env.AWS_REGION, origin: "AWS_REGION" };
+  if (env.AWS_DEFAULT_REGION)
+    return { region: env.AWS_DEFAULT_REGION, origin: "AWS_DEFAULT_REGION" };
+  const profile = configProfile ?? env.AWS_PROFILE ?? "default";
+  const file = env.AWS_CONFIG_FILE ?? path.join(env.HOME ?? os.homedir(), ".aws", "config");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  // INI: "[default]" or "[profile name]" sections of "key = value" lines.
+  let section: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]\s*$/.exec(line);
+    if (header) {
+      section = header[1];
+      continue;
+    }
+    const kv = /^\s*region\s*=\s*([^\s#;]+)/.exec(line);
+    if (kv && section === profile)
+      return { region: kv[1], origin: `profile "${profile}" in ${file}` };
+  }
+  return undefined;
 }
 
 /** The renderers' settings for a stack, from its validated config. */

@@ -113,6 +113,20 @@ function stringWithDefault(description: string, def: string, problems: (v: strin
   return { type: "string" as const, description, default: def, schema };
 }
 
+/** A string taken exactly as written (only "" means unset): whitespace is part of an S3 key. */
+function literalString(description: string, def: string, problems: (v: string) => string[]) {
+  const schema = z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string({ error: (i) => `must be a string, got ${show(i.input)}` })
+      .superRefine((v, ctx) => {
+        for (const message of problems(v)) ctx.addIssue({ code: "custom", message });
+      })
+      .default(def),
+  );
+  return { type: "string" as const, description, default: def, schema };
+}
+
 const matching =
   (re: RegExp, rule: string) =>
   (v: string): string[] =>
@@ -136,8 +150,8 @@ export const SCHEMA = {
         }),
     ),
   },
-  sourcePrefix: stringWithDefault(
-    'Back up only keys under this prefix (must end with "/"; no leading "/", "//", "." or ".." segments, "$" or control characters; at most 1024 bytes); empty for the whole bucket. The IAM policy is narrowed to it.',
+  sourcePrefix: literalString(
+    'Back up only keys under this prefix, taken exactly as written (must end with "/"; no leading "/", "//", "." or ".." segments, "*", "?", "$" or control characters; at most 1024 bytes); empty for the whole bucket. The IAM policy is narrowed to it.',
     "",
     sourcePrefixProblems,
   ),
@@ -165,7 +179,7 @@ export const SCHEMA = {
         : [`is not an IAM managed policy ARN (arn:aws:iam::<account>:policy/<name>), got "${v}"`],
   ),
   instanceType: stringWithDefault(
-    "EC2 instance type of the sync host, one @pulumi/aws knows that runs a Debian 12 HVM AMI (no Mac or paravirtual-only types). Graviton (arm64) by default; the AMI's architecture follows the type.",
+    "EC2 instance type of the sync host, one @pulumi/aws knows that can run a Debian 12 HVM AMI on demand (no Mac, paravirtual-only or retired first-generation types, no Dedicated-Host-only High Memory or Capacity-Block-only UltraServer types). Graviton (arm64) by default; the AMI's architecture follows the type.",
     "t4g.micro",
     () => [], // checked against the instance-type table in config/index.ts
   ),
@@ -175,7 +189,7 @@ export const SCHEMA = {
     LIMITS.rootVolumeGb,
   ),
   vpcCidr: stringWithDefault(
-    "CIDR of the small VPC created for the sync host: a private (RFC 1918) block from /16 to /28 (ignored when existingSubnetId is set).",
+    "CIDR of the small VPC created for the sync host: a private (RFC 1918) block from /16 to /28, without host bits (unused, but still checked, when existingSubnetId is set).",
     "10.42.0.0/24",
     (v) => listOf(cidrProblem(v)).map((p) => `"${v}" ${p}`),
   ),
@@ -221,11 +235,12 @@ export const SCHEMA = {
     "ssm",
   ),
   azureLocation: optionalString(
-    "Azure public-cloud region of the vault (e.g. westeurope). Empty uses azure-native:location, else westeurope; setting both to different regions is an error.",
-    matching(
-      /^[a-z][a-z0-9]{2,30}$/,
-      "is not an Azure region name (lowercase, no spaces, e.g. westeurope)",
-    ),
+    "Azure public-cloud region of the vault (e.g. westeurope; case and spaces are ignored, as Azure does). Empty uses azure-native:location, else westeurope; setting both to different regions is an error. Access-restricted regions need azureRestrictedRegionAccess.",
+    matching(/^[A-Za-z][A-Za-z0-9 ]{2,40}$/, "is not an Azure region name (e.g. westeurope)"),
+  ),
+  azureRestrictedRegionAccess: boolean(
+    "Set true once Microsoft has granted the subscription access to an access-restricted region (e.g. germanynorth, norwaywest); such regions are refused otherwise, because deploying there fails without it.",
+    false,
   ),
   storageRedundancy: oneOf(
     `Storage account SKU (${STORAGE_REDUNDANCIES.join(", ")}); zone-redundant SKUs need a region with availability zones, geo-redundant ones a paired region.`,
@@ -280,7 +295,7 @@ export const SCHEMA = {
   ),
   allowedIps: {
     type: "array",
-    description: `Extra public IPv4 addresses or CIDRs (e.g. an admin network) allowed through the vault's firewall, besides the sync host's egress IP. At most ${MAX_IP_RULES - 1} (Azure allows ${MAX_IP_RULES} IP rules; one is the host's); prefixes /8 to /30, no private ranges, no leading zeros.`,
+    description: `Extra public IPv4 addresses or CIDRs (e.g. an admin network) allowed through the vault's firewall, besides the sync host's egress IP. At most ${MAX_IP_RULES - 1} (Azure allows ${MAX_IP_RULES} IP rules; one is the host's); prefixes /8 to /30 without host bits, no duplicates, no leading zeros, and no private, shared (CGNAT), link-local, loopback or multicast space.`,
     default: [] as string[],
     schema: z.preprocess(
       (v) => {
@@ -293,7 +308,13 @@ export const SCHEMA = {
         }
       },
       z
-        .array(z.string(), { error: "must be a list of IPv4 addresses or CIDR blocks" })
+        .array(
+          z.string({
+            error: (i) =>
+              `must list IPv4 addresses or CIDR blocks as strings, got ${show(i.input)}`,
+          }),
+          { error: "must be a list of IPv4 addresses or CIDR blocks" },
+        )
         .superRefine((ips, ctx) => {
           const seen = new Set<string>();
           for (const ip of ips) {

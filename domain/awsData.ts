@@ -103,5 +103,20 @@ export function instanceTypeInfo(type: string): InstanceTypeInfo {
     return {
       problem: `is a retired first-generation ${family.toUpperCase()} type (2010–2013 pre-Nitro Xen hardware without ENA) that the host is not built for (choose e.g. t4g.micro)`,
     };
+  // High Memory u-*.metal types launch only on Dedicated Hosts (their virtualized sizes launch on
+  // demand), and the GB200 UltraServer types
+  // only through Capacity Blocks: an on-demand host there fails at deploy.
+  // https://docs.aws.amazon.com/ec2/latest/instancetypes/mem.html (High Memory: "launch on
+  // Dedicated Hosts"), https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html (P6e-GB200)
+  if (/^u-\d+tb\d+$/.test(family) && type.endsWith(".metal"))
+    return {
+      problem:
+        "is a High Memory bare-metal type that launches only on EC2 Dedicated Hosts (choose e.g. t4g.micro)",
+    };
+  if (family.startsWith("p6e-gb"))
+    return {
+      problem:
+        "is an UltraServer type available only through EC2 Capacity Blocks, not on demand (choose e.g. t4g.micro)",
+    };
   return { architecture: isArm64Family(family) ? "arm64" : "x86_64" };
 }

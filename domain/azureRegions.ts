@@ -33,18 +33,20 @@ export interface AzureRegion {
   grs: boolean;
   /** Standard_GZRS and Standard_RAGZRS are offered (availability zones and a paired region). */
   gzrs: boolean;
+  /** Access restricted: a subscription can deploy there only after an access request. */
+  restricted?: true;
 }
 
 /** Every public-cloud region that can host a StorageV2 account, sorted by name, unique. */
 export const AZURE_REGIONS: readonly AzureRegion[] = [
   { name: "australiacentral", zrs: false, grs: true, gzrs: false },
-  { name: "australiacentral2", zrs: false, grs: true, gzrs: false }, // access restricted
+  { name: "australiacentral2", zrs: false, grs: true, gzrs: false, restricted: true },
   { name: "australiaeast", zrs: true, grs: true, gzrs: true },
   { name: "australiasoutheast", zrs: false, grs: true, gzrs: false },
   { name: "austriaeast", zrs: true, grs: false, gzrs: false },
   { name: "belgiumcentral", zrs: true, grs: false, gzrs: false },
   { name: "brazilsouth", zrs: true, grs: true, gzrs: true },
-  { name: "brazilsoutheast", zrs: false, grs: true, gzrs: false }, // access restricted
+  { name: "brazilsoutheast", zrs: false, grs: true, gzrs: false, restricted: true },
   { name: "canadacentral", zrs: true, grs: true, gzrs: true },
   { name: "canadaeast", zrs: false, grs: true, gzrs: false },
   { name: "centralindia", zrs: true, grs: true, gzrs: true },
@@ -55,8 +57,8 @@ export const AZURE_REGIONS: readonly AzureRegion[] = [
   { name: "eastus", zrs: true, grs: true, gzrs: true },
   { name: "eastus2", zrs: true, grs: true, gzrs: true },
   { name: "francecentral", zrs: true, grs: true, gzrs: true },
-  { name: "francesouth", zrs: false, grs: true, gzrs: false }, // access restricted
-  { name: "germanynorth", zrs: false, grs: true, gzrs: false }, // access restricted
+  { name: "francesouth", zrs: false, grs: true, gzrs: false, restricted: true },
+  { name: "germanynorth", zrs: false, grs: true, gzrs: false, restricted: true },
   { name: "germanywestcentral", zrs: true, grs: true, gzrs: true },
   { name: "indiasouthcentral", zrs: true, grs: true, gzrs: true },
   { name: "indonesiacentral", zrs: true, grs: false, gzrs: false },
@@ -72,19 +74,19 @@ export const AZURE_REGIONS: readonly AzureRegion[] = [
   { name: "northcentralus", zrs: false, grs: true, gzrs: false },
   { name: "northeurope", zrs: true, grs: true, gzrs: true },
   { name: "norwayeast", zrs: true, grs: true, gzrs: true },
-  { name: "norwaywest", zrs: false, grs: true, gzrs: false }, // access restricted
+  { name: "norwaywest", zrs: false, grs: true, gzrs: false, restricted: true },
   { name: "polandcentral", zrs: true, grs: false, gzrs: false },
   { name: "qatarcentral", zrs: true, grs: false, gzrs: false },
   { name: "southafricanorth", zrs: true, grs: true, gzrs: true },
-  { name: "southafricawest", zrs: false, grs: true, gzrs: false }, // access restricted
+  { name: "southafricawest", zrs: false, grs: true, gzrs: false, restricted: true },
   { name: "southcentralus", zrs: true, grs: true, gzrs: true },
   { name: "southeastasia", zrs: true, grs: true, gzrs: true },
   { name: "southindia", zrs: false, grs: true, gzrs: false },
   { name: "spaincentral", zrs: true, grs: false, gzrs: false },
   { name: "swedencentral", zrs: true, grs: true, gzrs: true },
   { name: "switzerlandnorth", zrs: true, grs: true, gzrs: true },
-  { name: "switzerlandwest", zrs: false, grs: true, gzrs: false }, // access restricted
-  { name: "uaecentral", zrs: false, grs: true, gzrs: false }, // access restricted
+  { name: "switzerlandwest", zrs: false, grs: true, gzrs: false, restricted: true },
+  { name: "uaecentral", zrs: false, grs: true, gzrs: false, restricted: true },
   { name: "uaenorth", zrs: true, grs: true, gzrs: true },
   { name: "uksouth", zrs: true, grs: true, gzrs: true },
   { name: "ukwest", zrs: false, grs: true, gzrs: false },

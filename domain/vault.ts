@@ -30,6 +30,8 @@ export interface VaultSettings {
   cmk?: { keyUri: string; identityId: string };
   /** How many IP rules the firewall gets (the host's Elastic IP included). */
   ipRuleCount: number;
+  /** The subscription has been granted access to an access-restricted region. */
+  restrictedRegionAccess?: boolean;
 }
 
 /** Every broken vault rule, all at once. */
@@ -47,6 +49,11 @@ export function vaultProblems(v: VaultSettings): Problem[] {
     add(
       "location",
       `"${v.location}" is not an Azure public-cloud region that offers storage accounts (lowercase name such as westeurope; see domain/azureRegions.ts)`,
+    );
+  if (region?.restricted && !v.restrictedRegionAccess)
+    add(
+      "location",
+      `"${v.location}" is an access-restricted region: a subscription can deploy there only after Microsoft grants an access request (https://learn.microsoft.com/troubleshoot/azure/general/region-access-request-process). Choose another region, or set azureRestrictedRegionAccess to true once access is granted`,
     );
   if (!(STORAGE_REDUNDANCIES as readonly string[]).includes(v.redundancy))
     add("redundancy", `"${v.redundancy}" is not one of ${STORAGE_REDUNDANCIES.join(", ")}`);

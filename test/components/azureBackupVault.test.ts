@@ -516,6 +516,11 @@ describe("AzureBackupVault", function () {
       expect(pulumi.InputPropertiesError.isInstance(thrown), String(thrown)).to.equal(true);
       const err = thrown as pulumi.InputPropertiesError;
       expect(err.message).to.match(/AzureBackupVault "vault": invalid arguments/);
+      // Callers outside a provider see the reasons in the message too.
+      expect(err.message).to.match(/\n {2}- location: "chinaeast2" is a sovereign-cloud region/);
+      expect(err.message).to.match(
+        /\n {2}- sasRotationDays: must be a whole number between 1 and 180/,
+      );
       expect(err.errors.map((e) => e.propertyPath).sort()).to.deep.equal([
         "location",
         "sasRotationDays",

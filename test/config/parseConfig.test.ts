@@ -1,11 +1,18 @@
 // parseConfig is the only gate between stack config and resources: every bad value must be
 // rejected up front with the full key and the rule it broke, and good input must come back with
 // the defaults Pulumi.yaml documents.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, parseConfig, type RawConfig } from "../../config";
+import {
+  awsProviderRegion,
+  CONFIG_KEYS,
+  ConfigError,
+  parseConfig,
+  type RawConfig,
+} from "../../config";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const REGION = "eu-west-1";
@@ -124,7 +131,7 @@ const BAD: BadCase[] = [
     name: "a source region other than aws:region",
     raw: { sourceBucket: "example-bucket", sourceRegion: "us-east-1" },
     key: "sourceRegion",
-    rule: /must equal aws:region \(eu-west-1\)/,
+    rule: /must equal the AWS provider's region \(eu-west-1, from aws:region\)/,
   },
   {
     name: "a shared-address-space (CGNAT) IP in allowedIps",
@@ -388,10 +395,10 @@ const BAD: BadCase[] = [
     rule: /sovereign-cloud region .*\(from azure-native:location\)/,
   },
   {
-    name: "an Azure region name with a space",
-    raw: { ...GOOD, azureLocation: "West Europe" },
+    name: "an Azure region name with an underscore",
+    raw: { ...GOOD, azureLocation: "west_europe" },
     key: "azureLocation",
-    rule: /is not an Azure region name \(lowercase, no spaces/,
+    rule: /is not an Azure region name/,
   },
   {
     name: "zone-redundant storage in a region without availability zones",
@@ -491,7 +498,7 @@ const BAD: BadCase[] = [
     name: "allowedIps holding numbers",
     raw: { ...GOOD, allowedIps: "[1, 2]" },
     key: "allowedIps",
-    rule: /must be a list of IPv4 addresses or CIDR blocks|expected string/,
+    rule: /must list IPv4 addresses or CIDR blocks as strings, got 1/,
   },
   {
     name: "an IPv6 address in allowedIps",
@@ -578,6 +585,18 @@ const BAD: BadCase[] = [
     raw: { ...GOOD, storageRedundancy: "standard_lrs" },
     key: "storageRedundancy",
     rule: /unknown value "standard_lrs"/,
+  },
+  {
+    name: "an access-restricted Azure region without the access flag",
+    raw: { ...GOOD, azureLocation: "germanynorth" },
+    key: "azureLocation",
+    rule: /"germanynorth" is an access-restricted region.*azureRestrictedRegionAccess/,
+  },
+  {
+    name: "a prefix with surrounding spaces (a different S3 prefix; never trimmed)",
+    raw: { ...GOOD, sourcePrefix: " logs/ " },
+    key: "sourcePrefix",
+    rule: /must end with "\/"/,
   },
 ];
 
@@ -701,6 +720,65 @@ describe("parseConfig", () => {
     ok({ sourceRegion: "us-east-1" }, "us-east-1");
     ok({ instanceType: "c7gn.16xlarge" });
     ok({ instanceType: "m7i-flex.large" });
+  });
+
+  it("reads Azure location names as Azure does (case and spaces ignored), and restricted regions with the flag", () => {
+    expect(parseConfig({ ...GOOD, azureLocation: "West Europe" }, REGION).azureLocation).to.equal(
+      "westeurope",
+    );
+    expect(
+      parseConfig({ ...GOOD, azureLocation: "westus2" }, REGION, "WestUS2").azureLocation,
+    ).to.equal("westus2");
+    expect(parseConfig(GOOD, REGION, "North Europe").azureLocation).to.equal("northeurope");
+    expect(
+      parseConfig(
+        { ...GOOD, azureLocation: "germanynorth", azureRestrictedRegionAccess: "true" },
+        REGION,
+      ).azureLocation,
+    ).to.equal("germanynorth");
+  });
+
+  it("finds the AWS provider's region in the shared config file's profile, as the SDKs do", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ccb-awscfg-"));
+    try {
+      const file = path.join(dir, "config");
+      writeFileSync(
+        file,
+        "[default]\nregion = eu-central-1\n\n[profile backup]\noutput = json\nregion=eu-north-1\n",
+      );
+      const env = { AWS_CONFIG_FILE: file };
+      expect(awsProviderRegion(undefined, undefined, env)).to.deep.equal({
+        region: "eu-central-1",
+        origin: `profile "default" in ${file}`,
+      });
+      expect(awsProviderRegion(undefined, "backup", env)?.region).to.equal("eu-north-1");
+      expect(
+        awsProviderRegion(undefined, undefined, { ...env, AWS_PROFILE: "backup" })?.region,
+      ).to.equal("eu-north-1");
+      // aws:region and the environment come first; no file and no region: undefined.
+      expect(awsProviderRegion("eu-west-1", "backup", env)?.origin).to.equal("aws:region");
+      expect(
+        awsProviderRegion(undefined, undefined, { ...env, AWS_REGION: "us-east-2" }),
+      ).to.deep.equal({
+        region: "us-east-2",
+        origin: "AWS_REGION",
+      });
+      expect(awsProviderRegion(undefined, "nope", env)).to.equal(undefined);
+      expect(
+        awsProviderRegion(undefined, undefined, { AWS_CONFIG_FILE: path.join(dir, "x") }),
+      ).to.equal(undefined);
+      // The region's origin is named when sourceRegion disagrees with it.
+      expect(() =>
+        parseConfig(
+          { ...GOOD, sourceRegion: "eu-west-2" },
+          "eu-north-1",
+          undefined,
+          'profile "backup"',
+        ),
+      ).to.throw(/must equal the AWS provider's region \(eu-north-1, from profile "backup"\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("takes the vault's region from azure-native:location when azureLocation is unset, and rejects a conflict", () => {

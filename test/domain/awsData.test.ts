@@ -182,9 +182,10 @@ describe("domain/awsData", () => {
         "r8g.large",
       ])
         expect(architecture(t), t).to.equal("arm64");
+      // p6e-gb200 (Grace, arm64) exists but cannot be launched on demand: rejected below.
       const grace = INSTANCE_TYPES.find((t) => t.startsWith("p6e-gb200."));
       expect(grace, "a p6e-gb200 type in the enum").to.be.a("string");
-      expect(architecture(grace!)).to.equal("arm64");
+      expect(problem(grace!)).to.match(/Capacity Blocks/);
     });
 
     it("classifies x86 types, including GPU families that merely start with g, as x86_64", () => {
@@ -216,7 +217,7 @@ describe("domain/awsData", () => {
       expect(arm.sort()).to.deep.equal(
         (
           "a1 c6g c6gd c6gn c7g c7gd c7gn c8g c8gb c8gd c8gn c9g c9gd g5g hpc7g i4g i8g i8ge im4gn " +
-          "is4gen m6g m6gd m7g m7gd m8g m8gb m8gd m8gn m9g m9gd p6e-gb200 r6g r6gd r7g r7gd r8g " +
+          "is4gen m6g m6gd m7g m7gd m8g m8gb m8gd m8gn m9g m9gd r6g r6gd r7g r7gd r8g " +
           "r8gb r8gd r8gn t4g x2gd x8g"
         ).split(" "),
       );
@@ -252,14 +253,21 @@ describe("domain/awsData", () => {
         expect(architecture(t), t).to.equal("x86_64");
     });
 
-    it("only Mac, paravirtual-only and retired families have problems", () => {
+    it("rejects High Memory bare metal (Dedicated Hosts) but not its virtualized sizes", () => {
+      const metal = INSTANCE_TYPES.filter((t) => /^u-\d+tb\d+\.metal$/.test(t));
+      expect(metal.length).to.be.above(0);
+      for (const t of metal) expect(problem(t), t).to.match(/Dedicated Hosts/);
+      expect(architecture("u-6tb1.56xlarge")).to.equal("x86_64");
+    });
+
+    it("only Mac, paravirtual-only, retired, Dedicated-Host-only and Capacity-Block types have problems", () => {
       const rejected = [
         ...new Set(
           INSTANCE_TYPES.filter((t) => "problem" in instanceTypeInfo(t)).map(instanceFamily),
         ),
       ].sort();
-      expect(rejected.filter((f) => !f.startsWith("mac"))).to.deep.equal(
-        "c1 cc1 cc2 cg1 cr1 hi1 hs1 m1 m2 t1".split(" "),
+      expect(rejected.filter((f) => !f.startsWith("mac") && !/^u-\d+tb\d+$/.test(f))).to.deep.equal(
+        "c1 cc1 cc2 cg1 cr1 hi1 hs1 m1 m2 p6e-gb200 t1".split(" "),
       );
     });
   });
