@@ -92,6 +92,7 @@ export function buildStack(cfg: BackupConfig, stack: string) {
       tenantId: identity.tenantId,
       clientId: identity.clientId,
       blobEndpoint: vault.blobEndpoint,
+      sasIp: egressIp,
     };
   } else {
     vaultAccess = {

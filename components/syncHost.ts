@@ -24,6 +24,8 @@ export type HostVaultAccess =
       tenantId: pulumi.Input<string>;
       clientId: pulumi.Input<string>;
       blobEndpoint: pulumi.Input<string>;
+      /** The host's Elastic IP, which the minted SAS is bound to. */
+      sasIp: pulumi.Input<string>;
     };
 
 /**
@@ -191,12 +193,13 @@ export class SyncHost extends pulumi.ComponentResource {
         break;
       case "federated":
         plainAccess = pulumi
-          .all([access.tenantId, access.clientId, access.blobEndpoint])
-          .apply(([tenantId, clientId, blobEndpoint]) => ({
+          .all([access.tenantId, access.clientId, access.blobEndpoint, access.sasIp])
+          .apply(([tenantId, clientId, blobEndpoint, sasIp]) => ({
             kind: "federated" as const,
             tenantId,
             clientId,
             blobEndpoint,
+            sasIp,
           }));
         break;
       default:

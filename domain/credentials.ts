@@ -25,12 +25,14 @@ export const WEB_IDENTITY_TOKEN_SECONDS = 300;
 export const WEB_IDENTITY_SIGNING_ALGORITHM = "RS256";
 
 /**
- * Federated mode's user-delegation SAS: valid 4 hours, renewed before any use (each rclone batch,
- * each vault request) with less than 2 hours left. So every batch starts with at least 2 hours
- * of validity, and a stolen SAS is worth 4 hours at most (Azure allows up to 7 days).
+ * Federated mode's user-delegation SAS: valid 24 hours, renewed before any use (each rclone
+ * batch, each vault request) with less than 23 hours left. So every batch starts with at least
+ * 23 hours, the longest a run may last (the unit's TimeoutStartSec): no transfer, however large,
+ * outlives its SAS. A leaked SAS is bound to the host's Elastic IP and stops working when the
+ * identity's role assignment is removed (Azure checks it on every request).
  */
-export const FEDERATED_SAS_SECONDS = 4 * 3600;
-export const FEDERATED_SAS_RENEW_BELOW_SECONDS = 2 * 3600;
+export const FEDERATED_SAS_SECONDS = 24 * 3600;
+export const FEDERATED_SAS_RENEW_BELOW_SECONDS = 23 * 3600;
 
 /** Entra's public-cloud authority and the Azure Storage scope. */
 export const ENTRA_AUTHORITY = "https://login.microsoftonline.com";
@@ -47,14 +49,15 @@ export function assertNever(x: never): never {
 }
 
 /**
- * Data actions the host's identity needs on the backup container, per sync mode: read and list
- * (blobs/read), write blocks and metadata (blobs/write), create blobs (blobs/add/action); mirror
- * mode also deletes (it moves replaced and deleted blobs to archive/). Nothing else.
+ * Data actions the host's identity needs on the backup container, per sync mode: list, read and
+ * read properties, also as a copy source (blobs/read); put blocks, block lists, metadata and
+ * properties (blobs/write); mirror mode also deletes (it moves replaced and deleted blobs to
+ * archive/: a copy, then a delete). Nothing else (append blobs' blobs/add/action is not used).
  * https://learn.microsoft.com/azure/role-based-access-control/permissions/storage
  */
 export function containerDataActions(mode: "copy" | "mirror"): string[] {
   const blobs = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
-  const actions = [`${blobs}/read`, `${blobs}/write`, `${blobs}/add/action`];
+  const actions = [`${blobs}/read`, `${blobs}/write`];
   return mode === "mirror" ? [...actions, `${blobs}/delete`] : actions;
 }
 

@@ -22,6 +22,8 @@ export interface FederatedVault {
   access(overrides?: {
     sasSeconds?: number;
     renewBelowSeconds?: number;
+    sasIp?: string;
+    retryDelaysSeconds?: number[];
   }): Extract<VaultAccess, { kind: "federated" }>;
   /** Environment for the engine and rclone: trust the stand-ins' local CA. */
   env: Record<string, string>;
@@ -78,6 +80,9 @@ export async function startFederatedVault(
       blobEndpoint: azurite.blobEndpoint,
       authority: entra.authority,
       stsEndpoint: sts.endpoint,
+      // Azurite (patched) checks sip against the client's address, as Azure does.
+      sasIp: "127.0.0.1",
+      retryDelaysSeconds: [0.2, 0.2],
       ...overrides,
     }),
     env: { SSL_CERT_FILE: azurite.caCertPath },

@@ -66,6 +66,8 @@ export function renderFederationConfig(
         sasSeconds: access.sasSeconds ?? FEDERATED_SAS_SECONDS,
         renewBelowSeconds: access.renewBelowSeconds ?? FEDERATED_SAS_RENEW_BELOW_SECONDS,
         ...(access.stsEndpoint ? { stsEndpoint: access.stsEndpoint } : {}),
+        ...(access.sasIp ? { sasIp: access.sasIp } : {}),
+        ...(access.retryDelaysSeconds ? { retryDelaysSeconds: access.retryDelaysSeconds } : {}),
       },
       null,
       1,

@@ -27,9 +27,13 @@ export type VaultAccess =
       /** Entra authority and STS endpoint; the defaults are the public clouds' (tests override). */
       authority?: string;
       stsEndpoint?: string;
+      /** The host's egress IP: the SAS is bound to it (sip). */
+      sasIp?: string;
       /** SAS lifetime and renewal threshold; the defaults are domain/credentials.ts's. */
       sasSeconds?: number;
       renewBelowSeconds?: number;
+      /** Waits between attempts to mint (transient errors, propagation); tests shorten them. */
+      retryDelaysSeconds?: number[];
     };
 export const STATE_DIR = `/var/lib/${APP}`;
 export const SERVICE_NAME = `${APP}.service`;

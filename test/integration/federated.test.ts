@@ -25,6 +25,12 @@ interface Run {
   summary: Record<string, any>;
 }
 
+/** No SAS signature, JWT (AWS or Entra token) or key id in `text`. */
+function expectNoSecrets(text: string): void {
+  for (const secret of [/sig=[A-Za-z0-9%]{10,}/, /eyJ[A-Za-z0-9_-]{10,}\./, /skoid=[0-9a-f-]{10,}/])
+    expect(text).to.not.match(secret);
+}
+
 describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azurite OAuth, rclone)", function () {
   this.timeout(180_000);
   let s3: S3Emulator;
@@ -106,12 +112,7 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
     expect(run.stderr).to.match(
       /minted a user-delegation SAS through the host's federated identity/,
     );
-    for (const secret of [
-      /sig=[A-Za-z0-9%]{10,}/,
-      /eyJ[A-Za-z0-9_-]{10,}\./,
-      /skoid=[0-9a-f-]{10,}/,
-    ])
-      expect(run.stderr).to.not.match(secret);
+    expectNoSecrets(run.stderr);
     const logs = fs.readdirSync(path.join(work, "first", "state"), {
       recursive: true,
       encoding: "utf8",
@@ -132,21 +133,28 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
     expect(run.summary).to.include({ outcome: "success", copied: 0, unchanged: 30 });
   });
 
-  it("renews the SAS during a run longer than its lifetime, and the run completes", async () => {
-    // 4,000 new objects: four rclone batches of up to 1,000. The SAS lives 14 s and is renewed
-    // below 11 s left, so each batch starts with a fresh one while the run outlasts the first.
+  it("mints a fresh SAS whenever the current one runs low, so every batch of a long run starts with one", async () => {
+    // 4,000 new objects: four rclone batches of up to 1,000. renewBelowSeconds = sasSeconds makes
+    // every SAS "low" at once, so each use (the listing, every batch, the status blob) mints.
+    // With the real values (24 h, renewed below 23 h, the unit's TimeoutStartSec) no batch can
+    // outlive its SAS; this shows the renewal happens where it must, whatever the machine's speed.
     s3.seedOnDisk(
       BUCKET,
       Array.from({ length: 4000 }, (_, i) => ({ key: `bulk/${i}.txt`, body: `bulk ${i}\n` })),
     );
-    const sasSeconds = 14;
-    const run = await runEngine(fed.access({ sasSeconds, renewBelowSeconds: 11 }), "renew");
+    const run = await runEngine(fed.access({ sasSeconds: 600, renewBelowSeconds: 600 }), "renew");
     expect(run.code, run.stderr).to.equal(0);
     expect(run.summary.outcome).to.equal("success");
     expect(run.summary.copied).to.be.at.least(4000);
     const mints = run.stderr.match(/minted a user-delegation SAS/g) ?? [];
-    expect(mints.length, run.stderr).to.be.at.least(4);
-    expect(run.summary.durationSeconds, "the run outlasted one SAS").to.be.above(sasSeconds);
+    // The vault listing, four batches and the status blob: six uses at least.
+    expect(mints.length, run.stderr).to.be.at.least(6);
+  });
+
+  it("binds the SAS to the host's egress IP: from another address the vault refuses it", async () => {
+    const run = await runEngine(fed.access({ sasIp: "203.0.113.10" }), "other-ip");
+    expect(run.code).to.equal(1);
+    expect(run.summary.errors.join("\n")).to.match(/AuthorizationSourceIPMismatch|403/);
   });
 
   it("fails clearly, copying nothing, when Entra trusts another role", async () => {
@@ -157,6 +165,9 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
     expect(run.summary.errors.join("\n")).to.match(
       /Entra ID refused the host's federated token \(HTTP 401\): AADSTS700213/,
     );
+    // A federated credential takes minutes to propagate: the engine retried before giving up.
+    expect(run.stderr.match(/AADSTS700213.*; retrying in 0\.2 s/g) ?? []).to.have.length(2);
+    expectNoSecrets(run.stderr);
     const listing = await request(
       `${other.azurite.blobEndpoint}/backup?restype=container&comp=list&${other.azurite.adminSas()}`,
     );
@@ -170,5 +181,8 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
     expect(run.summary.errors.join("\n")).to.match(
       /AWS STS refused GetWebIdentityToken \(HTTP 403 OutboundWebIdentityFederationDisabledException\)/,
     );
+    // A setting, not a transient error: no retry.
+    expect(run.stderr).to.not.include("retrying");
+    expectNoSecrets(run.stderr);
   });
 });

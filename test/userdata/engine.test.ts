@@ -115,6 +115,37 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
     expect(got).to.include("connection refused");
   });
 
+  it("redacts tokens (JWTs) and user-delegation key ids, as federated mode handles them", () => {
+    // Obviously fake, JWT-shaped (header.payload.signature, base64url).
+    const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmYWtlLXJvbGUifQ.ZmFrZS1zaWduYXR1cmUtZm9yLXRlc3Rz";
+    const msg = `Entra said: bad assertion ${jwt}; url ?skoid=00000000-0000-0000-0000-0000000000aa&sktid=t&ske=x&sig=abc`;
+    const got = py(`print(json.dumps(engine.redact(${JSON.stringify(msg)})))`) as string;
+    expect(got).to.not.include("eyJ");
+    expect(got).to.not.include("ZmFrZS1zaWduYXR1cmU");
+    expect(got).to.include("REDACTED-JWT");
+    expect(got).to.include("skoid=REDACTED");
+    expect(got).to.include("Entra said: bad assertion");
+  });
+
+  it("retries only what waiting can fix: transient errors and grants still propagating", () => {
+    const got = py(
+      [
+        "out = {}",
+        "for s, d in [(503, ''), (429, ''), (401, 'AADSTS700213: No matching federated identity record'), (401, 'AADSTS70021: No matching'), (400, 'AADSTS700016: Application not found'), (401, 'AADSTS700024: expired')]:",
+        "    out['%d %s' % (s, d[:12])] = engine.transient(s) or bool(engine.ENTRA_RETRY.search(d))",
+        "print(json.dumps(out))",
+      ].join("\n"),
+    );
+    expect(got).to.deep.equal({
+      "503 ": true,
+      "429 ": true,
+      "401 AADSTS700213": true,
+      "401 AADSTS70021:": true,
+      "400 AADSTS700016": false,
+      "401 AADSTS700024": false,
+    });
+  });
+
   it("keeps the run summary's keys in step with domain/runSummary.ts", async () => {
     const { RUN_SUMMARY_KEYS } = await import("../../domain/runSummary");
     const body = fs.readFileSync(script, "utf8");

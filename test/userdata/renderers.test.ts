@@ -59,6 +59,7 @@ const FAKE_FEDERATION: VaultAccess = {
   tenantId: "00000000-0000-0000-0000-00000000aaaa",
   clientId: "00000000-0000-0000-0000-00000000bbbb",
   blobEndpoint: "https://vaultexample0000.blob.core.windows.net/",
+  sasIp: "203.0.113.10",
 };
 function accessFor(settings: SyncSettings): VaultAccess {
   switch (settings.credential) {

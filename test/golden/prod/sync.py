@@ -256,6 +256,16 @@ def federation():
     return FEDERATED_SAS["settings"]
 
 
+class MintFailed(RunFailed):
+
+    def __init__(self, msg, retry):
+        RunFailed.__init__(self, msg)
+        self.retry = retry
+
+
+ENTRA_RETRY = re.compile(r"AADSTS(70021|700211|700212|700213)\b")
+
+
 def https_call(method, url, body, headers):
     req = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
@@ -264,7 +274,11 @@ def https_call(method, url, body, headers):
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")
     except (urllib.error.URLError, OSError) as e:
-        raise RunFailed("cannot reach %s: %s" % (urllib.parse.urlsplit(url).netloc, getattr(e, "reason", e)))
+        raise MintFailed("cannot reach %s: %s" % (urllib.parse.urlsplit(url).netloc, getattr(e, "reason", e)), True)
+
+
+def transient(status):
+    return status == 429 or status >= 500
 
 
 def web_identity_token(fed, region):
@@ -289,10 +303,11 @@ def web_identity_token(fed, region):
     try:
         root = ET.fromstring(text)
     except ET.ParseError:
-        raise RunFailed("AWS STS answered GetWebIdentityToken with HTTP %d and no XML" % status)
+        raise MintFailed("AWS STS answered GetWebIdentityToken with HTTP %d and no XML" % status, transient(status))
     if status != 200:
-        raise RunFailed("AWS STS refused GetWebIdentityToken (HTTP %d %s): %s" % (
-            status, root.findtext(ns + "Error/" + ns + "Code"), root.findtext(ns + "Error/" + ns + "Message")))
+        code = root.findtext(ns + "Error/" + ns + "Code") or ""
+        raise MintFailed("AWS STS refused GetWebIdentityToken (HTTP %d %s): %s" % (
+            status, code, root.findtext(ns + "Error/" + ns + "Message")), transient(status) or code == "Throttling")
     token = root.findtext(ns + "GetWebIdentityTokenResult/" + ns + "WebIdentityToken")
     if not token:
         raise RunFailed("AWS STS returned no WebIdentityToken")
@@ -313,7 +328,9 @@ def entra_access_token(fed, assertion):
         answer = {}
     if status != 200 or "access_token" not in answer:
         detail = (answer.get("error_description") or answer.get("error") or "no token").split("\n")[0]
-        raise RunFailed("Entra ID refused the host's federated token (HTTP %d): %s" % (status, detail.split(" Trace ID")[0]))
+        detail = detail.split(" Trace ID")[0]
+        raise MintFailed("Entra ID refused the host's federated token (HTTP %d): %s" % (status, detail),
+                         transient(status) or bool(ENTRA_RETRY.search(detail)))
     return answer["access_token"]
 
 
@@ -327,33 +344,30 @@ def user_delegation_key(fed, access_token, start, expiry):
     })
     if status != 200:
         code = re.search(r"<Code>([^<]*)</Code>", text)
-        raise RunFailed("the vault refused a user delegation key (HTTP %d %s): check the identity's role assignments" % (
-            status, code.group(1) if code else ""))
+        code = code.group(1) if code else ""
+        raise MintFailed("the vault refused a user delegation key (HTTP %d %s): check the identity's role assignments" % (
+            status, code), transient(status) or code in ("AuthorizationPermissionMismatch", "AuthorizationFailure"))
     root = ET.fromstring(text)
     return {k: root.findtext(k) for k in
             ("SignedOid", "SignedTid", "SignedStart", "SignedExpiry", "SignedService", "SignedVersion", "Value")}
 
 
-def sign_container_sas(account, container, key, permissions, expiry):
+def sign_container_sas(account, container, key, permissions, expiry, ip=""):
     fields = [permissions, "", expiry, "/blob/%s/%s" % (account, container),
               key["SignedOid"], key["SignedTid"], key["SignedStart"], key["SignedExpiry"],
-              key["SignedService"], key["SignedVersion"], "", "", "", "", "", "", "https",
+              key["SignedService"], key["SignedVersion"], "", "", "", "", "", ip, "https",
               UDK_VERSION, "c", "", "", "", "", "", "", ""]
     sig = base64.b64encode(hmac.new(base64.b64decode(key["Value"]), "\n".join(fields).encode("utf-8"),
                                     hashlib.sha256).digest()).decode("ascii")
-    return urllib.parse.urlencode([
-        ("sv", UDK_VERSION), ("sr", "c"), ("sp", permissions), ("se", expiry), ("spr", "https"),
+    return urllib.parse.urlencode([(k, v) for k, v in [
+        ("sv", UDK_VERSION), ("sr", "c"), ("sp", permissions), ("se", expiry), ("sip", ip), ("spr", "https"),
         ("skoid", key["SignedOid"]), ("sktid", key["SignedTid"]), ("skt", key["SignedStart"]),
         ("ske", key["SignedExpiry"]), ("sks", key["SignedService"]), ("skv", key["SignedVersion"]),
         ("sig", sig),
-    ])
+    ] if v])
 
 
-def federated_sas_url():
-    fed = federation()
-    now = time.time()
-    if FEDERATED_SAS.get("url") and FEDERATED_SAS["expires"] - now > fed["renewBelowSeconds"]:
-        return FEDERATED_SAS["url"]
+def mint_sas(fed, now):
     token = web_identity_token(fed, CONFIG["sourceRegion"])
     access = entra_access_token(fed, token)
     start, expiry = utc(now - 300), utc(now + fed["sasSeconds"])
@@ -361,11 +375,32 @@ def federated_sas_url():
     endpoint = fed["blobEndpoint"].rstrip("/")
     account = urllib.parse.urlsplit(endpoint).path.strip("/") or urllib.parse.urlsplit(endpoint).hostname.split(".")[0]
     permissions = "racwdl" if CONFIG["mode"] == "mirror" else "racwl"
-    query = sign_container_sas(account, CONFIG["container"], key, permissions, expiry)
-    FEDERATED_SAS.update(url="%s/%s?%s" % (endpoint, CONFIG["container"], query), expires=now + fed["sasSeconds"])
-    FEDERATED_SAS["mints"] = FEDERATED_SAS.get("mints", 0) + 1
+    query = sign_container_sas(account, CONFIG["container"], key, permissions, expiry, fed.get("sasIp", ""))
     log("minted a user-delegation SAS through the host's federated identity (valid until %s)" % expiry)
-    return FEDERATED_SAS["url"]
+    return "%s/%s?%s" % (endpoint, CONFIG["container"], query)
+
+
+def federated_sas_url():
+    fed = federation()
+    now = time.time()
+    cached = FEDERATED_SAS.get("url")
+    if cached and FEDERATED_SAS["expires"] - now > fed["renewBelowSeconds"]:
+        return cached
+    delays = fed.get("retryDelaysSeconds", [10, 30, 60, 120, 240])
+    for attempt in range(len(delays) + 1):
+        try:
+            url = mint_sas(fed, time.time())
+            FEDERATED_SAS.update(url=url, expires=time.time() + fed["sasSeconds"])
+            return url
+        except MintFailed as e:
+            if e.retry and attempt < len(delays):
+                log("%s; retrying in %s s" % (e, delays[attempt]))
+                time.sleep(delays[attempt])
+                continue
+            if cached and FEDERATED_SAS["expires"] - time.time() > 600:
+                log("%s; going on with the current SAS (valid until %s)" % (e, utc(FEDERATED_SAS["expires"])))
+                return cached
+            raise
 
 
 def azure_request(method, url, body=None, headers=None, attempts=4):
