@@ -35,6 +35,7 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     vpcCidr: cfg.vpcCidr,
     existingSubnetId: cfg.existingSubnetId,
     region: cfg.sourceRegion,
+    instanceType: cfg.instanceType,
     sourceBucket: cfg.sourceBucket,
     sourcePrefix: cfg.sourcePrefix,
     tags,

@@ -8,6 +8,8 @@ export interface SyncNetworkArgs {
   /** Use this existing public subnet instead of creating a VPC. */
   existingSubnetId?: string;
   region: string;
+  /** The host's instance type: its subnet must be in an Availability Zone that offers it. */
+  instanceType: string;
   /** The source bucket and prefix: the only data the gateway endpoint lets the host read. */
   sourceBucket: string;
   sourcePrefix: string;
@@ -83,10 +85,49 @@ export class SyncNetwork extends pulumi.ComponentResource {
     super("cross-cloud-backup:aws:SyncNetwork", name, {}, opts);
     const tags = args.tags ?? {};
 
+    // Not every Availability Zone offers every instance type (e.g. us-east-1e, or previous
+    // generations in newer regions): without this, AWS picks a zone and the first `pulumi up`
+    // can fail with "Unsupported ... not supported in your requested Availability Zone".
+    // The lookup runs at preview.
+    // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-discovery.html
+    const offeredZones = ec2
+      .getInstanceTypeOfferingsOutput(
+        {
+          locationType: "availability-zone",
+          filters: [{ name: "instance-type", values: [args.instanceType] }],
+        },
+        { parent: this },
+      )
+      .locations.apply((zones) => {
+        if (zones.length === 0)
+          throw new pulumi.InputPropertiesError({
+            message: `SyncNetwork "${name}": instanceType ${args.instanceType} is not offered in any Availability Zone of ${args.region}`,
+            errors: [
+              {
+                propertyPath: "instanceType",
+                reason: `${args.instanceType} is not offered in ${args.region}; choose another type (e.g. t4g.micro)`,
+              },
+            ],
+          });
+        return [...zones].sort();
+      });
+
     if (args.existingSubnetId !== undefined) {
       const subnet = ec2.getSubnetOutput({ id: args.existingSubnetId }, { parent: this });
       this.vpcId = subnet.vpcId;
-      this.subnetId = pulumi.output(args.existingSubnetId);
+      this.subnetId = pulumi.all([subnet.availabilityZone, offeredZones]).apply(([zone, zones]) => {
+        if (!zones.includes(zone))
+          throw new pulumi.InputPropertiesError({
+            message: `SyncNetwork "${name}": subnet ${args.existingSubnetId} is in ${zone}, which does not offer ${args.instanceType}`,
+            errors: [
+              {
+                propertyPath: "existingSubnetId",
+                reason: `is in ${zone}, which does not offer ${args.instanceType} (offered in ${zones.join(", ")})`,
+              },
+            ],
+          });
+        return args.existingSubnetId!;
+      });
     } else {
       const vpc = new ec2.Vpc(
         `${name}-vpc`,
@@ -110,10 +151,13 @@ export class SyncNetwork extends pulumi.ComponentResource {
         {
           vpcId: vpc.id,
           cidrBlock: args.vpcCidr,
+          // The first zone (by name) that offers the instance type. Existing subnets keep the
+          // zone AWS gave them: moving one would replace the subnet and the host.
+          availabilityZone: offeredZones.apply((zones) => zones[0]),
           mapPublicIpOnLaunch: false,
           tags: { ...tags, Name: `${name}-subnet` },
         },
-        { parent: this },
+        { parent: this, ignoreChanges: ["availabilityZone"] },
       );
       const routes = new ec2.RouteTable(
         `${name}-routes`,

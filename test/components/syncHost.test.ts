@@ -12,7 +12,7 @@ import {
   type ProgramResult,
 } from "../support/program";
 import { s3EndpointPolicy } from "../../components/syncNetwork";
-import { FAKE_EIP } from "../support/mocks";
+import { FAKE_EIP, OFFERED_IN_ONE_ZONE, OFFERED_NOWHERE } from "../support/mocks";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 
@@ -223,6 +223,35 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     expect(isSecretInput(ud)).to.equal(true);
     expect(userDataOf(r)).to.include("sas_url = https://");
     assertNoSasLeak(r);
+  });
+
+  it("puts the subnet in a zone that offers the instance type, found at preview", () => {
+    const zoneOf = (r: ProgramResult) =>
+      one(r, "aws:ec2/subnet:Subnet").inputs.availabilityZone as string;
+    expect(zoneOf(dev)).to.equal("eu-west-1a"); // every zone offers it: the first by name
+    const oneZone = runProgram("dev", { instanceType: OFFERED_IN_ONE_ZONE });
+    expect(oneZone.error).to.equal(undefined);
+    expect(zoneOf(oneZone)).to.equal("eu-west-1c");
+    const lookups = dev.invokes.filter(
+      (i) => i.token === "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings",
+    );
+    expect(lookups).to.have.length(1);
+    expect(lookups[0].args).to.deep.include({ locationType: "availability-zone" });
+  });
+
+  it("refuses, at preview, a type the region does not offer or an existing subnet in a zone without it", () => {
+    const nowhere = runProgram("dev", { instanceType: OFFERED_NOWHERE });
+    expect(nowhere.error).to.match(
+      /instanceType c3\.large is not offered in any Availability Zone of eu-west-1/,
+    );
+    expect(ofType(nowhere, INSTANCE)).to.have.length(0);
+    const wrongZone = runProgram("dev", {
+      instanceType: OFFERED_IN_ONE_ZONE,
+      existingSubnetId: "subnet-0123456789abcdef0",
+    });
+    expect(wrongZone.error).to.match(
+      /subnet subnet-0123456789abcdef0 is in eu-west-1a, which does not offer t3\.micro/,
+    );
   });
 
   it("uses an existing subnet without creating a VPC", () => {

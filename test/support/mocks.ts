@@ -26,6 +26,10 @@ export const FAKE_TENANT_ID = "00000000-0000-0000-0000-00000000aaaa";
 export const FAKE_CLIENT_ID = "00000000-0000-0000-0000-00000000bbbb";
 export const FAKE_PRINCIPAL_ID = "00000000-0000-0000-0000-00000000eeee";
 
+/** Instance types the mocked region offers nowhere, and in one zone only. */
+export const OFFERED_NOWHERE = "c3.large";
+export const OFFERED_IN_ONE_ZONE = "t3.micro";
+
 export const resources: RecordedResource[] = [];
 export const invokes: RecordedInvoke[] = [];
 
@@ -75,6 +79,18 @@ const invokeHandlers: Record<string, (args: Record<string, unknown>) => Record<s
   "aws:iam/getOutboundWebIdentityFederation:getOutboundWebIdentityFederation": () => ({
     issuerIdentifier: FAKE_EXISTING_ISSUER,
   }),
+  // Zones offering a type: all three of eu-west-1's, except two stand-ins for the real cases
+  // (a type only some zones offer, one the region does not offer at all).
+  "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (args) => {
+    const type = (args.filters as { values: string[] }[] | undefined)?.[0]?.values[0] ?? "";
+    const locations =
+      type === OFFERED_NOWHERE
+        ? []
+        : type === OFFERED_IN_ONE_ZONE
+          ? ["eu-west-1c"]
+          : ["eu-west-1b", "eu-west-1a", "eu-west-1c"];
+    return { instanceTypes: locations.map(() => type), locations, locationTypes: [] };
+  },
   "aws:ec2/getSubnet:getSubnet": (args) => ({
     id: args.id,
     vpcId: "vpc-0fake00000000001",

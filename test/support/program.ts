@@ -1,7 +1,7 @@
 // Runs the Pulumi program under mocks with a stack's real config file (plus overrides) in a
 // child process, and returns what it recorded. Results are cached per (stack, overrides).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { ROOT, stackConfig } from "../../harness/stack";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -47,16 +47,22 @@ export function runProgram(stack: string, overrides: Record<string, unknown> = {
   const dir = mkdtempSync(path.join(tmpdir(), "ccb-program-"));
   const resultFile = path.join(dir, "result.json");
   try {
-    execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "run-program.ts")], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PULUMI_CONFIG: JSON.stringify(config),
-        PROGRAM_RESULT: resultFile,
-        PROGRAM_STACK: stack,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    try {
+      execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "run-program.ts")], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          PULUMI_CONFIG: JSON.stringify(config),
+          PROGRAM_RESULT: resultFile,
+          PROGRAM_STACK: stack,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (e) {
+      // A failed program (e.g. a rule checked on a lookup's result) exits non-zero after
+      // recording its error; anything else is a harness failure.
+      if (!existsSync(resultFile)) throw e;
+    }
     const result = JSON.parse(readFileSync(resultFile, "utf8")) as ProgramResult;
     cache.set(cacheKey, result);
     return result;

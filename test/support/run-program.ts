@@ -7,6 +7,32 @@ import { invokes, mocks, resources } from "./mocks";
 
 async function main(): Promise<void> {
   const out = process.env.PROGRAM_RESULT!;
+  // A rule checked inside an apply (e.g. on a lookup's result) fails a resource's registration:
+  // Pulumi reports it as the run's error, and the outputs that depend on it never resolve. Keep
+  // what the runtime prints, and if the program ends without a result, record that as the error.
+  let printed = "";
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
+    printed += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  };
+  let finished = false;
+  process.prependListener("unhandledRejection", (e) => {
+    if (finished) return;
+    finished = true;
+    writeFileSync(
+      out,
+      JSON.stringify({ error: e instanceof Error ? e.message : String(e), resources, invokes }),
+    );
+    process.exit(0);
+  });
+  process.on("exit", () => {
+    if (finished) return;
+    const error =
+      /(?:InputPropertiesError|Error)[^\n]*/.exec(printed)?.[0] ?? "the program did not finish";
+    writeFileSync(out, JSON.stringify({ error, resources, invokes }));
+    process.exitCode = 0;
+  });
   const stack = process.env.PROGRAM_STACK ?? "dev";
   await pulumi.runtime.setMocks(mocks, "cross-cloud-backup", stack, false);
   // Resource options are not part of what the mocks see: record `protect` and explicit
@@ -53,6 +79,7 @@ async function main(): Promise<void> {
       };
     }
     await pulumi.runtime.disconnect();
+    finished = true;
     writeFileSync(
       out,
       JSON.stringify({
@@ -66,6 +93,7 @@ async function main(): Promise<void> {
       }),
     );
   } catch (e) {
+    finished = true;
     writeFileSync(out, JSON.stringify({ error: (e as Error).message, resources, invokes }));
   }
 }
