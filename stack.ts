@@ -10,6 +10,8 @@ import { AzureBackupVault } from "./components/azureBackupVault";
 import { SyncNetwork } from "./components/syncNetwork";
 import { SyncHost, type HostVaultAccess } from "./components/syncHost";
 import { VaultIdentity } from "./components/vaultIdentity";
+import { VaultAudit } from "./components/vaultAudit";
+import { BackupAlarms } from "./components/backupAlarms";
 import { CONTAINER_NAME } from "./domain/layout";
 
 export function buildStack(cfg: BackupConfig, stack: string) {
@@ -119,6 +121,22 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     tags,
   });
 
+  // Who read, wrote or deleted backup data: the vault's data-plane audit trail.
+  const audit = new VaultAudit("vault-audit", {
+    resourceGroupName: vault.resourceGroupName,
+    location: cfg.azureLocation,
+    storageAccountId: vault.storageAccountId,
+    retentionDays: cfg.auditRetentionDays,
+    defender: cfg.defenderForStorage,
+    tags,
+  });
+  // Where alarms go, and the host-health alarm.
+  const alarms = new BackupAlarms("backup-alarms", {
+    instanceId: host.instanceId,
+    emails: cfg.alarmEmails,
+    tags,
+  });
+
   return {
     sourceBucket: cfg.sourceBucket,
     syncRoleName: access.roleName,
@@ -142,6 +160,10 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     /** Secret: the container URL with the sync host's SAS. */
     vaultSasUrl: vault.sasUrl ?? pulumi.secret(""),
     syncHostInstanceId: host.instanceId,
+    /** The SNS topic every alarm notifies (KMS-encrypted). */
+    alarmTopicArn: alarms.topicArn,
+    /** The Log Analytics workspace holding the vault's audit trail. */
+    vaultAuditWorkspaceId: audit.workspaceId,
     syncHostAmiId: host.amiId,
     syncEgressIp: network.egressIp,
     syncSchedule: `every ${cfg.syncIntervalHours} hours (UTC)`,

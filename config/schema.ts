@@ -337,6 +337,45 @@ export const SCHEMA = {
     "10.43.0.0/24",
     (v) => listOf(cidrProblem(v)).map((p) => `"${v}" ${p}`),
   ),
+  auditRetentionDays: integer(
+    `Days the vault's audit trail (every blob read, write and delete, in a Log Analytics workspace) is kept (${range(LIMITS.auditRetentionDays)}).`,
+    90,
+    LIMITS.auditRetentionDays,
+  ),
+  defenderForStorage: boolean(
+    "Turn on Microsoft Defender for Storage for the vault account (threat alerts; billed per account and per GB scanned).",
+    false,
+  ),
+  alarmEmails: {
+    type: "array",
+    description:
+      "E-mail addresses subscribed to the backup's alarm topic (each confirms by e-mail). Empty: subscribe your own endpoints to the alarmTopicArn output.",
+    default: [] as string[],
+    schema: z.preprocess(
+      (v) => {
+        const b = blank(v);
+        if (typeof b !== "string") return b;
+        try {
+          return JSON.parse(b) as unknown;
+        } catch {
+          return b;
+        }
+      },
+      z
+        .array(z.email({ error: (i) => `must list e-mail addresses, got ${show(i.input)}` }), {
+          error: "must be a list of e-mail addresses",
+        })
+        .superRefine((emails, ctx) => {
+          const seen = new Set<string>();
+          for (const e of emails) {
+            if (seen.has(e.toLowerCase()))
+              ctx.addIssue({ code: "custom", message: `lists "${e}" twice` });
+            seen.add(e.toLowerCase());
+          }
+        })
+        .default([]),
+    ),
+  },
   sasRotationDays: integer(
     `Length of the SAS rotation window in days (${range(LIMITS.sasRotationDays)}). The SAS expires two windows after the current window starts; run pulumi up at least once per window.`,
     30,

@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as kms from "@pulumi/aws/kms";
+import * as sns from "@pulumi/aws/sns";
+import { getCallerIdentityOutput, getPartitionOutput } from "@pulumi/aws";
+
+export interface BackupAlarmsArgs {
+  /** The sync host: its status checks are watched. */
+  instanceId: pulumi.Input<string>;
+  /** Addresses subscribed to the alarm topic (each must confirm the subscription e-mail). */
+  emails: string[];
+  tags?: Record<string, string>;
+}
+
+/**
+ * Where the backup's alarms go, and the first alarm: an SNS topic encrypted with its own KMS key
+ * (CloudWatch may use the key to publish, nothing else outside the account), optional e-mail
+ * subscriptions, and "host unhealthy": the sync host's EC2 status checks failing, or no status
+ * data at all (a stopped or terminated host), for 10 minutes. Notifies on recovery too.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+ */
+export class BackupAlarms extends pulumi.ComponentResource {
+  public readonly topicArn: pulumi.Output<string>;
+
+  constructor(name: string, args: BackupAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cross-cloud-backup:aws:BackupAlarms", name, {}, opts);
+    const account = getCallerIdentityOutput({}, { parent: this }).accountId;
+    const partition = getPartitionOutput({}, { parent: this }).partition;
+
+    // CloudWatch can publish to an encrypted topic only with a customer managed key whose policy
+    // lets it use the key (the AWS managed aws/sns key does not).
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-sns-encryption
+    const key = new kms.Key(
+      `${name}-key`,
+      {
+        description: "cross-cloud-backup: encrypts the backup's alarm topic",
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountAdministers",
+              Effect: "Allow",
+              Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${account}:root` },
+              Action: "kms:*",
+              Resource: "*",
+            },
+            {
+              Sid: "CloudWatchPublishes",
+              Effect: "Allow",
+              Principal: { Service: "cloudwatch.amazonaws.com" },
+              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+              Resource: "*",
+              Condition: { StringEquals: { "aws:SourceAccount": account } },
+            },
+          ],
+        }),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const topic = new sns.Topic(
+      `${name}-topic`,
+      { kmsMasterKeyId: key.arn, tags: args.tags },
+      { parent: this },
+    );
+    args.emails.forEach(
+      (email, i) =>
+        new sns.TopicSubscription(
+          `${name}-email-${i}`,
+          { topic: topic.arn, protocol: "email", endpoint: email },
+          { parent: this },
+        ),
+    );
+
+    new cloudwatch.MetricAlarm(
+      `${name}-host-unhealthy`,
+      {
+        alarmDescription:
+          "cross-cloud-backup: the sync host fails its EC2 status checks, or reports none (stopped or terminated). Runbook: README, Alarms.",
+        namespace: "AWS/EC2",
+        metricName: "StatusCheckFailed",
+        dimensions: { InstanceId: args.instanceId },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 2,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        // A stopped host sends no data: that must alarm, not look healthy.
+        treatMissingData: "breaching",
+        alarmActions: [topic.arn],
+        okActions: [topic.arn],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+
+    this.topicArn = topic.arn;
+    this.registerOutputs({ topicArn: this.topicArn });
+  }
+}
