@@ -21,6 +21,7 @@ export const vaultImmutabilityState = out.vaultImmutabilityState;
 export const vaultSasUrl = out.vaultSasUrl;
 export const syncHostInstanceId = out.syncHostInstanceId;
 export const alarmTopicArn = out.alarmTopicArn;
+export const runLogGroup = out.runLogGroup;
 export const vaultAuditWorkspaceId = out.vaultAuditWorkspaceId;
 export const syncHostAmiId = out.syncHostAmiId;
 export const syncEgressIp = out.syncEgressIp;

@@ -133,6 +133,14 @@ export function buildStack(cfg: BackupConfig, stack: string) {
   // Where alarms go, and the host-health alarm.
   const alarms = new BackupAlarms("backup-alarms", {
     instanceId: host.instanceId,
+    roleName: access.roleName,
+    stack,
+    intervalHours: cfg.syncIntervalHours,
+    logRetentionDays: cfg.logRetentionDays,
+    logKmsKeyArn: cfg.logKmsKeyArn,
+    // SAS mode: warn when less than one rotation window is left (nobody ran pulumi up in it).
+    credentialWarningSeconds:
+      cfg.credentialMode === "sas" ? cfg.sasRotationDays * 86_400 : undefined,
     emails: cfg.alarmEmails,
     tags,
   });
@@ -162,6 +170,8 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     syncHostInstanceId: host.instanceId,
     /** The SNS topic every alarm notifies (KMS-encrypted). */
     alarmTopicArn: alarms.topicArn,
+    /** CloudWatch Logs group with each run's summary. */
+    runLogGroup: alarms.logGroupName,
     /** The Log Analytics workspace holding the vault's audit trail. */
     vaultAuditWorkspaceId: audit.workspaceId,
     syncHostAmiId: host.amiId,

@@ -2,11 +2,25 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as kms from "@pulumi/aws/kms";
 import * as sns from "@pulumi/aws/sns";
+import * as iam from "@pulumi/aws/iam";
 import { getCallerIdentityOutput, getPartitionOutput } from "@pulumi/aws";
+import { logGroupName, METRICS, METRICS_NAMESPACE, missedBackupWindow } from "../domain/telemetry";
 
 export interface BackupAlarmsArgs {
   /** The sync host: its status checks are watched. */
   instanceId: pulumi.Input<string>;
+  /** The host role: it gets leave to publish into this stack's namespace and log group only. */
+  roleName: pulumi.Input<string>;
+  /** The stack (the metrics' dimension and the log group's name). */
+  stack: string;
+  /** Hours between runs: the missed-backup alarm's window follows it. */
+  intervalHours: number;
+  /** Days the run log group keeps each run's summary. */
+  logRetentionDays: number;
+  /** Optional KMS key ARN for the log group (its key policy must allow logs.<region>.amazonaws.com). */
+  logKmsKeyArn?: string;
+  /** SAS mode: alarm when less than this many seconds of the SAS are left; undefined otherwise. */
+  credentialWarningSeconds?: number;
   /** Addresses subscribed to the alarm topic (each must confirm the subscription e-mail). */
   emails: string[];
   tags?: Record<string, string>;
@@ -21,6 +35,7 @@ export interface BackupAlarmsArgs {
  */
 export class BackupAlarms extends pulumi.ComponentResource {
   public readonly topicArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: BackupAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cross-cloud-backup:aws:BackupAlarms", name, {}, opts);
@@ -74,6 +89,111 @@ export class BackupAlarms extends pulumi.ComponentResource {
         ),
     );
 
+    // Each run's summary, one stream per run id.
+    const logGroup = new cloudwatch.LogGroup(
+      `${name}-runs`,
+      {
+        name: logGroupName(args.stack),
+        retentionInDays: args.logRetentionDays,
+        kmsKeyId: args.logKmsKeyArn,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    // The host may publish metrics into the project's namespace only (PutMetricData has no
+    // resource-level permission, so the namespace condition is the scope) and write streams of
+    // this log group only.
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+    new iam.RolePolicy(
+      `${name}-publish`,
+      {
+        role: args.roleName,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "PublishRunMetrics",
+              Effect: "Allow",
+              Action: "cloudwatch:PutMetricData",
+              Resource: "*",
+              Condition: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
+            },
+            {
+              Sid: "WriteRunLogs",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              // Both actions act on log-stream resources (the service authorization reference).
+              Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*`,
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+
+    const runAlarm = (
+      suffix: string,
+      description: string,
+      metric: string,
+      props: Partial<cloudwatch.MetricAlarmArgs>,
+    ) =>
+      new cloudwatch.MetricAlarm(
+        `${name}-${suffix}`,
+        {
+          alarmDescription: `cross-cloud-backup (${args.stack}): ${description} Runbook: README, Alarms.`,
+          namespace: METRICS_NAMESPACE,
+          metricName: metric,
+          dimensions: { Stack: args.stack },
+          period: 3600,
+          evaluationPeriods: 1,
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+          tags: args.tags,
+          ...props,
+        },
+        { parent: this },
+      );
+    const window = missedBackupWindow(args.intervalHours);
+    runAlarm(
+      "missed-backup",
+      `no successful run for ${args.intervalHours + 1} hours (the schedule is every ${args.intervalHours} h).`,
+      METRICS.heartbeat,
+      {
+        statistic: "Sum",
+        period: window.periodSeconds,
+        evaluationPeriods: window.evaluationPeriods,
+        datapointsToAlarm: window.evaluationPeriods,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        // No data is the failure this alarm exists for: a host that stopped running.
+        treatMissingData: "breaching",
+      },
+    );
+    runAlarm("failed-run", "a run failed.", METRICS.runFailed, {
+      statistic: "Sum",
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    });
+    runAlarm("skipped-objects", "a run skipped objects (partial).", METRICS.skippedObjects, {
+      statistic: "Maximum",
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    });
+    if (args.credentialWarningSeconds !== undefined)
+      runAlarm(
+        "credential-expiry",
+        "the vault SAS expires within one rotation window: run pulumi up.",
+        METRICS.credentialSecondsLeft,
+        {
+          statistic: "Minimum",
+          threshold: args.credentialWarningSeconds,
+          comparisonOperator: "LessThanThreshold",
+          treatMissingData: "notBreaching",
+        },
+      );
+
     new cloudwatch.MetricAlarm(
       `${name}-host-unhealthy`,
       {
@@ -97,6 +217,7 @@ export class BackupAlarms extends pulumi.ComponentResource {
     );
 
     this.topicArn = topic.arn;
-    this.registerOutputs({ topicArn: this.topicArn });
+    this.logGroupName = logGroup.name;
+    this.registerOutputs({ topicArn: this.topicArn, logGroupName: this.logGroupName });
   }
 }

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { RunError } from "@pulumi/pulumi/errors";
 import { awsPartitionOf, instanceTypeInfo } from "../domain/awsData";
 import { credentialKind } from "../domain/credentials";
+import { LOG_RETENTION_DAYS, logGroupName, METRICS_NAMESPACE } from "../domain/telemetry";
 import type { Architecture } from "../domain/modes";
 import { parseKmsKeyArn, parsePolicyArn } from "../domain/naming";
 import type { Problem } from "../domain/problems";
@@ -170,6 +171,19 @@ export function parseConfig(
     );
   if (v.credentialMode === "sas" && v.outboundFederation === "existing")
     check("outboundFederation", 'applies to credentialMode "federated" only');
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(v.logRetentionDays))
+    check(
+      "logRetentionDays",
+      `must be one of the periods CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")}), got ${v.logRetentionDays}`,
+    );
+  if (v.logKmsKeyArn !== undefined) {
+    const arn = parseKmsKeyArn(v.logKmsKeyArn);
+    if (arn && sourceRegion !== undefined && arn.region !== sourceRegion)
+      check(
+        "logKmsKeyArn",
+        `key region must be the stack's region ${sourceRegion}, got ${arn.region}`,
+      );
+  }
   if ((v.cmkKeyUri === undefined) !== (v.cmkIdentityId === undefined))
     check(
       v.cmkKeyUri ? "cmkIdentityId" : "cmkKeyUri",
@@ -310,5 +324,8 @@ export function settingsFromConfig(
     credential: credentialKind(cfg.credentialMode, cfg.credentialDelivery),
     ssmParameterName: `/${APP}/${stack}/vault-sas-url`,
     syncIntervalHours: cfg.syncIntervalHours,
+    stack,
+    metricsNamespace: METRICS_NAMESPACE,
+    logGroup: logGroupName(stack),
   };
 }

@@ -20,6 +20,7 @@ import {
   USER_ASSIGNED_IDENTITY_ID,
 } from "../domain/naming";
 import { cidrProblem, ipRuleProblem } from "../domain/network";
+import { LOG_RETENTION_DAYS } from "../domain/telemetry";
 
 export const NAMESPACE = "cross-cloud-backup";
 
@@ -336,6 +337,20 @@ export const SCHEMA = {
     "CIDR of the Azure VNet that holds the vault's private endpoint: a private (RFC 1918) block from /16 to /28.",
     "10.43.0.0/24",
     (v) => listOf(cidrProblem(v)).map((p) => `"${v}" ${p}`),
+  ),
+  logRetentionDays: {
+    ...integer(
+      `Days CloudWatch Logs keeps each run's summary: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
+      90,
+      { min: 1, max: 3653 },
+    ),
+  },
+  logKmsKeyArn: optionalString(
+    "KMS key ARN that encrypts the run log group (its key policy must allow logs.<region>.amazonaws.com); empty for CloudWatch Logs' own encryption.",
+    (v) =>
+      parseKmsKeyArn(v)
+        ? []
+        : [`is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>), got "${v}"`],
   ),
   auditRetentionDays: integer(
     `Days the vault's audit trail (every blob read, write and delete, in a Log Analytics workspace) is kept (${range(LIMITS.auditRetentionDays)}).`,

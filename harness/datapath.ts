@@ -29,6 +29,7 @@ import { stackSettings } from "./stack";
 import { renderHostArtifacts, type SyncSettings, type VaultAccess } from "../userdata";
 import type { AzuriteOAuthEmulator } from "./azuriteOAuth";
 import { startFederatedVault, type FederatedVault } from "./federatedVault";
+import { startTelemetryStandIn, type TelemetryStandIn } from "./telemetryStandIn";
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
 import { runRclone, type RcloneResult } from "./rclone";
 import { sampleGroupRss, type RssPeak } from "./rss";
@@ -91,6 +92,8 @@ cat "$FAKE_SSM_VALUE_FILE"
 `;
 
 export class Backup {
+  /** Where runs publish their metrics and summary (CloudWatch / Logs stand-in). */
+  telemetry?: TelemetryStandIn;
   readonly workDir: string;
   readonly stateDir: string;
   readonly credentialsDir: string;
@@ -195,6 +198,7 @@ export class Backup {
       this.settings.credential === "userData" ? sasUrl : undefined;
     // Federated: the engine's HTTPS calls (STS, Entra) trust the stand-ins' local CA.
     if (this.federation) Object.assign(remote, this.federation.env);
+    if (this.telemetry) Object.assign(remote, this.telemetry.env);
     return {
       ...remote,
       // The engine lists the source with botocore: the same endpoint and test credentials.
@@ -434,6 +438,7 @@ export class Backup {
     await Promise.all([
       this.s3.stop(),
       this.azurite.stop(),
+      this.telemetry?.stop(),
       this.federation?.sts.stop(),
       this.federation?.entra.stop(),
     ]);
@@ -500,7 +505,9 @@ export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
       `http://127.0.0.1:${azureProxy.port}/${AZURITE_ACCOUNT}`,
       new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
     ).getContainerClient(settings.containerName);
-    return new Backup(settings, s3, azurite, s3Proxy, azureProxy, source, container, federation);
+    const b = new Backup(settings, s3, azurite, s3Proxy, azureProxy, source, container, federation);
+    b.telemetry = await startTelemetryStandIn();
+    return b;
   }
   const [s3, azurite] = await Promise.all([
     startS3(),
@@ -512,5 +519,7 @@ export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
   ]);
   const source = await s3.createBucket(settings.sourceBucket);
   const container = await azurite.createContainer(settings.containerName);
-  return new Backup(settings, s3, azurite, s3Proxy, azureProxy, source, container);
+  const b = new Backup(settings, s3, azurite, s3Proxy, azureProxy, source, container);
+  b.telemetry = await startTelemetryStandIn();
+  return b;
 }

@@ -67,7 +67,7 @@ async function runWithProgress(b: Backup, label: string): Promise<SyncRun> {
   }
 }
 
-function report(label: string, r: SyncRun): void {
+function report(label: string, r: SyncRun, published?: Record<string, number>): void {
   const s = r.summary;
   say(
     `${label}: exit ${r.code}, ${s?.outcome ?? "no summary"} in ${(r.durationMs / 1000).toFixed(1)} s`,
@@ -84,6 +84,12 @@ function report(label: string, r: SyncRun): void {
   say(
     `  Azure requests: LIST ${r.azure.LIST}, HEAD ${r.azure.HEAD}, GET ${r.azure.GET}, PUT ${r.azure.PUT}, DELETE ${r.azure.DELETE}`,
   );
+  if (published)
+    say(
+      `  published to CloudWatch (stand-in): ${Object.entries(published)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
   if (r.code !== 0) say(r.stderr);
 }
 
@@ -134,7 +140,7 @@ async function main(): Promise<number> {
     say();
 
     const first = await runWithProgress(b, "run 1 (initial)");
-    report("Run 1 (initial copy)", first);
+    report("Run 1 (initial copy)", first, b.telemetry?.metrics().at(-1));
     if (first.code !== 0) return 1;
     say();
 
@@ -148,7 +154,7 @@ async function main(): Promise<number> {
     say();
 
     const second = await runWithProgress(b, "run 2 (incremental)");
-    report("Run 2 (incremental)", second);
+    report("Run 2 (incremental)", second, b.telemetry?.metrics().at(-1));
     if (second.code !== 0) return 1;
     const copied = b.objectGetKeys();
     say(`  copied on run 2: ${copied.join(", ") || "(nothing)"}`);

@@ -56,6 +56,11 @@ export interface SyncSettings {
   /** SSM SecureString holding the SAS URL (credential "ssm"). */
   ssmParameterName: string;
   syncIntervalHours: number;
+  /** The stack: the metrics' dimension. */
+  stack: string;
+  /** Where runs publish metrics and their summary ("" = not at all). */
+  metricsNamespace: string;
+  logGroup: string;
 }
 
 /** rclone paths of the source and the vault folders the script works on. */

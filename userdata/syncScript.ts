@@ -56,6 +56,9 @@ export interface EngineConfig {
   maxDeletePercent: number;
   credential: string;
   ssmParameter: string;
+  stack: string;
+  metricsNamespace: string;
+  logGroup: string;
 }
 
 export function engineConfig(s: SyncSettings): EngineConfig {
@@ -70,6 +73,9 @@ export function engineConfig(s: SyncSettings): EngineConfig {
     maxDeletePercent: s.maxDeletePercent,
     credential: s.credential,
     ssmParameter: s.ssmParameterName,
+    stack: s.stack,
+    metricsNamespace: s.metricsNamespace,
+    logGroup: s.logGroup,
   };
 }
 

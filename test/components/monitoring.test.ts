@@ -105,8 +105,77 @@ describe("alarms and audit trail (mocks)", function () {
     expect(d.properties).to.deep.include({ isEnabled: true });
   });
 
+  it("keeps each run's summary in the stack's log group, encrypted with a key when configured", function () {
+    const lg = one(dev, "aws:cloudwatch/logGroup:LogGroup").inputs as Json;
+    expect(lg).to.include({ name: "/cross-cloud-backup/dev", retentionInDays: 90 });
+    expect(lg.kmsKeyId).to.equal(undefined);
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/0f0e0d0c-0b0a-4998-8776-655443322110";
+    const withKey = runProgram("dev", { logKmsKeyArn: key, logRetentionDays: 365 });
+    expect(one(withKey, "aws:cloudwatch/logGroup:LogGroup").inputs).to.include({
+      kmsKeyId: key,
+      retentionInDays: 365,
+    });
+    expect(dev.outputs.runLogGroup.value).to.equal("/cross-cloud-backup/dev");
+  });
+
+  for (const hours of [1, 4, 12, 24]) {
+    it(`missed backup (every ${hours} h): no heartbeat in a window of one interval to twice the interval plus an hour, missing data breaching`, function () {
+      const r = hours === 4 ? dev : runProgram("dev", { syncIntervalHours: hours });
+      const a = ofType(r, T.alarm).find((x) => x.name === "backup-alarms-missed-backup")!
+        .inputs as Json;
+      const window = a.period * a.evaluationPeriods;
+      expect(window).to.be.at.least(hours * 3600);
+      expect(window).to.be.at.most(2 * hours * 3600 + 3600);
+      // CloudWatch: at most 7 days for periods of an hour or more.
+      expect(a.period).to.be.at.least(3600);
+      expect(window).to.be.at.most(7 * 86_400);
+      expect(a.datapointsToAlarm).to.equal(a.evaluationPeriods);
+      expect(a).to.include({
+        namespace: "CrossCloudBackup",
+        metricName: "Heartbeat",
+        statistic: "Sum",
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+      });
+      expect(a.dimensions).to.deep.equal({ Stack: "dev" });
+      expect(a.alarmActions).to.have.length(1);
+    });
+  }
+
+  it("alarms on a failed run and on skipped objects; on credential expiry only in SAS mode", function () {
+    const byName = (r: ProgramResult, n: string) =>
+      ofType(r, T.alarm).find((x) => x.name === `backup-alarms-${n}`)?.inputs;
+    expect(byName(dev, "failed-run")).to.include({
+      metricName: "RunFailed",
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+    });
+    expect(byName(dev, "skipped-objects")).to.include({
+      metricName: "SkippedObjects",
+      threshold: 1,
+    });
+    expect(byName(dev, "credential-expiry")).to.equal(undefined);
+    const sas = runProgram("dev", { credentialMode: "sas" });
+    expect(byName(sas, "credential-expiry")).to.include({
+      metricName: "CredentialSecondsLeft",
+      statistic: "Minimum",
+      comparisonOperator: "LessThanThreshold",
+      threshold: 7 * 86_400, // dev's sasRotationDays: less than one window left
+    });
+    for (const a of ofType(dev, T.alarm))
+      expect((a.inputs as Json).alarmActions, a.name).to.have.length(1);
+  });
+
   it("refuses bad alarm addresses and audit retention at preview, naming the key", function () {
-    const bad = runProgram("dev", { alarmEmails: ["not-an-address"], auditRetentionDays: 7 });
+    const bad = runProgram("dev", {
+      alarmEmails: ["not-an-address"],
+      auditRetentionDays: 7,
+      logRetentionDays: 10,
+    });
+    expect(bad.error).to.match(
+      /logRetentionDays: must be one of the periods CloudWatch Logs accepts/,
+    );
     expect(bad.error).to.match(/alarmEmails: must list e-mail addresses, got "not-an-address"/);
     expect(bad.error).to.match(
       /auditRetentionDays: must be a whole number between 30 and 730, got 7/,

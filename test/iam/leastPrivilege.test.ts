@@ -602,3 +602,53 @@ describe("federated mode: the host may mint a token for Entra only (iam-simulate
     expect(await unexpectedlyAllowed(policies, targetOf("dev"))).to.deep.equal([]);
   });
 });
+
+describe("run telemetry: the host publishes only into its namespace and its log group (iam-simulate)", () => {
+  let policies: PolicyDocument[];
+  before(() => {
+    policies = renderedPolicies(runProgram("dev"));
+  });
+  const GROUP = `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/cross-cloud-backup/dev`;
+  const OTHER_GROUP = `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/payments`;
+  const metrics = (namespace: string): Check => ({
+    what: `PutMetricData into ${namespace}`,
+    action: "cloudwatch:PutMetricData",
+    resource: "*",
+    context: { "cloudwatch:namespace": namespace },
+  });
+
+  it("may put metrics into CrossCloudBackup and write its own log group's streams", async () => {
+    expect(await decide(policies, metrics("CrossCloudBackup"))).to.equal("Allowed");
+    for (const [action, resource] of [
+      ["logs:CreateLogStream", `${GROUP}:log-stream:20261125T160000.000000000Z`],
+      ["logs:PutLogEvents", `${GROUP}:log-stream:20261125T160000.000000000Z`],
+    ])
+      expect(await decide(policies, { what: action, action, resource }), action).to.equal(
+        "Allowed",
+      );
+  });
+
+  it("is denied other namespaces, other log groups, and reading or deleting logs and alarms", async () => {
+    for (const ns of ["AWS/EC2", "CrossCloudBackupX", "Other"])
+      expect(await decide(policies, metrics(ns)), ns).to.equal("ImplicitlyDenied");
+    const denied: [string, string][] = [
+      ["logs:PutLogEvents", `${OTHER_GROUP}:log-stream:x`],
+      ["logs:CreateLogStream", `${OTHER_GROUP}:log-stream:x`],
+      ["logs:DeleteLogGroup", GROUP],
+      ["logs:PutRetentionPolicy", GROUP],
+      ["logs:GetLogEvents", `${GROUP}:log-stream:x`],
+      [
+        "cloudwatch:DeleteAlarms",
+        `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:backup-alarms-missed-backup`,
+      ],
+      [
+        "cloudwatch:DisableAlarmActions",
+        `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:backup-alarms-missed-backup`,
+      ],
+    ];
+    for (const [action, resource] of denied)
+      expect(await decide(policies, { what: action, action, resource }), action).to.equal(
+        "ImplicitlyDenied",
+      );
+  });
+});

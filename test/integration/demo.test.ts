@@ -28,6 +28,10 @@ describe("npm run demo", function () {
     expect(r.out).to.match(/mode: copy, credential: federated,/);
     expect(r.out).to.match(/STS stand-in https:\/\/127\.0\.0\.1:\d+ \(pid \d+\); Entra stand-in/);
     expect(r.out).to.match(/Run 1 \(initial copy\): exit 0, success/);
+    // What the run published for the alarms (the CloudWatch stand-in recorded it).
+    expect(r.out).to.match(
+      /published to CloudWatch \(stand-in\): Heartbeat 1, RunFailed 0, RunPartial 0, SkippedObjects 0, ObjectsCopied 10,/,
+    );
     expect(r.out).to.match(/copied 10 objects, 105\.3 MiB/);
     expect(r.out).to.match(
       /copied on run 2: assets\/img\/logo\.bin, reports\/2026\/11\/monthly\.csv, reports\/2026\/11\/weekly\.csv\n/,

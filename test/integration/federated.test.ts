@@ -14,6 +14,7 @@ import {
   type FederatedVault,
 } from "../../harness/federatedVault";
 import { stackSettings } from "../../harness/stack";
+import { startTelemetryStandIn, type TelemetryStandIn } from "../../harness/telemetryStandIn";
 import { request } from "../../harness/localTls";
 import { renderHostArtifacts, type SyncSettings, type VaultAccess } from "../../userdata";
 
@@ -38,8 +39,14 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
   let settings: SyncSettings;
   let work: string;
 
+  let telemetry: TelemetryStandIn;
+
   before(async () => {
-    [s3, fed] = await Promise.all([startS3(), startFederatedVault()]);
+    [s3, fed, telemetry] = await Promise.all([
+      startS3(),
+      startFederatedVault(),
+      startTelemetryStandIn(),
+    ]);
     await s3.createBucket(BUCKET);
     const objects = Array.from({ length: 30 }, (_, i) => ({
       key: `reports/r${String(i).padStart(3, "0")}.txt`,
@@ -71,6 +78,7 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
       ...process.env,
       ...s3RemoteEnv(s3),
       ...fed.env,
+      ...telemetry.env,
       STATE_DIRECTORY: state,
       CREDENTIALS_DIRECTORY: creds,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -113,6 +121,10 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
       /minted a user-delegation SAS through the host's federated identity/,
     );
     expectNoSecrets(run.stderr);
+    // Federated runs publish too, without a credential metric (there is nothing to expire).
+    const published = telemetry.metrics().at(-1)!;
+    expect(published).to.include({ Heartbeat: 1, RunFailed: 0, ObjectsCopied: 30 });
+    expect(published).to.not.have.property("CredentialSecondsLeft");
     const logs = fs.readdirSync(path.join(work, "first", "state"), {
       recursive: true,
       encoding: "utf8",

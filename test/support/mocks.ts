@@ -53,6 +53,9 @@ function typeDefaults(
       return { name: inputs.containerName };
     case "azure-native:privatedns:PrivateZone":
       return { name: inputs.privateZoneName };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      // The real ARN form, so the IAM evaluator can match log-group and log-stream resources.
+      return { arn: `arn:aws:logs:eu-west-1:${FAKE_ACCOUNT}:log-group:${String(inputs.name)}` };
     case "aws:iam/outboundWebIdentityFederation:OutboundWebIdentityFederation":
       return { issuerIdentifier: FAKE_ISSUER };
     case "azure-native:managedidentity:UserAssignedIdentity":

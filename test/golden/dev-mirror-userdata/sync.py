@@ -14,6 +14,9 @@ CONFIG = {
     "maxDeletePercent": 50,
     "credential": "userData",
     "ssmParameter": "/cross-cloud-backup/dev/vault-sas-url",
+    "stack": "dev",
+    "metricsNamespace": "CrossCloudBackup",
+    "logGroup": "/cross-cloud-backup/dev",
 }
 
 
@@ -952,6 +955,42 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
         )
 
 
+
+
+def sas_seconds_left():
+    m = re.search(r"[?&]se=([^&]+)", urllib.parse.unquote(os.environ.get("RCLONE_CONFIG_VAULT_SAS_URL", "")))
+    return epoch_of(m.group(1)) - time.time() if m else None
+
+
+def publish(cfg, summary, sas_left):
+    if not cfg.get("metricsNamespace"):
+        return
+    try:
+        import botocore.session
+        session = botocore.session.get_session()
+
+        def client(name, env):
+            return session.create_client(name, region_name=cfg["sourceRegion"], endpoint_url=os.environ.get(env) or None)
+
+        ok = summary["outcome"] != "failure"
+        values = [("Heartbeat", int(ok), "Count"), ("RunFailed", int(not ok), "Count"),
+                  ("RunPartial", int(summary["outcome"] == "partial"), "Count"),
+                  ("SkippedObjects", summary["skippedCount"], "Count"), ("ObjectsCopied", summary["copied"], "Count"),
+                  ("BytesCopied", summary["bytesCopied"], "Bytes"), ("DurationSeconds", summary["durationSeconds"], "Seconds")]
+        if sas_left is not None:
+            values.append(("CredentialSecondsLeft", round(sas_left), "Seconds"))
+        dims = [{"Name": "Stack", "Value": cfg["stack"]}]
+        client("cloudwatch", "AWS_ENDPOINT_URL_CLOUDWATCH").put_metric_data(
+            Namespace=cfg["metricsNamespace"],
+            MetricData=[{"MetricName": n, "Dimensions": dims, "Value": v, "Unit": u} for n, v, u in values])
+        logs = client("logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")
+        logs.create_log_stream(logGroupName=cfg["logGroup"], logStreamName=summary["runId"])
+        logs.put_log_events(logGroupName=cfg["logGroup"], logStreamName=summary["runId"], logEvents=[
+            {"timestamp": int(time.time() * 1000), "message": redact(json.dumps(summary, ensure_ascii=False))}])
+    except Exception as e:
+        log("could not publish the run's telemetry (the backup itself is unaffected): %s" % e)
+
+
 def main():
     cfg = CONFIG
     runs = os.path.join(state_dir, "runs")
@@ -1027,6 +1066,7 @@ def main():
             log("could not publish the run summary to the vault: %s" % e)
     else:
         log("vault unreachable: run summary kept on the host only")
+    publish(cfg, summary, sas_seconds_left() if cfg["credential"] != "federated" else None)
     keys = ("runId", "outcome", "exitCode", "copied", "bytesCopied", "archived", "deleted", "skippedCount", "errorCount")
     print(json.dumps({k: summary[k] for k in keys}), file=sys.stderr, flush=True)
     old = sorted(os.listdir(runs))[:-KEEP_RUN_LOGS]

@@ -1,0 +1,67 @@
+// CloudWatch and CloudWatch Logs stand-in (child process, 127.0.0.1): answers PutMetricData
+// (query protocol, form-encoded, XML answer) and CreateLogStream / PutLogEvents (JSON 1.1
+// protocol, X-Amz-Target header, JSON answer) the way the services do, requires a SigV4
+// Authorization header for the right service, and appends every accepted call as one JSON line
+// to the record file, so tests read what a run published. `failAll` answers every call with a
+// 500, as an unavailable service would.
+// Shapes: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
+//         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html
+import * as fs from "node:fs";
+import { readConfigArg, serve } from "./common";
+
+interface TelemetryConfig {
+  port: number;
+  recordFile: string;
+  failAll?: boolean;
+}
+
+const config = readConfigArg<TelemetryConfig>();
+
+function record(entry: unknown): void {
+  fs.appendFileSync(config.recordFile, JSON.stringify(entry) + "\n");
+}
+
+serve({ port: config.port }, (req, body) => {
+  const auth = String(req.headers.authorization ?? "");
+  const target = String(req.headers["x-amz-target"] ?? "");
+  const service = target.startsWith("Logs_20140328.") ? "logs" : "monitoring";
+  if (
+    !new RegExp(
+      `^AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/[a-z0-9-]+/${service}/aws4_request`,
+    ).test(auth)
+  )
+    return Promise.resolve({
+      status: 403,
+      headers: { "content-type": "text/xml" },
+      body: "<ErrorResponse><Error><Type>Sender</Type><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error></ErrorResponse>",
+    });
+  if (config.failAll)
+    return Promise.resolve({
+      status: 500,
+      headers: { "content-type": "text/xml" },
+      body: "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>stand-in unavailable</Message></Error></ErrorResponse>",
+    });
+  if (service === "logs") {
+    const action = target.slice("Logs_20140328.".length);
+    record({ service, action, body: JSON.parse(body.toString("utf8")) as unknown });
+    const answer = action === "PutLogEvents" ? { nextSequenceToken: "1" } : {};
+    return Promise.resolve({
+      status: 200,
+      headers: { "content-type": "application/x-amz-json-1.1" },
+      body: JSON.stringify(answer),
+    });
+  }
+  const form = Object.fromEntries(new URLSearchParams(body.toString("utf8")));
+  if (form.Action !== "PutMetricData")
+    return Promise.resolve({
+      status: 400,
+      headers: { "content-type": "text/xml" },
+      body: `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${form.Action}</Message></Error></ErrorResponse>`,
+    });
+  record({ service, action: form.Action, body: form });
+  return Promise.resolve({
+    status: 200,
+    headers: { "content-type": "text/xml" },
+    body: '<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></PutMetricDataResponse>',
+  });
+});
