@@ -12,6 +12,7 @@ import { SyncHost, type HostVaultAccess } from "./components/syncHost";
 import { VaultIdentity } from "./components/vaultIdentity";
 import { VaultAudit } from "./components/vaultAudit";
 import { BackupAlarms } from "./components/backupAlarms";
+import { RunTelemetry } from "./components/runTelemetry";
 import { CONTAINER_NAME } from "./domain/layout";
 
 export function buildStack(cfg: BackupConfig, stack: string) {
@@ -104,6 +105,15 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     };
   }
 
+  // Where runs report; in place before the host boots, so its first run can publish.
+  const telemetry = new RunTelemetry("run-telemetry", {
+    roleName: access.roleName,
+    stack,
+    logRetentionDays: cfg.logRetentionDays,
+    logKmsKeyArn: cfg.logKmsKeyArn,
+    tags,
+  });
+
   const settings = settingsFromConfig(cfg, stack, CONTAINER_NAME);
   const host = new SyncHost("sync-host", {
     settings,
@@ -117,7 +127,7 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     eipAllocationId: network.eipAllocationId,
     roleName: access.roleName,
     instanceProfileName: access.instanceProfileName,
-    dependsOn: [access, sourceRead],
+    dependsOn: [access, sourceRead, telemetry],
     tags,
   });
 
@@ -133,11 +143,8 @@ export function buildStack(cfg: BackupConfig, stack: string) {
   // Where alarms go, and the host-health alarm.
   const alarms = new BackupAlarms("backup-alarms", {
     instanceId: host.instanceId,
-    roleName: access.roleName,
     stack,
     intervalHours: cfg.syncIntervalHours,
-    logRetentionDays: cfg.logRetentionDays,
-    logKmsKeyArn: cfg.logKmsKeyArn,
     // SAS mode: warn when less than one rotation window is left (nobody ran pulumi up in it).
     credentialWarningSeconds:
       cfg.credentialMode === "sas" ? cfg.sasRotationDays * 86_400 : undefined,
@@ -171,7 +178,7 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     /** The SNS topic every alarm notifies (KMS-encrypted). */
     alarmTopicArn: alarms.topicArn,
     /** CloudWatch Logs group with each run's summary. */
-    runLogGroup: alarms.logGroupName,
+    runLogGroup: telemetry.logGroupName,
     /** The Log Analytics workspace holding the vault's audit trail. */
     vaultAuditWorkspaceId: audit.workspaceId,
     syncHostAmiId: host.amiId,

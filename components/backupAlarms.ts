@@ -2,23 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as kms from "@pulumi/aws/kms";
 import * as sns from "@pulumi/aws/sns";
-import * as iam from "@pulumi/aws/iam";
 import { getCallerIdentityOutput, getPartitionOutput } from "@pulumi/aws";
-import { logGroupName, METRICS, METRICS_NAMESPACE, missedBackupWindow } from "../domain/telemetry";
+import { METRICS, METRICS_NAMESPACE, missedBackupWindow } from "../domain/telemetry";
 
 export interface BackupAlarmsArgs {
   /** The sync host: its status checks are watched. */
   instanceId: pulumi.Input<string>;
-  /** The host role: it gets leave to publish into this stack's namespace and log group only. */
-  roleName: pulumi.Input<string>;
   /** The stack (the metrics' dimension and the log group's name). */
   stack: string;
   /** Hours between runs: the missed-backup alarm's window follows it. */
   intervalHours: number;
-  /** Days the run log group keeps each run's summary. */
-  logRetentionDays: number;
-  /** Optional KMS key ARN for the log group (its key policy must allow logs.<region>.amazonaws.com). */
-  logKmsKeyArn?: string;
   /** SAS mode: alarm when less than this many seconds of the SAS are left; undefined otherwise. */
   credentialWarningSeconds?: number;
   /** Addresses subscribed to the alarm topic (each must confirm the subscription e-mail). */
@@ -35,7 +28,6 @@ export interface BackupAlarmsArgs {
  */
 export class BackupAlarms extends pulumi.ComponentResource {
   public readonly topicArn: pulumi.Output<string>;
-  public readonly logGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: BackupAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cross-cloud-backup:aws:BackupAlarms", name, {}, opts);
@@ -87,48 +79,6 @@ export class BackupAlarms extends pulumi.ComponentResource {
           { topic: topic.arn, protocol: "email", endpoint: email },
           { parent: this },
         ),
-    );
-
-    // Each run's summary, one stream per run id.
-    const logGroup = new cloudwatch.LogGroup(
-      `${name}-runs`,
-      {
-        name: logGroupName(args.stack),
-        retentionInDays: args.logRetentionDays,
-        kmsKeyId: args.logKmsKeyArn,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    // The host may publish metrics into the project's namespace only (PutMetricData has no
-    // resource-level permission, so the namespace condition is the scope) and write streams of
-    // this log group only.
-    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
-    new iam.RolePolicy(
-      `${name}-publish`,
-      {
-        role: args.roleName,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "PublishRunMetrics",
-              Effect: "Allow",
-              Action: "cloudwatch:PutMetricData",
-              Resource: "*",
-              Condition: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
-            },
-            {
-              Sid: "WriteRunLogs",
-              Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              // Both actions act on log-stream resources (the service authorization reference).
-              Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*`,
-            },
-          ],
-        }),
-      },
-      { parent: this },
     );
 
     const runAlarm = (
@@ -217,7 +167,6 @@ export class BackupAlarms extends pulumi.ComponentResource {
     );
 
     this.topicArn = topic.arn;
-    this.logGroupName = logGroup.name;
-    this.registerOutputs({ topicArn: this.topicArn, logGroupName: this.logGroupName });
+    this.registerOutputs({ topicArn: this.topicArn });
   }
 }
