@@ -137,6 +137,8 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       expect(r.code, why(r)).to.equal(0);
       expect(b.awsCliCalls()).to.deep.equal([]);
       await expectParity(b);
+      // The expiry alarm's input: how long the SAS has left (the harness's SAS: one hour).
+      expect(b.telemetry!.metrics().at(-1)!.CredentialSecondsLeft).to.be.within(3000, 3700);
     });
   });
 

@@ -958,7 +958,10 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
 
 
 def sas_seconds_left():
-    m = re.search(r"[?&]se=([^&]+)", urllib.parse.unquote(os.environ.get("RCLONE_CONFIG_VAULT_SAS_URL", "")))
+    try:
+        m = re.search(r"[?&]se=([^&]+)", urllib.parse.unquote(vault_sas_url()))
+    except RunFailed:
+        return None
     return epoch_of(m.group(1)) - time.time() if m else None
 
 
