@@ -97,7 +97,6 @@ export class BackupAlarms extends pulumi.ComponentResource {
           period: 3600,
           evaluationPeriods: 1,
           alarmActions: [topic.arn],
-          okActions: [topic.arn],
           tags: args.tags,
           ...props,
         },
@@ -117,6 +116,8 @@ export class BackupAlarms extends pulumi.ComponentResource {
         comparisonOperator: "LessThanThreshold",
         // No data is the failure this alarm exists for: a host that stopped running.
         treatMissingData: "breaching",
+        // A state, not an event: say when it clears too.
+        okActions: [topic.arn],
       },
     );
     runAlarm("failed-run", "a run failed.", METRICS.runFailed, {

@@ -46,7 +46,6 @@ export class VaultAudit extends pulumi.ComponentResource {
       {
         resourceUri: pulumi.interpolate`${args.storageAccountId}/blobServices/default`,
         workspaceId: workspace.id,
-        logAnalyticsDestinationType: "Dedicated",
         logs: AUDIT_CATEGORIES.map((category) => ({ category, enabled: true })),
       },
       { parent: this },

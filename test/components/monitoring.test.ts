@@ -165,6 +165,11 @@ describe("alarms and audit trail (mocks)", function () {
     });
     for (const a of ofType(dev, T.alarm))
       expect((a.inputs as Json).alarmActions, a.name).to.have.length(1);
+    // Per-run events do not send an "OK" an hour later with nothing fixed; states do.
+    expect(byName(dev, "failed-run")!.okActions).to.equal(undefined);
+    expect(byName(dev, "skipped-objects")!.okActions).to.equal(undefined);
+    expect(byName(dev, "missed-backup")!.okActions).to.have.length(1);
+    expect(byName(dev, "host-unhealthy")!.okActions).to.have.length(1);
   });
 
   it("refuses bad alarm addresses and audit retention at preview, naming the key", function () {

@@ -58,8 +58,6 @@ describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", 
       runId: run.summary!.runId,
       outcome: "success",
     });
-    // The summary in the logs carries no credential.
-    expect(events[0].message).to.not.match(/sig=[A-Za-z0-9%]{10,}/);
   });
 
   it("a partial run (an archived object skipped) publishes RunPartial and the skipped count, and still a heartbeat", async () => {
@@ -87,6 +85,13 @@ describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", 
       const run = await b.run();
       expect(run.code).to.equal(1);
       expect(last()).to.include({ [METRICS.heartbeat]: 0, [METRICS.runFailed]: 1 });
+      // Its summary names the errors, every credential redacted, and stays valid JSON.
+      const sent = b.telemetry!.calls().filter((c) => c.action === "PutLogEvents");
+      const message = (sent.at(-1)!.body.logEvents as { message: string }[])[0].message;
+      const summary = JSON.parse(message) as { errors: string[]; outcome: string };
+      expect(summary.outcome).to.equal("failure");
+      expect(summary.errors.length).to.be.above(0);
+      expect(message).to.not.match(/sig=[A-Za-z0-9%]{10,}/);
     } finally {
       b.setSas(b.sasUrl());
     }
@@ -101,10 +106,11 @@ describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", 
       const run = await b.run();
       expect(run.code, run.stderr).to.equal(3); // still partial only because of the archived object
       expect(run.summary!.copied).to.equal(1);
+      // The metrics and the summary each failed on their own, and the run went on.
+      expect(run.stderr).to.match(/metrics not published \(the backup is unaffected\)/);
       expect(run.stderr).to.match(
-        /could not publish the run's telemetry \(the backup itself is unaffected\)/,
+        /summary not sent to CloudWatch Logs \(the backup is unaffected\)/,
       );
-      expect(down.calls()).to.deep.equal([]);
     } finally {
       b.telemetry = up;
       await down.stop();

@@ -115,6 +115,21 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
     expect(got).to.include("connection refused");
   });
 
+  it("redacts inside JSON without breaking it, and leaves words that merely end in a SAS field alone", () => {
+    const got = py(
+      [
+        `doc = json.dumps({"error": 'Put "https://a.blob.core.windows.net/backup/x?se=2026-01-01&sig=c2VjcmV0%3D": refused', "key": "house=1&rose=2"})`,
+        "out = engine.redact(doc)",
+        "print(json.dumps({'out': out, 'parsed': json.loads(out)}))",
+      ].join("\n"),
+    ) as { out: string; parsed: Record<string, string> };
+    expect(got.out).to.not.include("c2VjcmV0");
+    expect(got.parsed.error).to.equal(
+      'Put "https://a.blob.core.windows.net/backup/x?se=REDACTED&sig=REDACTED": refused',
+    );
+    expect(got.parsed.key).to.equal("house=1&rose=2");
+  });
+
   it("redacts tokens (JWTs) and user-delegation key ids, as federated mode handles them", () => {
     // Obviously fake, JWT-shaped (header.payload.signature, base64url).
     const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmYWtlLXJvbGUifQ.ZmFrZS1zaWduYXR1cmUtZm9yLXRlc3Rz";

@@ -72,9 +72,9 @@ rclone_config = os.path.join(config_dir, "rclone.conf")
 
 
 def redact(text):
-    text = re.sub(r"(sig|se|sp|sv|st|sr|spr|sip|skoid|sktid|skt|ske|sks|skv)=[^&\s\"'<>]*", r"\1=REDACTED", str(text))
+    text = re.sub(r"\b(sig|se|sp|sv|st|sr|spr|sip|skoid|sktid|skt|ske|sks|skv)=[^&\s\"'<>\\]*", r"\1=REDACTED", str(text))
     text = re.sub(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", "REDACTED-JWT", text)
-    return re.sub(r"(Signature|Credential|X-Amz-Security-Token)=[^&\s\"'<>]*", r"\1=REDACTED", text)
+    return re.sub(r"(Signature|Credential|X-Amz-Security-Token)=[^&\s\"'<>\\]*", r"\1=REDACTED", text)
 
 
 def log(msg):
@@ -962,36 +962,45 @@ def sas_seconds_left():
         m = re.search(r"[?&]se=([^&]+)", urllib.parse.unquote(vault_sas_url()))
     except RunFailed:
         return None
-    return epoch_of(m.group(1)) - time.time() if m else None
+    try:
+        return epoch_of(m.group(1)) - time.time() if m else None
+    except ValueError:
+        return None
 
 
-def publish(cfg, summary, sas_left):
+def publish(cfg, summary):
     if not cfg.get("metricsNamespace"):
         return
+    import botocore.config
+    import botocore.session
+    session = botocore.session.get_session()
+    bounded = botocore.config.Config(connect_timeout=10, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"})
+
+    def client(name, env):
+        return session.create_client(name, region_name=cfg["sourceRegion"], endpoint_url=os.environ.get(env) or None,
+                                     config=bounded)
     try:
-        import botocore.session
-        session = botocore.session.get_session()
-
-        def client(name, env):
-            return session.create_client(name, region_name=cfg["sourceRegion"], endpoint_url=os.environ.get(env) or None)
-
         ok = summary["outcome"] != "failure"
         values = [("Heartbeat", int(ok), "Count"), ("RunFailed", int(not ok), "Count"),
                   ("RunPartial", int(summary["outcome"] == "partial"), "Count"),
                   ("SkippedObjects", summary["skippedCount"], "Count"), ("ObjectsCopied", summary["copied"], "Count"),
                   ("BytesCopied", summary["bytesCopied"], "Bytes"), ("DurationSeconds", summary["durationSeconds"], "Seconds")]
+        sas_left = sas_seconds_left() if cfg["credential"] != "federated" else None
         if sas_left is not None:
             values.append(("CredentialSecondsLeft", round(sas_left), "Seconds"))
         dims = [{"Name": "Stack", "Value": cfg["stack"]}]
         client("cloudwatch", "AWS_ENDPOINT_URL_CLOUDWATCH").put_metric_data(
             Namespace=cfg["metricsNamespace"],
             MetricData=[{"MetricName": n, "Dimensions": dims, "Value": v, "Unit": u} for n, v, u in values])
+    except Exception as e:
+        log("metrics not published (the backup is unaffected): %s" % e)
+    try:
         logs = client("logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")
         logs.create_log_stream(logGroupName=cfg["logGroup"], logStreamName=summary["runId"])
         logs.put_log_events(logGroupName=cfg["logGroup"], logStreamName=summary["runId"], logEvents=[
             {"timestamp": int(time.time() * 1000), "message": redact(json.dumps(summary, ensure_ascii=False))}])
     except Exception as e:
-        log("could not publish the run's telemetry (the backup itself is unaffected): %s" % e)
+        log("summary not sent to CloudWatch Logs (the backup is unaffected): %s" % e)
 
 
 def main():
@@ -1069,7 +1078,7 @@ def main():
             log("could not publish the run summary to the vault: %s" % e)
     else:
         log("vault unreachable: run summary kept on the host only")
-    publish(cfg, summary, sas_seconds_left() if cfg["credential"] != "federated" else None)
+    publish(cfg, summary)
     keys = ("runId", "outcome", "exitCode", "copied", "bytesCopied", "archived", "deleted", "skippedCount", "errorCount")
     print(json.dumps({k: summary[k] for k in keys}), file=sys.stderr, flush=True)
     old = sorted(os.listdir(runs))[:-KEEP_RUN_LOGS]
