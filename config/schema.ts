@@ -20,6 +20,7 @@ import {
   USER_ASSIGNED_IDENTITY_ID,
 } from "../domain/naming";
 import { cidrProblem, ipRuleProblem } from "../domain/network";
+import { rangeProblem } from "../domain/problems";
 import { LOG_RETENTION_DAYS } from "../domain/telemetry";
 
 export const NAMESPACE = "cross-cloud-backup";
@@ -43,7 +44,6 @@ function blank(v: unknown): unknown {
 const show = (v: unknown) => (typeof v === "string" ? `"${v}"` : JSON.stringify(v));
 
 function integer(description: string, def: number, range: Range) {
-  const rule = `must be a whole number between ${range.min} and ${range.max}`;
   const schema = z.preprocess(
     (v) => {
       const b = blank(v);
@@ -51,9 +51,11 @@ function integer(description: string, def: number, range: Range) {
     },
     z
       .number({ error: (i) => `must be a whole number, got ${show(i.input)}` })
-      .int({ error: (i) => `${rule}, got ${show(i.input)}` })
-      .min(range.min, { error: (i) => `${rule}, got ${show(i.input)}` })
-      .max(range.max, { error: (i) => `${rule}, got ${show(i.input)}` })
+      // The range rule's one home (domain/problems.ts), shared with the components.
+      .superRefine((n, ctx) => {
+        for (const p of rangeProblem("", n, range))
+          ctx.addIssue({ code: "custom", message: p.reason });
+      })
       .default(def),
   );
   return { type: "integer" as const, description, default: def, schema };
@@ -86,31 +88,35 @@ function oneOf<const T extends readonly [string, ...string[]]>(
   return { type: "string" as const, description, default: def, schema };
 }
 
-/** An optional string checked by `problems` (each returned string is one broken rule). */
+/** A string checked by `problems` (each returned string is one broken rule). */
+function checkedString(problems: (v: string) => string[]) {
+  return z
+    .string({ error: (i) => `must be a string, got ${show(i.input)}` })
+    .superRefine((v, ctx) => {
+      for (const message of problems(v)) ctx.addIssue({ code: "custom", message });
+    });
+}
+
+/** A list given as JSON text (as the CLI passes an array value), parsed before it is checked. */
+function jsonList(v: unknown): unknown {
+  const b = blank(v);
+  if (typeof b !== "string") return b;
+  try {
+    return JSON.parse(b) as unknown;
+  } catch {
+    return b;
+  }
+}
+
+/** An optional string checked by `problems`. */
 function optionalString(description: string, problems: (v: string) => string[]) {
-  const schema = z.preprocess(
-    blank,
-    z
-      .string({ error: (i) => `must be a string, got ${show(i.input)}` })
-      .superRefine((v, ctx) => {
-        for (const message of problems(v)) ctx.addIssue({ code: "custom", message });
-      })
-      .optional(),
-  );
+  const schema = z.preprocess(blank, checkedString(problems).optional());
   return { type: "string" as const, description, default: "", schema };
 }
 
 /** A string with a default, checked by `problems`. */
 function stringWithDefault(description: string, def: string, problems: (v: string) => string[]) {
-  const schema = z.preprocess(
-    blank,
-    z
-      .string({ error: (i) => `must be a string, got ${show(i.input)}` })
-      .superRefine((v, ctx) => {
-        for (const message of problems(v)) ctx.addIssue({ code: "custom", message });
-      })
-      .default(def),
-  );
+  const schema = z.preprocess(blank, checkedString(problems).default(def));
   return { type: "string" as const, description, default: def, schema };
 }
 
@@ -118,12 +124,7 @@ function stringWithDefault(description: string, def: string, problems: (v: strin
 function literalString(description: string, def: string, problems: (v: string) => string[]) {
   const schema = z.preprocess(
     (v) => (v === "" ? undefined : v),
-    z
-      .string({ error: (i) => `must be a string, got ${show(i.input)}` })
-      .superRefine((v, ctx) => {
-        for (const message of problems(v)) ctx.addIssue({ code: "custom", message });
-      })
-      .default(def),
+    checkedString(problems).default(def),
   );
   return { type: "string" as const, description, default: def, schema };
 }
@@ -198,13 +199,11 @@ export const SCHEMA = {
     "Run the host in this existing public subnet instead of creating a VPC. The subnet needs a route to an internet gateway.",
     matching(SUBNET_ID, "is not a subnet id (subnet-0123abcd...)"),
   ),
-  syncIntervalHours: {
-    ...integer(
-      "Hours between sync runs; must divide 24 (1, 2, 3, 4, 6, 8, 12, 24).",
-      4,
-      LIMITS.syncIntervalHours,
-    ),
-  },
+  syncIntervalHours: integer(
+    "Hours between sync runs; must divide 24 (1, 2, 3, 4, 6, 8, 12, 24).",
+    4,
+    LIMITS.syncIntervalHours,
+  ),
   syncMode: oneOf(
     '"copy" copies new and modified objects and never deletes in the vault; "mirror" also propagates deletions (kept recoverable in archive/, guarded by maxDeletes and maxDeletePercent; not with immutabilityDays).',
     SYNC_MODES,
@@ -299,15 +298,7 @@ export const SCHEMA = {
     description: `Extra public IPv4 addresses or CIDRs (e.g. an admin network) allowed through the vault's firewall, besides the sync host's egress IP. At most ${MAX_IP_RULES - 1} (Azure allows ${MAX_IP_RULES} IP rules; one is the host's); prefixes /8 to /30 without host bits, no duplicates, no leading zeros, and no private, shared (CGNAT), link-local, loopback or multicast space.`,
     default: [] as string[],
     schema: z.preprocess(
-      (v) => {
-        const b = blank(v);
-        if (typeof b !== "string") return b;
-        try {
-          return JSON.parse(b) as unknown;
-        } catch {
-          return b;
-        }
-      },
+      jsonList,
       z
         .array(
           z.string({
@@ -338,13 +329,11 @@ export const SCHEMA = {
     "10.43.0.0/24",
     (v) => listOf(cidrProblem(v)).map((p) => `"${v}" ${p}`),
   ),
-  logRetentionDays: {
-    ...integer(
-      `Days CloudWatch Logs keeps each run's summary: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
-      90,
-      { min: 1, max: 3653 },
-    ),
-  },
+  logRetentionDays: integer(
+    `Days CloudWatch Logs keeps each run's summary: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
+    90,
+    { min: 1, max: 3653 },
+  ),
   logKmsKeyArn: optionalString(
     "KMS key ARN that encrypts the run log group (its key policy must allow logs.<region>.amazonaws.com); empty for CloudWatch Logs' own encryption.",
     (v) =>
@@ -367,15 +356,7 @@ export const SCHEMA = {
       "E-mail addresses subscribed to the backup's alarm topic (each confirms by e-mail). Empty: subscribe your own endpoints to the alarmTopicArn output.",
     default: [] as string[],
     schema: z.preprocess(
-      (v) => {
-        const b = blank(v);
-        if (typeof b !== "string") return b;
-        try {
-          return JSON.parse(b) as unknown;
-        } catch {
-          return b;
-        }
-      },
+      jsonList,
       z
         .array(z.email({ error: (i) => `must list e-mail addresses, got ${show(i.input)}` }), {
           error: "must be a list of e-mail addresses",
