@@ -145,6 +145,39 @@ export class BackupAlarms extends pulumi.ComponentResource {
         },
       );
 
+    // The integrity check (weekly by default, or on demand) found the vault differing from the
+    // source, or could not finish. One alarm for both: each check publishes both metrics.
+    const integrityMetric = (metricName: string) => ({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensions: { Stack: args.stack },
+      period: 3600,
+      stat: "Maximum",
+    });
+    new cloudwatch.MetricAlarm(
+      `${name}-integrity`,
+      {
+        alarmDescription: `cross-cloud-backup (${args.stack}): the integrity check found objects missing from the vault or differing from the source, or could not finish. Runbook: README, Alarms.`,
+        metricQueries: [
+          {
+            id: "problems",
+            expression: "FILL(mismatches, 0) + FILL(failed, 0)",
+            label: "integrity mismatches + failed checks",
+            returnData: true,
+          },
+          { id: "mismatches", metric: integrityMetric(METRICS.integrityMismatches) },
+          { id: "failed", metric: integrityMetric(METRICS.integrityCheckFailed) },
+        ],
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [topic.arn],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+
     new cloudwatch.MetricAlarm(
       `${name}-host-unhealthy`,
       {

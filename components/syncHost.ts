@@ -10,6 +10,7 @@ import {
 } from "../domain/credentials";
 import {
   encodeUserData,
+  engineDelivery,
   renderCloudInit,
   renderHostArtifacts,
   type SyncSettings,
@@ -155,6 +156,32 @@ export class SyncHost extends pulumi.ComponentResource {
         Resource: parameter.arn,
       });
     }
+    // The engine, larger than user-data may be, in standard-tier (free) SSM parameters; the
+    // loader in user-data pins its SHA-256. Plain strings: the engine holds no secret.
+    const engine = engineDelivery(s);
+    const engineParameters = engine.parameters.map(
+      (p, i) =>
+        new ssm.Parameter(
+          `${name}-engine-${i}`,
+          {
+            name: p.name,
+            type: "String",
+            tier: "Standard",
+            dataType: "text",
+            description: `cross-cloud-backup: sync engine part ${i + 1} of ${engine.parameters.length} (gzip, base64; SHA-256 ${engine.sha256})`,
+            insecureValue: p.value,
+            tags,
+          },
+          { parent: this },
+        ),
+    );
+    bootNeeds.push(...engineParameters);
+    statements.push({
+      Sid: "ReadSyncEngine",
+      Effect: "Allow",
+      Action: "ssm:GetParameters",
+      Resource: engineParameters.map((p) => p.arn),
+    });
     const hostPolicy = new iam.RolePolicy(
       `${name}-host`,
       {

@@ -324,6 +324,8 @@ export function settingsFromConfig(
     credential: credentialKind(cfg.credentialMode, cfg.credentialDelivery),
     ssmParameterName: `/${APP}/${stack}/vault-sas-url`,
     syncIntervalHours: cfg.syncIntervalHours,
+    integrityCheck: cfg.integrityCheck,
+    integritySampleObjects: cfg.integritySampleObjects,
     stack,
     metricsNamespace: METRICS_NAMESPACE,
     logGroup: logGroupName(stack),

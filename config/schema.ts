@@ -7,7 +7,12 @@
 import { z } from "zod";
 import { AWS_REGIONS } from "../domain/awsData";
 import { LIMITS, MAX_IP_RULES, type Range } from "../domain/limits";
-import { CREDENTIAL_DELIVERIES, STORAGE_REDUNDANCIES, SYNC_MODES } from "../domain/modes";
+import {
+  CREDENTIAL_DELIVERIES,
+  INTEGRITY_SCHEDULES,
+  STORAGE_REDUNDANCIES,
+  SYNC_MODES,
+} from "../domain/modes";
 import { CREDENTIAL_MODES, OUTBOUND_FEDERATION } from "../domain/credentials";
 import {
   CMK_KEY_URI,
@@ -208,6 +213,16 @@ export const SCHEMA = {
     '"copy" copies new and modified objects and never deletes in the vault; "mirror" also propagates deletions (kept recoverable in archive/, guarded by maxDeletes and maxDeletePercent; not with immutabilityDays).',
     SYNC_MODES,
     "copy",
+  ),
+  integrityCheck: oneOf(
+    'How often the host proves the vault matches the source: every object present with its size, MD5s compared where both sides have one, and integritySampleObjects objects read from both sides and compared byte for byte ("off": on demand only).',
+    INTEGRITY_SCHEDULES,
+    "weekly",
+  ),
+  integritySampleObjects: integer(
+    `Objects the integrity check reads from both sides and compares byte for byte (${range(LIMITS.integritySampleObjects)}); half are drawn from objects without a comparable MD5 (multipart uploads).`,
+    20,
+    LIMITS.integritySampleObjects,
   ),
   maxDeletes: integer(
     `Mirror mode only (${range(LIMITS.maxDeletes)}). A run that would delete more than this many blobs deletes none and fails.`,

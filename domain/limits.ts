@@ -23,6 +23,8 @@ export const LIMITS = {
   /** Lifecycle management day counts are limited to 99,999. */
   versionRetentionDays: { min: 1, max: 99_999 },
   sasRotationDays: { min: 1, max: 180 },
+  /** Objects the integrity check reads from both sides and compares byte for byte. */
+  integritySampleObjects: { min: 0, max: 1_000 },
   /** Log Analytics workspace retention (PerGB2018): 30-730 days. */
   auditRetentionDays: { min: 30, max: 730 },
 } as const satisfies Record<string, Range>;

@@ -28,5 +28,12 @@ export function redundancyNeeds(r: StorageRedundancy): { zones: boolean; pair: b
   };
 }
 
+/**
+ * How often the host checks that the vault matches the source (listings, hashes and a sample
+ * read byte for byte); "off" leaves it to on-demand runs.
+ */
+export const INTEGRITY_SCHEDULES = ["daily", "weekly", "monthly", "off"] as const;
+export type IntegritySchedule = (typeof INTEGRITY_SCHEDULES)[number];
+
 /** The CPU architectures the host's AMI comes in. */
 export type Architecture = "arm64" | "x86_64";

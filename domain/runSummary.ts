@@ -6,7 +6,7 @@
 export type RunOutcome = "success" | "partial" | "failure";
 
 /** The engine's exit codes (75 = another run was in progress; this one did nothing). */
-export const EXIT_CODES = { success: 0, failure: 1, partial: 3, overlap: 75 } as const;
+export const EXIT_CODES = { success: 0, failure: 1, partial: 3, mismatch: 4, overlap: 75 } as const;
 
 export interface SkippedObject {
   /** The S3 key, relative to the source prefix. */
@@ -81,3 +81,46 @@ export const RUN_SUMMARY_KEYS = [
   "errorCount",
   "errors",
 ] as const satisfies readonly (keyof RunSummary)[];
+
+/** How an integrity check ended. "mismatch": the vault differs from the source somewhere. */
+export type IntegrityOutcome = "match" | "mismatch" | "failure";
+
+/**
+ * The integrity check's result (engine.py --verify): $STATE_DIRECTORY/last-integrity.json on
+ * the host, status/last-integrity.json in the vault, and one log stream per check.
+ */
+export interface IntegrityResult {
+  checkId: string;
+  kind: "integrity";
+  started: string;
+  finished: string;
+  durationSeconds: number;
+  outcome: IntegrityOutcome;
+  source: string;
+  destination: string;
+  /** Start of the last successful backup: objects modified since then are only "pending". */
+  backupSince: string | null;
+  sourceObjects: number;
+  sourceBytes: number;
+  vaultObjects: number;
+  /** In the vault with the source's size (and MD5, where both have one). */
+  present: number;
+  pending: number;
+  /** Keys the backup cannot hold (named in the backup's run summaries). */
+  unstorable: number;
+  missing: number;
+  sizeMismatch: number;
+  hashMismatch: number;
+  /** Objects whose MD5 was compared and matched. */
+  hashMatched: number;
+  /** Objects read from both sides and compared byte for byte, and their bytes. */
+  sampled: number;
+  sampledBytes: number;
+  sampleMismatch: number;
+  sampleUnreadable: number;
+  mismatchCount: number;
+  /** The first 100 mismatches; all of them are in the check's mismatches.jsonl.gz on the host. */
+  mismatches: SkippedObject[];
+  /** Why the check itself failed (listing, vault access), or null. */
+  error: string | null;
+}

@@ -16,6 +16,12 @@ export const METRICS = {
   durationSeconds: "DurationSeconds",
   /** SAS mode: seconds until the vault SAS expires. */
   credentialSecondsLeft: "CredentialSecondsLeft",
+  /** Integrity check (--verify): objects missing, of the wrong size or content. */
+  integrityMismatches: "IntegrityMismatches",
+  /** Integrity check: 1 when the check itself could not run to the end. */
+  integrityCheckFailed: "IntegrityCheckFailed",
+  integrityObjectsChecked: "IntegrityObjectsChecked",
+  integritySampledBytes: "IntegritySampledBytes",
 } as const;
 
 /**

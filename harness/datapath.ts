@@ -24,7 +24,7 @@ import {
   type ContainerClient,
 } from "@azure/storage-blob";
 import { sasPermissions } from "../components/vaultSas";
-import type { RunSummary } from "../domain/runSummary";
+import type { IntegrityResult, RunSummary } from "../domain/runSummary";
 import { stackSettings } from "./stack";
 import { renderHostArtifacts, type SyncSettings, type VaultAccess } from "../userdata";
 import type { AzuriteOAuthEmulator } from "./azuriteOAuth";
@@ -97,7 +97,10 @@ export class Backup {
   readonly workDir: string;
   readonly stateDir: string;
   readonly credentialsDir: string;
+  /** The loader (the host's entry point, from user-data). */
   readonly scriptPath: string;
+  /** The engine's SSM parameters (name -> value), as SyncHost creates them. */
+  readonly engineParameters: Record<string, string>;
   private readonly ssmValueFile: string;
   private readonly fakeBin: string;
 
@@ -147,7 +150,12 @@ export class Backup {
     fs.writeFileSync(path.join(this.credentialsDir, "rclone.conf"), artifacts.rcloneConfig, {
       mode: 0o600,
     });
-    fs.writeFileSync(this.scriptPath, artifacts.syncScript, { mode: 0o755 });
+    // The host's entry point is the loader: it reads the engine from SSM (the stand-in, which
+    // start() stocks with the engine's parameters) and runs it only if its SHA-256 matches.
+    fs.writeFileSync(this.scriptPath, artifacts.loader, { mode: 0o755 });
+    this.engineParameters = Object.fromEntries(
+      artifacts.engine.parameters.map((p) => [p.name, p.value]),
+    );
     fs.writeFileSync(path.join(this.fakeBin, "aws"), FAKE_AWS_CLI, { mode: 0o755 });
     if (!federation) this.setSas(this.sasUrl());
     else fs.writeFileSync(this.ssmValueFile, "");
@@ -230,14 +238,17 @@ export class Backup {
   }
 
   /** Start one run of the rendered sync script; resolves when it exits. */
-  start(timeoutMs = 150_000): { pid: number; done: Promise<SyncRun> } {
+  start(timeoutMs = 150_000, args: string[] = []): { pid: number; done: Promise<SyncRun> } {
     this.s3Proxy.reset();
     this.azureProxy.reset();
+    // Without the stand-in the loader would look for the engine in a real AWS account.
+    if (!this.telemetry) throw new Error("Backup.start: no AWS stand-in (telemetry) is running");
+    this.telemetry.setSsmParameters(this.engineParameters);
     const env = this.processEnv();
     const started = Date.now();
     // Own process group, so a hung run can be stopped with everything it started.
     // Run as the host does: the script's own interpreter line (Debian's /usr/bin/python3).
-    const child = spawn(this.scriptPath, [], {
+    const child = spawn(this.scriptPath, args, {
       env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
@@ -282,6 +293,18 @@ export class Backup {
 
   run(): Promise<SyncRun> {
     return this.start().done;
+  }
+
+  /** One integrity check (the host's `cross-cloud-backup-sync --verify`), and its result. */
+  async verify(): Promise<SyncRun & { result?: IntegrityResult }> {
+    const run = await this.start(150_000, ["--verify"]).done;
+    const file = path.join(this.stateDir, "last-integrity.json");
+    return {
+      ...run,
+      result: fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, "utf8")) as IntegrityResult)
+        : undefined,
+    };
   }
 
   async put(key: string, body: string | Buffer): Promise<void> {

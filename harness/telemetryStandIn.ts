@@ -8,7 +8,7 @@ import { tsServerSpec } from "./standInProcess";
 const SERVER = path.join(__dirname, "servers", "telemetry.ts");
 
 export interface TelemetryCall {
-  service: "monitoring" | "logs";
+  service: "monitoring" | "logs" | "ssm";
   action: string;
   body: Record<string, unknown>;
 }
@@ -19,6 +19,7 @@ export class TelemetryStandIn extends EmulatorProcess {
     port: number,
     dir: string,
     private readonly recordFile: string,
+    private readonly ssmParametersFile: string,
   ) {
     super(spec, port, dir, true);
   }
@@ -32,7 +33,13 @@ export class TelemetryStandIn extends EmulatorProcess {
     return {
       AWS_ENDPOINT_URL_CLOUDWATCH: this.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: this.endpoint,
+      AWS_ENDPOINT_URL_SSM: this.endpoint,
     };
+  }
+
+  /** What GetParameters answers from now on (name -> value). */
+  setSsmParameters(parameters: Record<string, string>): void {
+    fs.writeFileSync(this.ssmParametersFile, JSON.stringify(parameters));
   }
 
   calls(): TelemetryCall[] {
@@ -68,11 +75,18 @@ export async function startTelemetryStandIn(
   opts: { failAll?: boolean } = {},
 ): Promise<TelemetryStandIn> {
   const port = await freePort();
-  const config = { port, recordFile: "", failAll: opts.failAll ?? false };
+  const config = { port, recordFile: "", ssmParametersFile: "", failAll: opts.failAll ?? false };
   const { spec, dir } = tsServerSpec(`telemetry stand-in on 127.0.0.1:${port}`, SERVER, config);
   config.recordFile = path.join(dir, "calls.jsonl");
+  config.ssmParametersFile = path.join(dir, "ssm-parameters.json");
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
-  const standIn = new TelemetryStandIn(spec, port, dir, config.recordFile);
+  const standIn = new TelemetryStandIn(
+    spec,
+    port,
+    dir,
+    config.recordFile,
+    config.ssmParametersFile,
+  );
   await standIn.start();
   return standIn;
 }

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import { renderRcloneConfig } from "./rcloneConfig";
 import { renderUnits } from "./schedule";
 import { aptPreferences, hostPackages } from "./hostPackages";
-import { renderSyncScript } from "./syncScript";
+import { engineDelivery, renderLoader, type EngineDelivery } from "./engineDelivery";
 import {
   ENTRA_AUTHORITY,
   ENTRA_TOKEN_AUDIENCE,
@@ -19,6 +19,8 @@ import {
   SCRIPT_PATH,
   SERVICE_NAME,
   TIMER_NAME,
+  VERIFY_SERVICE_NAME,
+  VERIFY_TIMER_NAME,
   type SyncSettings,
   type VaultAccess,
 } from "./settings";
@@ -27,20 +29,32 @@ export interface HostArtifacts {
   rcloneConfig: string;
   /** Federated mode: the identity the engine presents its AWS token to (JSON, no secret). */
   federationConfig?: string;
+  /** The sync engine (delivered through SSM parameters, see engineDelivery.ts). */
   syncScript: string;
+  engine: EngineDelivery;
+  /** The host's entry point, in user-data: fetches and checks the engine, then runs it. */
+  loader: string;
   service: string;
   timer: string;
+  /** The integrity check's unit, and its timer unless the schedule is "off". */
+  verifyService: string;
+  verifyTimer?: string;
 }
 
 /** Everything the host runs, rendered from plain values. */
 export function renderHostArtifacts(s: SyncSettings, access: VaultAccess): HostArtifacts {
-  const units = renderUnits(s.syncIntervalHours, access.kind === "federated");
+  const units = renderUnits(s.syncIntervalHours, access.kind === "federated", s.integrityCheck);
+  const engine = engineDelivery(s);
   return {
     rcloneConfig: renderRcloneConfig(s, access),
     federationConfig: access.kind === "federated" ? renderFederationConfig(access) : undefined,
-    syncScript: renderSyncScript(s),
+    syncScript: engine.script,
+    engine,
+    loader: renderLoader(s.sourceRegion, engine),
     service: units.service,
     timer: units.timer,
+    verifyService: units.verifyService,
+    verifyTimer: units.verifyTimer,
   };
 }
 
@@ -159,7 +173,7 @@ export function renderCloudInit(
               content: artifacts.federationConfig,
             },
           ]),
-      { path: SCRIPT_PATH, owner: "root:root", permissions: "0755", content: artifacts.syncScript },
+      { path: SCRIPT_PATH, owner: "root:root", permissions: "0755", content: artifacts.loader },
       {
         path: `/etc/systemd/system/${SERVICE_NAME}`,
         owner: "root:root",
@@ -172,6 +186,22 @@ export function renderCloudInit(
         permissions: "0644",
         content: artifacts.timer,
       },
+      {
+        path: `/etc/systemd/system/${VERIFY_SERVICE_NAME}`,
+        owner: "root:root",
+        permissions: "0644",
+        content: artifacts.verifyService,
+      },
+      ...(artifacts.verifyTimer === undefined
+        ? []
+        : [
+            {
+              path: `/etc/systemd/system/${VERIFY_TIMER_NAME}`,
+              owner: "root:root",
+              permissions: "0644",
+              content: artifacts.verifyTimer,
+            },
+          ]),
     ],
     runcmd: [
       [
@@ -181,6 +211,9 @@ export function renderCloudInit(
       ],
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", TIMER_NAME],
+      ...(artifacts.verifyTimer === undefined
+        ? []
+        : [["systemctl", "enable", "--now", VERIFY_TIMER_NAME]]),
       // The first backup starts at boot rather than at the next scheduled slot.
       ["systemctl", "start", "--no-block", SERVICE_NAME],
     ],
@@ -193,7 +226,7 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
 /**
  * User-data as the instance gets it: gzip (cloud-init recognises the gzip header) then base64.
- * The plain document is ~14 KB, close to EC2's 16 KB limit; compressed it is ~5 KB. Deterministic
+ * The engine itself travels through SSM parameters (engineDelivery.ts), so this stays small. Deterministic
  * (no timestamp in the gzip header), so an unchanged document never replaces the host.
  */
 export function encodeUserData(cloudConfig: string): string {

@@ -10,3 +10,12 @@ export {
   USER_DATA_LIMIT_BYTES,
   type HostArtifacts,
 } from "./cloudInit";
+export {
+  engineDelivery,
+  engineParameterPrefix,
+  packEngine,
+  renderLoader,
+  ENGINE_CHUNK_CHARS,
+  MAX_ENGINE_CHUNKS,
+  type EngineDelivery,
+} from "./engineDelivery";

@@ -5,6 +5,14 @@ import {
   RCLONE_CONFIG_PATH,
   SCRIPT_PATH,
 } from "./settings";
+import type { IntegritySchedule } from "../domain/modes";
+
+/** When the integrity check runs: 03:30 UTC, away from the midnight backup slot. */
+export const INTEGRITY_CALENDAR: Record<Exclude<IntegritySchedule, "off">, string> = {
+  daily: "*-*-* 03:30:00 UTC",
+  weekly: "Sun *-*-* 03:30:00 UTC",
+  monthly: "*-*-01 03:30:00 UTC",
+};
 
 /** systemd OnCalendar expression for "every N hours", N dividing 24, starting at midnight UTC. */
 export function onCalendar(intervalHours: number): string {
@@ -22,16 +30,17 @@ export function onCalendar(intervalHours: number): string {
 export function renderUnits(
   intervalHours: number,
   federated = false,
-): { service: string; timer: string } {
-  const service = `[Unit]
-Description=cross-cloud-backup: copy the S3 bucket to the Azure vault
+  integrity: IntegritySchedule = "off",
+): { service: string; timer: string; verifyService: string; verifyTimer?: string } {
+  const unit = (description: string, args: string) => `[Unit]
+Description=cross-cloud-backup: ${description}
 Documentation=https://github.com/cross-cloud-backup/cross-cloud-backup#the-sync-host
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 Type=oneshot
-ExecStart=${SCRIPT_PATH}
+ExecStart=${SCRIPT_PATH}${args}
 # The rclone config reaches the unprivileged dynamic user as a credential; the file on disk
 # stays root-only (0600).
 LoadCredential=rclone.conf:${RCLONE_CONFIG_PATH}
@@ -39,8 +48,8 @@ ${federated ? `LoadCredential=federation.json:${FEDERATION_CONFIG_PATH}\n` : ""}
 StateDirectory=${APP}
 StateDirectoryMode=0700
 # 75 = another run was in progress (not a failure of this run). 3 = partial: everything readable
-# was backed up but some objects were skipped; the unit shows as failed so that it is noticed,
-# and the run summary names the objects.
+# was backed up but some objects were skipped; 4 = the integrity check found mismatches. Both
+# show the unit as failed so that they are noticed; the summary names the objects.
 SuccessExitStatus=75
 TimeoutStartSec=23h
 # The engine's memory does not grow with the bucket (about 200 MB at its peak, measured by
@@ -67,6 +76,25 @@ CapabilityBoundingSet=
 UMask=0077
 InaccessiblePaths=-${CONFIG_DIR}
 `;
+  const service = unit("copy the S3 bucket to the Azure vault", "");
+  // The check waits for a backup in progress (the same lock), so it never sees a half-done copy.
+  const verifyService = unit("check that the Azure vault matches the S3 bucket", " --verify");
+  const verifyTimer =
+    integrity === "off"
+      ? undefined
+      : `[Unit]
+Description=cross-cloud-backup: check the vault ${integrity}
+
+[Timer]
+OnCalendar=${INTEGRITY_CALENDAR[integrity]}
+Persistent=true
+RandomizedDelaySec=1800
+AccuracySec=1min
+Unit=${APP}-verify.service
+
+[Install]
+WantedBy=timers.target
+`;
   const timer = `[Unit]
 Description=cross-cloud-backup: run the backup every ${intervalHours} hour(s)
 
@@ -80,5 +108,5 @@ Unit=${APP}.service
 [Install]
 WantedBy=timers.target
 `;
-  return { service, timer };
+  return { service, timer, verifyService, verifyTimer };
 }

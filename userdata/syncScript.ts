@@ -59,6 +59,8 @@ export interface EngineConfig {
   stack: string;
   metricsNamespace: string;
   logGroup: string;
+  /** Objects the integrity check compares byte for byte. */
+  integritySample: number;
 }
 
 export function engineConfig(s: SyncSettings): EngineConfig {
@@ -76,6 +78,7 @@ export function engineConfig(s: SyncSettings): EngineConfig {
     stack: s.stack,
     metricsNamespace: s.metricsNamespace,
     logGroup: s.logGroup,
+    integritySample: s.integritySampleObjects,
   };
 }
 

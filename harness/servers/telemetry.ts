@@ -3,8 +3,11 @@
 // protocol, X-Amz-Target header, JSON answer) the way the services do, requires a SigV4
 // Authorization header for the right service, and appends every accepted call as one JSON line
 // to the record file, so tests read what a run published. `failAll` answers every call with a
-// 500, as an unavailable service would.
+// 500, as an unavailable service would (SSM excepted). It also answers SSM GetParameters (JSON 1.1,
+// AmazonSSM.GetParameters) from a JSON file of name -> value, as Parameter Store does: found
+// names in Parameters, the others in InvalidParameters, at most 10 names a call.
 // Shapes: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
+//         https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
 //         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html
 import * as fs from "node:fs";
 import { readConfigArg, serve } from "./common";
@@ -13,6 +16,8 @@ interface TelemetryConfig {
   port: number;
   recordFile: string;
   failAll?: boolean;
+  /** SSM parameters (name -> value) as a JSON file, read on every call. */
+  ssmParametersFile: string;
 }
 
 const config = readConfigArg<TelemetryConfig>();
@@ -24,7 +29,11 @@ function record(entry: unknown): void {
 serve({ port: config.port }, (req, body) => {
   const auth = String(req.headers.authorization ?? "");
   const target = String(req.headers["x-amz-target"] ?? "");
-  const service = target.startsWith("Logs_20140328.") ? "logs" : "monitoring";
+  const service = target.startsWith("Logs_20140328.")
+    ? "logs"
+    : target.startsWith("AmazonSSM.")
+      ? "ssm"
+      : "monitoring";
   if (
     !new RegExp(
       `^AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/[a-z0-9-]+/${service}/aws4_request`,
@@ -35,6 +44,7 @@ serve({ port: config.port }, (req, body) => {
       headers: { "content-type": "text/xml" },
       body: "<ErrorResponse><Error><Type>Sender</Type><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error></ErrorResponse>",
     });
+  if (service === "ssm") return Promise.resolve(getParameters(target, body));
   if (config.failAll)
     return Promise.resolve({
       status: 500,
@@ -65,3 +75,34 @@ serve({ port: config.port }, (req, body) => {
     body: '<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></PutMetricDataResponse>',
   });
 });
+
+function getParameters(
+  target: string,
+  body: Buffer,
+): { status: number; headers: Record<string, string>; body: string } {
+  const json = (status: number, answer: unknown) => ({
+    status,
+    headers: { "content-type": "application/x-amz-json-1.1" },
+    body: JSON.stringify(answer),
+  });
+  if (target !== "AmazonSSM.GetParameters")
+    return json(400, { __type: "UnknownOperationException", message: target });
+  const { Names } = JSON.parse(body.toString("utf8")) as { Names?: unknown };
+  if (!Array.isArray(Names) || Names.length < 1 || Names.length > 10)
+    return json(400, {
+      __type: "ValidationException",
+      message:
+        "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 10",
+    });
+  record({ service: "ssm", action: "GetParameters", body: { Names } });
+  const stored = fs.existsSync(config.ssmParametersFile)
+    ? (JSON.parse(fs.readFileSync(config.ssmParametersFile, "utf8")) as Record<string, string>)
+    : {};
+  const names = Names as string[];
+  return json(200, {
+    Parameters: names
+      .filter((n) => n in stored)
+      .map((n) => ({ Name: n, Type: "String", Value: stored[n], Version: 1, DataType: "text" })),
+    InvalidParameters: names.filter((n) => !(n in stored)),
+  });
+}

@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import { FAKE_ACCOUNT } from "../support/mocks";
 import { ofType, one, plain, runProgram, type ProgramResult } from "../support/program";
+import { METRICS, METRICS_NAMESPACE } from "../../domain/telemetry";
 
 const T = {
   key: "aws:kms/key:Key",
@@ -142,6 +143,38 @@ describe("alarms and audit trail (mocks)", function () {
       expect(a.alarmActions).to.have.length(1);
     });
   }
+
+  it("alarms when an integrity check finds a mismatch or cannot finish", function () {
+    for (const r of [dev, prod]) {
+      const a = ofType(r, T.alarm).find((x) => x.name === "backup-alarms-integrity")!
+        .inputs as Json;
+      expect(a).to.include({
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      });
+      expect(a.alarmActions).to.have.length(1);
+      const q = a.metricQueries as Json[];
+      expect(q.filter((x) => x.returnData)).to.have.length(1);
+      expect(q.find((x) => x.returnData)!.expression).to.equal(
+        "FILL(mismatches, 0) + FILL(failed, 0)",
+      );
+      const metric = (id: string) => q.find((x) => x.id === id)!.metric;
+      const stack = r === dev ? "dev" : "prod";
+      for (const [id, name] of [
+        ["mismatches", METRICS.integrityMismatches],
+        ["failed", METRICS.integrityCheckFailed],
+      ])
+        expect(metric(id)).to.deep.equal({
+          namespace: METRICS_NAMESPACE,
+          metricName: name,
+          dimensions: { Stack: stack },
+          period: 3600,
+          stat: "Maximum",
+        });
+    }
+  });
 
   it("alarms on a failed run and on skipped objects; on credential expiry only in SAS mode", function () {
     const byName = (r: ProgramResult, n: string) =>

@@ -2,7 +2,14 @@
 // signature appears anywhere a reader of the account or the state could see it.
 import { expect } from "chai";
 import { DEBIAN_AMI_OWNER } from "../../components/syncHost";
-import { decodeUserData } from "../../userdata";
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import {
+  decodeUserData,
+  ENGINE_CHUNK_CHARS,
+  engineParameterPrefix,
+  MAX_ENGINE_CHUNKS,
+} from "../../userdata";
 import {
   isSecretInput,
   one,
@@ -15,10 +22,26 @@ import { s3EndpointPolicy } from "../../components/syncNetwork";
 import { FAKE_EIP, OFFERED_IN_ONE_ZONE, OFFERED_NOWHERE } from "../support/mocks";
 
 const INSTANCE = "aws:ec2/instance:Instance";
+const PARAMETER = "aws:ssm/parameter:Parameter";
+
+/** The SSM parameters that hold a credential (the engine's parameters are plain strings). */
+function sasParameters(r: ProgramResult) {
+  return ofType(r, PARAMETER).filter((p) => p.inputs.type === "SecureString");
+}
 
 /** The cloud-config the instance would boot with (user-data is gzip + base64). */
 function userDataOf(r: ProgramResult): string {
   return decodeUserData(plain<string>(one(r, INSTANCE).inputs.userDataBase64));
+}
+
+/** The engine the host runs, put together from its SSM parameters. */
+function engineOf(r: ProgramResult): string {
+  const parts = ofType(r, PARAMETER)
+    .filter((p) => p.inputs.type === "String")
+    .sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
+  return gunzipSync(
+    Buffer.from(parts.map((p) => String(p.inputs.insecureValue)).join(""), "base64"),
+  ).toString("utf8");
 }
 
 /** Every string in a recorded value that is not inside a secret wrapper. */
@@ -157,6 +180,49 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     expect(JSON.stringify(doc)).not.to.match(/"ssm:\*"|"\*:\*"|"Action":"\*"/);
   });
 
+  it("delivers the engine through plain standard-tier SSM parameters the loader pins by SHA-256", () => {
+    for (const r of [dev, prod, devSas]) {
+      const parts = ofType(r, PARAMETER)
+        .filter((p) => p.inputs.type === "String")
+        .sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
+      expect(parts.length).to.be.within(2, MAX_ENGINE_CHUNKS);
+      const stack = r === prod ? "prod" : "dev";
+      parts.forEach((p, i) => {
+        expect(p.inputs.name).to.equal(`${engineParameterPrefix(stack)}${i}`);
+        expect(p.inputs.tier).to.equal("Standard");
+        expect(isSecretInput(p.inputs.insecureValue)).to.equal(false);
+        expect(String(p.inputs.insecureValue).length).to.be.at.most(ENGINE_CHUNK_CHARS);
+      });
+      const engine = gunzipSync(
+        Buffer.from(parts.map((p) => String(p.inputs.insecureValue)).join(""), "base64"),
+      );
+      expect(engine.toString("utf8")).to.match(/^#!\/usr\/bin\/python3 -I\n/);
+      expect(engine.toString("utf8")).to.include(`"stack": "${stack}",`);
+      // user-data holds the loader, pinned to exactly these bytes, and not the engine
+      const userData = userDataOf(r);
+      const sha = createHash("sha256").update(engine).digest("hex");
+      expect(userData).to.include(`"sha256": "${sha}"`);
+      expect(userData).not.to.include("def list_source(");
+      expect(
+        Buffer.from(plain<string>(one(r, INSTANCE).inputs.userDataBase64), "base64").length,
+      ).to.be.below(8 * 1024);
+      // the host may read exactly these parameters, and boots only once they exist
+      const policy = ofType(r, "aws:iam/rolePolicy:RolePolicy").find(
+        (p) => p.name === "sync-host-host",
+      )!;
+      const doc = JSON.parse(plain<string>(policy.inputs.policy)) as { Statement: any[] };
+      const read = doc.Statement.find((st) => st.Sid === "ReadSyncEngine");
+      expect(read.Action).to.equal("ssm:GetParameters");
+      expect(read.Resource).to.have.length(parts.length);
+      read.Resource.forEach((arn: string, i: number) =>
+        expect(arn).to.match(new RegExp(`sync-host-engine-${i}$`)),
+      );
+      expect(r.dependsOn[`${INSTANCE}::sync-host-instance`]).to.include.members(
+        parts.map((p) => `${PARAMETER}::${p.name}`),
+      );
+    }
+  });
+
   it("keeps user-data secret and replaces the host when it changes", () => {
     for (const r of [dev, prod]) {
       const i = one(r, INSTANCE).inputs;
@@ -168,13 +234,15 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
   });
 
   it("stores the SAS in an SSM SecureString as a secret and puts only its name in user-data", () => {
-    const p = one(devSas, "aws:ssm/parameter:Parameter").inputs;
+    const sas = sasParameters(devSas);
+    expect(sas).to.have.length(1);
+    const p = sas[0].inputs;
     expect(p.type).to.equal("SecureString");
     expect(isSecretInput(p.value)).to.equal(true);
     expect(plain<string>(p.value)).to.include("sig=");
-    const userData = userDataOf(devSas);
-    expect(userData).to.include(`"ssmParameter": "${String(p.name)}",`);
-    expect(userData).not.to.include("sig=");
+    expect(engineOf(devSas)).to.include(`"ssmParameter": "${String(p.name)}",`);
+    expect(engineOf(devSas)).not.to.include("sig=");
+    expect(userDataOf(devSas)).not.to.include("sig=");
     expect(devSas.outputs.vaultSasParameter).to.deep.equal({ secret: false, value: p.name });
   });
 
@@ -220,7 +288,7 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
   it("with userData delivery: no SSM parameter, the SAS sits only in the secret user-data", () => {
     const r = runProgram("dev", { credentialMode: "sas", credentialDelivery: "userData" });
     expect(r.error).to.equal(undefined);
-    expect(ofType(r, "aws:ssm/parameter:Parameter")).to.have.length(0);
+    expect(sasParameters(r)).to.have.length(0);
     const ud = one(r, INSTANCE).inputs.userDataBase64;
     expect(isSecretInput(ud)).to.equal(true);
     expect(userDataOf(r)).to.include("sas_url = https://");

@@ -172,7 +172,7 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
   it("exits with the codes domain/runSummary.ts documents", async () => {
     const { EXIT_CODES } = await import("../../domain/runSummary");
     const got = py(
-      "print(json.dumps({'success': engine.EXIT_SUCCESS, 'failure': engine.EXIT_FAILURE, 'partial': engine.EXIT_PARTIAL, 'overlap': engine.EXIT_OVERLAP}))",
+      "print(json.dumps({'success': engine.EXIT_SUCCESS, 'failure': engine.EXIT_FAILURE, 'partial': engine.EXIT_PARTIAL, 'mismatch': engine.EXIT_MISMATCH, 'overlap': engine.EXIT_OVERLAP}))",
     );
     expect(got).to.deep.equal(EXIT_CODES);
   });

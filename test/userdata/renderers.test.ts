@@ -20,6 +20,7 @@ import { ROOT, stackSettings } from "../../harness/stack";
 import { hostPackages } from "../../userdata/hostPackages";
 import { APT_SOURCES_PATH, aptSources } from "../../userdata/cloudInit";
 import { stripForHost } from "../../userdata/syncScript";
+import { INTEGRITY_CALENDAR, renderUnits } from "../../userdata/schedule";
 
 const ENGINE_SOURCE = path.join(ROOT, "userdata", "engine.py");
 import {
@@ -33,6 +34,8 @@ import {
   SCRIPT_PATH,
   SERVICE_NAME,
   TIMER_NAME,
+  VERIFY_SERVICE_NAME,
+  VERIFY_TIMER_NAME,
   type HostArtifacts,
   type SyncSettings,
   type VaultAccess,
@@ -109,8 +112,11 @@ describe("userdata renderers", () => {
           "cloud-init.yaml": r.cloudInit,
           "rclone.conf": r.artifacts.rcloneConfig,
           "sync.py": r.artifacts.syncScript,
+          "loader.py": r.artifacts.loader,
           [SERVICE_NAME]: r.artifacts.service,
           [TIMER_NAME]: r.artifacts.timer,
+          [VERIFY_SERVICE_NAME]: r.artifacts.verifyService,
+          ...(r.artifacts.verifyTimer ? { [VERIFY_TIMER_NAME]: r.artifacts.verifyTimer } : {}),
         };
         const dir = path.join(GOLDEN, name);
         for (const [file, content] of Object.entries(files)) {
@@ -148,10 +154,9 @@ describe("userdata renderers", () => {
         const encoded = encodeUserData(r.cloudInit);
         const raw = Buffer.from(encoded, "base64");
         expect(raw.subarray(0, 2).toString("hex"), "gzip magic").to.equal("1f8b");
-        // 768 bytes of headroom below the limit. The engine is most of it (about 13 KB gzipped
-        // after comments and docstrings are stripped): the next feature that grows it needs
-        // another way to deliver the engine to the host (README, "The sync host").
-        expect(raw.length, name).to.be.below(USER_DATA_LIMIT_BYTES - 768);
+        // The engine travels through SSM parameters (engineDelivery.ts): user-data holds the
+        // loader, the units and the package list, far below the limit whatever the engine's size.
+        expect(raw.length, name).to.be.below(USER_DATA_LIMIT_BYTES / 3);
         expect(decodeUserData(encoded)).to.equal(r.cloudInit);
         expect(encodeUserData(r.cloudInit), "deterministic").to.equal(encoded);
       }
@@ -290,16 +295,20 @@ describe("userdata renderers", () => {
 
   describe("sync engine", () => {
     for (const [name, r] of cases) {
-      it(`${name}: compiles with the host's python3 and passes pyflakes with no findings`, () => {
+      it(`${name}: the engine and its loader compile with the host's python3 and pass pyflakes with no findings`, () => {
         withTemp((dir) => {
-          const file = path.join(dir, "cross-cloud-backup-sync.py");
-          writeFileSync(file, r.artifacts.syncScript);
-          const compiled = run("/usr/bin/python3", ["-m", "py_compile", file]);
-          expect(compiled.out).to.equal("");
-          expect(compiled.code).to.equal(0);
-          const flakes = run("/usr/bin/python3", ["-m", "pyflakes", file]);
-          expect(flakes.out).to.equal("");
-          expect(flakes.code).to.equal(0);
+          for (const [file, body] of [
+            ["cross-cloud-backup-sync.py", r.artifacts.syncScript],
+            ["loader.py", r.artifacts.loader],
+          ]) {
+            writeFileSync(path.join(dir, file), body);
+            const compiled = run("/usr/bin/python3", ["-m", "py_compile", path.join(dir, file)]);
+            expect(compiled.out, file).to.equal("");
+            expect(compiled.code, file).to.equal(0);
+            const flakes = run("/usr/bin/python3", ["-m", "pyflakes", path.join(dir, file)]);
+            expect(flakes.out, file).to.equal("");
+            expect(flakes.code, file).to.equal(0);
+          }
         });
       });
     }
@@ -360,14 +369,24 @@ describe("userdata renderers", () => {
           });
           writeFileSync(path.join(root, "etc/systemd/system", SERVICE_NAME), r.artifacts.service);
           writeFileSync(path.join(root, "etc/systemd/system", TIMER_NAME), r.artifacts.timer);
+          writeFileSync(
+            path.join(root, "etc/systemd/system", VERIFY_SERVICE_NAME),
+            r.artifacts.verifyService,
+          );
+          writeFileSync(
+            path.join(root, "etc/systemd/system", VERIFY_TIMER_NAME),
+            r.artifacts.verifyTimer!,
+          );
           mkdirSync(path.join(root, path.dirname(SCRIPT_PATH)), { recursive: true });
-          writeFileSync(path.join(root, SCRIPT_PATH), r.artifacts.syncScript);
+          writeFileSync(path.join(root, SCRIPT_PATH), r.artifacts.loader);
           chmodSync(path.join(root, SCRIPT_PATH), 0o755);
           const res = run("systemd-analyze", [
             "verify",
             `--root=${root}`,
             SERVICE_NAME,
             TIMER_NAME,
+            VERIFY_SERVICE_NAME,
+            VERIFY_TIMER_NAME,
           ]);
           expect(res.out).to.equal("");
           expect(res.code).to.equal(0);
@@ -395,6 +414,30 @@ describe("userdata renderers", () => {
         expect(new Date(times[0]).getUTCHours() % hours).to.equal(0);
       });
     }
+
+    it("checks integrity on its own schedule, with the same sandbox, after a backup in progress", () => {
+      const { service, verifyService, verifyTimer } = cases[0][1].artifacts;
+      expect(verifyService).to.match(new RegExp(`^ExecStart=${SCRIPT_PATH} --verify$`, "m"));
+      // the same hardening and limits as the backup: only the description and arguments differ
+      const strip = (u: string) =>
+        u.replace(/^(Description|ExecStart)=.*$/gm, "").replace(/^#.*$/gm, "");
+      expect(strip(verifyService)).to.equal(strip(service));
+      expect(verifyTimer).to.match(/^OnCalendar=Sun \*-\*-\* 03:30:00 UTC$/m);
+      expect(verifyTimer).to.match(/^Persistent=true$/m);
+      const doc = parse(cases[0][1].cloudInit.replace(/^#cloud-config\n/, "")) as {
+        runcmd: string[][];
+      };
+      expect(doc.runcmd.map((c) => c.join(" "))).to.include(
+        `systemctl enable --now ${VERIFY_TIMER_NAME}`,
+      );
+      for (const [when, calendar] of Object.entries(INTEGRITY_CALENDAR)) {
+        const res = run("systemd-analyze", ["calendar", calendar]);
+        expect(res.code, `${when}: ${res.out}`).to.equal(0);
+      }
+      const off = renderUnits(4, true, "off");
+      expect(off.verifyTimer).to.equal(undefined);
+      expect(off.verifyService).to.include("--verify");
+    });
 
     it("rejects an interval that does not divide 24", () => {
       expect(() => onCalendar(5)).to.throw(/must divide 24/);

@@ -17,6 +17,7 @@ CONFIG = {
     "stack": "prod",
     "metricsNamespace": "CrossCloudBackup",
     "logGroup": "/cross-cloud-backup/prod",
+    "integritySample": 20,
 }
 
 
@@ -29,6 +30,7 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -42,6 +44,7 @@ import xml.etree.ElementTree as ET
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
 EXIT_PARTIAL = 3
+EXIT_MISMATCH = 4
 EXIT_OVERLAP = 75
 
 ARCHIVE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
@@ -957,6 +960,178 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
 
 
 
+
+STREAM_BYTES = 1 << 20
+
+
+def digest(chunks):
+    h = hashlib.sha256()
+    n = 0
+    for c in chunks:
+        h.update(c)
+        n += len(c)
+    return n, h.hexdigest()
+
+
+def s3_chunks(cfg, rel):
+    body = s3_client(cfg["sourceRegion"]).get_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + rel)["Body"]
+    return iter(lambda: body.read(STREAM_BYTES), b"")
+
+
+def blob_chunks(name):
+    resp = azure_request("GET", vault_url("/data/" + urllib.parse.quote(name)))
+    return iter(lambda: resp.read(STREAM_BYTES), b"")
+
+
+class Sample:
+
+    def __init__(self, k):
+        self.k, self.seen, self.rows = k, 0, []
+
+    def offer(self, row):
+        self.seen += 1
+        if len(self.rows) < self.k:
+            self.rows.append(row)
+        else:
+            i = random.randrange(self.seen)
+            if i < self.k:
+                self.rows[i] = row
+
+
+def verify(cfg, run_dir, result, problems):
+    if cfg["credential"] == "ssm":
+        os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
+    source_list = os.path.join(run_dir, "source.tsv")
+    vault_list = os.path.join(run_dir, "vault.tsv")
+    unstorable = Skipped(os.path.join(run_dir, "unstorable.jsonl.gz"))
+    log("integrity: listing the source")
+    result["sourceObjects"], result["sourceBytes"] = list_source(cfg, source_list, unstorable)
+    log("integrity: listing the vault")
+    result["vaultObjects"] = list_vault(cfg["container"], vault_list)
+    VAULT_REACHABLE[0] = True
+    sort_file(source_list, run_dir)
+    sort_file(vault_list, run_dir)
+    unstorable.close()
+    result["unstorable"] = unstorable.count
+    since = None
+    try:
+        with open(os.path.join(state_dir, "last-success.json"), encoding="utf-8") as f:
+            since = epoch_of(json.load(f)["started"])
+    except (OSError, ValueError, KeyError):
+        pass
+    result["backupSince"] = utc(since) if since is not None else None
+    hashed, unhashed = Sample(cfg["integritySample"] - cfg["integritySample"] // 2), Sample(cfg["integritySample"] // 2)
+    src, dst = rows(source_list), rows(vault_list)
+    s, d = next(src, None), next(dst, None)
+    while s is not None:
+        while d is not None and d[0] < s[0]:
+            d = next(dst, None)
+        _, size, mtime, md5, rel_json, problem = s
+        rel = json.loads(rel_json)
+        here = d if d is not None and d[0] == s[0] else None
+        s = next(src, None)
+        if problem:
+            result["unstorable"] += 1
+            continue
+        if here is None:
+            kind, reason = "missing", "missing from the vault"
+        elif here[1] != size:
+            kind, reason = "sizeMismatch", "the blob has %s bytes, the source object %s" % (here[1], size)
+        elif md5 and here[3] and md5 != here[3]:
+            kind, reason = "hashMismatch", "the blob's MD5 %s differs from the source's %s" % (here[3], md5)
+        elif here[2] != mtime:
+            kind, reason = "pending", None
+        else:
+            kind, reason = "present", None
+        if kind == "pending" or (reason and (since is None or int(mtime) >= since)):
+            result["pending"] += 1
+        elif reason:
+            problems.add(rel, reason)
+            result[kind] += 1
+        else:
+            result["present"] += 1
+            if md5 and here[3]:
+                result["hashMatched"] += 1
+            (hashed if md5 and here[3] else unhashed).offer((rel, json.loads(here[0]), int(size)))
+    os.unlink(source_list)
+    os.unlink(vault_list)
+    picked = unhashed.rows + hashed.rows
+    spare = cfg["integritySample"] - len(picked)
+    for pool in (hashed, unhashed):
+        extra = [r for r in pool.rows if r not in picked]
+        picked += extra[:spare]
+        spare -= len(extra[:spare])
+    log("integrity: comparing %d sampled objects byte for byte" % len(picked))
+    for rel, name, size in picked:
+        try:
+            a = digest(s3_chunks(cfg, rel))
+            b = digest(blob_chunks(name))
+        except Exception as e:
+            problems.add(rel, "sample could not be read: %s" % clean_error(str(e)))
+            result["sampleUnreadable"] += 1
+            continue
+        result["sampled"] += 1
+        result["sampledBytes"] += a[0]
+        if a != b:
+            problems.add(rel, "content differs from the source (%d bytes in the vault, %d in the source; SHA-256 differs)" % (b[0], a[0]))
+            result["sampleMismatch"] += 1
+
+
+def verify_main(cfg):
+    runs = os.path.join(state_dir, "runs")
+    os.makedirs(runs, exist_ok=True)
+    lock = open(os.path.join(state_dir, "run.lock"), "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    check_id = new_run_dir(runs)
+    run_dir = os.path.join(runs, check_id)
+    started = time.time()
+    result = {"checkId": check_id, "kind": "integrity", "started": utc(started), "finished": None,
+              "outcome": "failure", "source": "s3://%s/%s" % (cfg["sourceBucket"], cfg["sourcePrefix"]),
+              "destination": "%s/data/" % cfg["container"], "backupSince": None,
+              "sourceObjects": 0, "sourceBytes": 0, "vaultObjects": 0, "present": 0, "pending": 0, "unstorable": 0,
+              "missing": 0, "sizeMismatch": 0, "hashMismatch": 0, "hashMatched": 0, "sampled": 0, "sampledBytes": 0,
+              "sampleMismatch": 0, "sampleUnreadable": 0, "mismatchCount": 0, "mismatches": [], "error": None}
+    problems = Skipped(os.path.join(run_dir, "mismatches.jsonl.gz"))
+    try:
+        verify(cfg, run_dir, result, problems)
+    except RunFailed as e:
+        result["error"] = str(e)
+    except Exception as e:
+        result["error"] = "internal error: %s: %s" % (type(e).__name__, e)
+    finally:
+        problems.close()
+    result["mismatchCount"] = problems.count
+    result["mismatches"] = problems.first
+    if result["error"]:
+        outcome, code = "failure", EXIT_FAILURE
+    elif problems.count:
+        outcome, code = "mismatch", EXIT_MISMATCH
+    else:
+        outcome, code = "match", EXIT_SUCCESS
+    result.update(outcome=outcome, finished=utc(time.time()), durationSeconds=round(time.time() - started, 3))
+    body = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    for path in (os.path.join(run_dir, "integrity.json"), os.path.join(state_dir, "last-integrity.json")):
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            f.write(body)
+        os.replace(path + ".tmp", path)
+    if result["error"]:
+        log("ERROR: integrity check failed: " + result["error"])
+    for m in result["mismatches"][:20]:
+        log("MISMATCH %s: %s" % (json.dumps(m["key"]), m["reason"]))
+    if VAULT_REACHABLE[0]:
+        try:
+            put_status_blob("status/last-integrity.json", body.encode("utf-8"))
+        except RunFailed as e:
+            log("could not publish the integrity result to the vault: %s" % e)
+    send(cfg, check_id, result, [
+        ("IntegrityMismatches", problems.count, "Count"), ("IntegrityCheckFailed", int(bool(result["error"])), "Count"),
+        ("IntegrityObjectsChecked", result["present"] + problems.count, "Count"),
+        ("IntegritySampledBytes", result["sampledBytes"], "Bytes")])
+    keys = ("checkId", "outcome", "present", "pending", "missing", "sizeMismatch", "hashMismatch", "sampled", "sampleMismatch")
+    print(json.dumps({k: result[k] for k in keys}), file=sys.stderr, flush=True)
+    return code
+
+
 def sas_seconds_left():
     try:
         m = re.search(r"[?&]se=([^&]+)", urllib.parse.unquote(vault_sas_url()))
@@ -969,6 +1144,22 @@ def sas_seconds_left():
 
 
 def publish(cfg, summary):
+    ok = summary["outcome"] != "failure"
+    values = [("Heartbeat", int(ok), "Count"), ("RunFailed", int(not ok), "Count"),
+              ("RunPartial", int(summary["outcome"] == "partial"), "Count"),
+              ("SkippedObjects", summary["skippedCount"], "Count"), ("ObjectsCopied", summary["copied"], "Count"),
+              ("BytesCopied", summary["bytesCopied"], "Bytes"), ("DurationSeconds", summary["durationSeconds"], "Seconds")]
+    if cfg["credential"] != "federated":
+        try:
+            sas_left = sas_seconds_left()
+        except Exception:
+            sas_left = None
+        if sas_left is not None:
+            values.append(("CredentialSecondsLeft", round(sas_left), "Seconds"))
+    send(cfg, summary["runId"], summary, values)
+
+
+def send(cfg, stream, document, values):
     if not cfg.get("metricsNamespace"):
         return
     import botocore.config
@@ -980,14 +1171,6 @@ def publish(cfg, summary):
         return session.create_client(name, region_name=cfg["sourceRegion"], endpoint_url=os.environ.get(env) or None,
                                      config=bounded)
     try:
-        ok = summary["outcome"] != "failure"
-        values = [("Heartbeat", int(ok), "Count"), ("RunFailed", int(not ok), "Count"),
-                  ("RunPartial", int(summary["outcome"] == "partial"), "Count"),
-                  ("SkippedObjects", summary["skippedCount"], "Count"), ("ObjectsCopied", summary["copied"], "Count"),
-                  ("BytesCopied", summary["bytesCopied"], "Bytes"), ("DurationSeconds", summary["durationSeconds"], "Seconds")]
-        sas_left = sas_seconds_left() if cfg["credential"] != "federated" else None
-        if sas_left is not None:
-            values.append(("CredentialSecondsLeft", round(sas_left), "Seconds"))
         dims = [{"Name": "Stack", "Value": cfg["stack"]}]
         client("cloudwatch", "AWS_ENDPOINT_URL_CLOUDWATCH").put_metric_data(
             Namespace=cfg["metricsNamespace"],
@@ -996,9 +1179,9 @@ def publish(cfg, summary):
         log("metrics not published (the backup is unaffected): %s" % e)
     try:
         logs = client("logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")
-        logs.create_log_stream(logGroupName=cfg["logGroup"], logStreamName=summary["runId"])
-        logs.put_log_events(logGroupName=cfg["logGroup"], logStreamName=summary["runId"], logEvents=[
-            {"timestamp": int(time.time() * 1000), "message": redact(json.dumps(summary, ensure_ascii=False))}])
+        logs.create_log_stream(logGroupName=cfg["logGroup"], logStreamName=stream)
+        logs.put_log_events(logGroupName=cfg["logGroup"], logStreamName=stream, logEvents=[
+            {"timestamp": int(time.time() * 1000), "message": redact(json.dumps(document, ensure_ascii=False))}])
     except Exception as e:
         log("summary not sent to CloudWatch Logs (the backup is unaffected): %s" % e)
 
@@ -1088,4 +1271,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(verify_main(CONFIG) if sys.argv[1:] == ["--verify"] else main())

@@ -1,0 +1,146 @@
+// The integrity check (engine.py --verify, through the host's loader) with real rclone, s3rver
+// and Azurite: it passes on an exact copy, and finds a tampered, a missing and a truncated blob;
+// it publishes its result to the metrics, the log group and the vault's status/.
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { startBackup, why, type Backup } from "../../harness/datapath";
+import { stopAll } from "../../harness/emulators";
+import { EXIT_CODES } from "../../domain/runSummary";
+import { METRICS } from "../../domain/telemetry";
+
+describe("integrity check: the vault against the source (real rclone, emulators)", function () {
+  this.timeout(240_000);
+  let b: Backup;
+  const big = randomBytes(6 * 1024 * 1024 + 123);
+
+  before(async () => {
+    b = await startBackup({ azuriteInMemory: true });
+    for (let i = 0; i < 5; i++) await b.put(`docs/file-${i}.txt`, `content ${i}\n`.repeat(50 + i));
+    await b.put("empty.txt", "");
+    await b.putMultipart("big/multipart.bin", big);
+    const run = await b.run();
+    expect(run.code, why(run)).to.equal(0);
+  });
+  after(async () => {
+    await b.stop();
+    await stopAll();
+  });
+
+  const lastMetrics = () => b.telemetry!.metrics().at(-1)!;
+
+  it("passes on an exact copy: every object present, MD5s compared, the sample (with the multipart object) read byte for byte", async () => {
+    b.telemetry!.reset();
+    const v = await b.verify();
+    expect(v.code, why(v)).to.equal(EXIT_CODES.success);
+    const r = v.result!;
+    expect(r).to.include({
+      outcome: "match",
+      sourceObjects: 7,
+      present: 7,
+      missing: 0,
+      sizeMismatch: 0,
+      hashMismatch: 0,
+      sampleMismatch: 0,
+      mismatchCount: 0,
+      pending: 0,
+    });
+    // every single-part object has an MD5 on both sides; the multipart one has none
+    expect(r.hashMatched).to.equal(6);
+    expect(r.sampled).to.equal(7);
+    expect(r.sampledBytes).to.equal(
+      big.length + [0, 1, 2, 3, 4].reduce((n, i) => n + `content ${i}\n`.length * (50 + i), 0),
+    );
+    expect(lastMetrics()).to.deep.equal({
+      [METRICS.integrityMismatches]: 0,
+      [METRICS.integrityCheckFailed]: 0,
+      [METRICS.integrityObjectsChecked]: 7,
+      [METRICS.integritySampledBytes]: r.sampledBytes,
+    });
+    const logged = b.telemetry!.calls().find((c) => c.action === "PutLogEvents")!;
+    expect(logged.body.logStreamName).to.equal(r.checkId);
+    const status = await b.container.getBlobClient("status/last-integrity.json").downloadToBuffer();
+    expect(JSON.parse(status.toString("utf8"))).to.deep.equal(r);
+  });
+
+  it("finds a tampered, a missing and a truncated blob, naming each, and exits 4", async () => {
+    const blob = (k: string) => b.container.getBlockBlobClient(`data/${k}`);
+    // tampered: same size, same modification time metadata, other bytes
+    const props = await blob("docs/file-1.txt").getProperties();
+    const original = await blob("docs/file-1.txt").downloadToBuffer();
+    const tampered = Buffer.from(original);
+    tampered[3] ^= 0xff;
+    await blob("docs/file-1.txt").upload(tampered, tampered.length, { metadata: props.metadata });
+    await blob("docs/file-2.txt").delete();
+    const big = await blob("big/multipart.bin").getProperties();
+    const head = await blob("big/multipart.bin").downloadToBuffer(0, 1024 * 1024);
+    await blob("big/multipart.bin").upload(head, head.length, { metadata: big.metadata });
+    b.telemetry!.reset();
+    const v = await b.verify();
+    expect(v.code, why(v)).to.equal(EXIT_CODES.mismatch);
+    const r = v.result!;
+    expect(r.outcome).to.equal("mismatch");
+    const byKey = Object.fromEntries(r.mismatches.map((m) => [m.key, m.reason]));
+    expect(Object.keys(byKey).sort()).to.deep.equal([
+      "big/multipart.bin",
+      "docs/file-1.txt",
+      "docs/file-2.txt",
+    ]);
+    expect(byKey["docs/file-2.txt"]).to.equal("missing from the vault");
+    expect(byKey["big/multipart.bin"]).to.equal(
+      `the blob has ${head.length} bytes, the source object ${big.contentLength}`,
+    );
+    expect(byKey["docs/file-1.txt"]).to.match(/MD5 .* differs|content differs/);
+    expect(r).to.include({ missing: 1, sizeMismatch: 1, mismatchCount: 3 });
+    expect(lastMetrics()[METRICS.integrityMismatches]).to.equal(3);
+    expect(v.stderr).to.include('MISMATCH "docs/file-2.txt": missing from the vault');
+  });
+
+  it("finds tampered bytes by reading the sample when the blob's MD5 was kept", async () => {
+    const blob = b.container.getBlockBlobClient("data/docs/file-3.txt");
+    const props = await blob.getProperties();
+    const body = await blob.downloadToBuffer();
+    body[0] ^= 0x20;
+    // the attacker keeps size, metadata and the stored Content-MD5 property
+    await blob.upload(body, body.length, { metadata: props.metadata });
+    await blob.setHTTPHeaders({
+      blobContentMD5: props.contentMD5,
+      blobContentType: props.contentType,
+    });
+    const v = await b.verify();
+    const m = v.result!.mismatches.find((x) => x.key === "docs/file-3.txt");
+    expect(m?.reason).to.match(/content differs from the source/);
+    expect(v.result!.sampleMismatch).to.be.at.least(1);
+  });
+
+  it("counts objects changed since the last backup as pending, not as mismatches", async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    await b.put("docs/file-4.txt", "changed after the backup\n");
+    await b.put("new-after-backup.txt", "new\n");
+    const v = await b.verify();
+    expect(v.result!.pending).to.equal(2);
+    expect(v.result!.mismatches.map((m) => m.key)).not.to.include.members([
+      "docs/file-4.txt",
+      "new-after-backup.txt",
+    ]);
+  });
+
+  it("a backup run repairs the vault, and the next check passes again", async () => {
+    const run = await b.run();
+    expect(run.code, why(run)).to.equal(0);
+    const v = await b.verify();
+    // Missing, truncated and re-hashed blobs are copied again. A blob tampered with its size,
+    // metadata and stored MD5 kept looks unchanged to a backup run; only the sample finds it.
+    expect(v.result!.mismatches.map((m) => m.key)).to.deep.equal(["docs/file-3.txt"]);
+    expect(v.result!.pending).to.equal(0);
+  });
+
+  it("reports a check that cannot list the vault as failed (exit 1, IntegrityCheckFailed 1)", async () => {
+    b.telemetry!.reset();
+    b.azurite.kill(); // the last test: the in-memory vault is not needed again
+    const v = await b.verify();
+    expect(v.code).to.equal(EXIT_CODES.failure);
+    expect(v.result!.outcome).to.equal("failure");
+    expect(v.result!.error).to.match(/vault/);
+    expect(lastMetrics()[METRICS.integrityCheckFailed]).to.equal(1);
+  });
+});

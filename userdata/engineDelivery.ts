@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { gzipSync } from "node:zlib";
+import { APP, type SyncSettings } from "./settings";
+import { renderSyncScript } from "./syncScript";
+
+/**
+ * SSM Parameter Store's standard tier holds values of up to 4 KB at no charge; chunks stay a
+ * little under it.
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
+ */
+export const ENGINE_CHUNK_CHARS = 4000;
+/** GetParameters reads at most 10 names in one call. */
+export const MAX_ENGINE_CHUNKS = 10;
+
+export interface EngineDelivery {
+  /** The rendered engine (what the host runs). */
+  script: string;
+  /** SHA-256 (hex) of the script's UTF-8 bytes: the loader runs nothing else. */
+  sha256: string;
+  /** The SSM parameters that carry it, in order: gzip, base64, cut into chunks. */
+  parameters: { name: string; value: string }[];
+}
+
+/** The SSM parameter names' common prefix for a stack's engine. */
+export function engineParameterPrefix(stack: string): string {
+  return `/${APP}/${stack}/engine/`;
+}
+
+/** How the engine reaches the host: SSM parameters, pinned by SHA-256 in the loader. */
+export function engineDelivery(s: SyncSettings): EngineDelivery {
+  return packEngine(renderSyncScript(s), s.stack);
+}
+
+/** A script cut into a stack's engine parameters. */
+export function packEngine(script: string, stack: string): EngineDelivery {
+  const bytes = Buffer.from(script, "utf8");
+  // mtime 0 and a fixed level: the same engine always gives the same parameter values.
+  const packed = gzipSync(bytes, { level: 9 }).toString("base64");
+  const count = Math.ceil(packed.length / ENGINE_CHUNK_CHARS);
+  if (count > MAX_ENGINE_CHUNKS)
+    throw new Error(
+      `the sync engine needs ${count} SSM parameters of ${ENGINE_CHUNK_CHARS} characters, over the ${MAX_ENGINE_CHUNKS} one GetParameters call reads`,
+    );
+  const prefix = engineParameterPrefix(stack);
+  return {
+    script,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    parameters: Array.from({ length: count }, (_, i) => ({
+      name: `${prefix}${i}`,
+      value: packed.slice(i * ENGINE_CHUNK_CHARS, (i + 1) * ENGINE_CHUNK_CHARS),
+    })),
+  };
+}
+
+const LOADER_BODY = readFileSync(path.join(__dirname, "loader.py"), "utf8");
+
+/** The host's entry point (user-data): fetches the engine, checks its SHA-256, runs it. */
+export function renderLoader(region: string, delivery: EngineDelivery): string {
+  const header = {
+    region,
+    sha256: delivery.sha256,
+    parameters: delivery.parameters.map((p) => p.name),
+  };
+  return [
+    "#!/usr/bin/python3 -I",
+    "# cross-cloud-backup: the sync host's entry point. Rendered by userdata/engineDelivery.ts;",
+    "# the commented source is userdata/loader.py in the cross-cloud-backup repository.",
+    "",
+    `LOADER = ${JSON.stringify(header, null, 1)}`,
+    "",
+    LOADER_BODY,
+  ].join("\n");
+}
