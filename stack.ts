@@ -184,6 +184,8 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     syncHostAmiId: host.amiId,
     syncEgressIp: network.egressIp,
     syncSchedule: `every ${cfg.syncIntervalHours} hours (UTC)`,
+    /** How often the host checks the vault against the source (daily, weekly, monthly, off). */
+    integrityCheck: cfg.integrityCheck,
     syncMode: cfg.syncMode,
     /** Name of the SSM SecureString with the SAS URL ("" with userData delivery). */
     vaultSasParameter: host.ssmParameterName,

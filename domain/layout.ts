@@ -9,6 +9,16 @@ export const VAULT_FOLDERS = {
   data: "data/",
   /** Mirror mode: replaced and deleted blobs, under archive/<runId>/. */
   archive: "archive/",
-  /** Run summaries (status/last-run.json). */
+  /** Run summaries and check results (STATUS_BLOBS). */
   status: "status/",
+} as const;
+
+/** What the host publishes under status/ (small JSON documents, overwritten each time). */
+export const STATUS_BLOBS = {
+  /** Every run's summary (domain/runSummary.ts RunSummary). */
+  lastRun: "status/last-run.json",
+  /** The last run that did not fail (success or partial). */
+  lastSuccess: "status/last-success.json",
+  /** The last integrity check (IntegrityResult). */
+  lastIntegrity: "status/last-integrity.json",
 } as const;

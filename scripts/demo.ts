@@ -1,7 +1,8 @@
 // npm run demo: the whole backup on this machine, no cloud account. Starts an S3 emulator and
 // Azurite on 127.0.0.1, seeds a sample bucket, renders the dev stack's real artifacts (rclone
 // config, sync script) and runs the sync script twice with the real rclone, then verifies every
-// object in the vault byte for byte. Exits non-zero on any mismatch.
+// object in the vault byte for byte and ends with the host's own integrity check. Exits non-zero
+// on any mismatch.
 //
 //   npm run demo                  # the demo, keyless (federated) as the stacks deploy it
 //   npm run demo -- --sas         # the same with credentialMode "sas" (a SAS handed to the host)
@@ -179,6 +180,32 @@ async function main(): Promise<number> {
       return 1;
     }
     say(`VERIFIED: all ${v.checked} source objects (${mib(v.bytes)}) are identical in the vault`);
+    say();
+
+    // The host's own check (weekly by default; on demand: systemctl start cross-cloud-backup-verify)
+    say("Integrity check, as the host runs it (cross-cloud-backup-sync --verify)...");
+    const check = await b.verify();
+    const r = check.result;
+    if (!r) {
+      say(`INTEGRITY CHECK FAILED to run: exit ${check.code}\n${check.stderr.slice(-2000)}`);
+      return 1;
+    }
+    say(
+      `  ${r.outcome}: ${r.present} objects present with their size, ${r.pending} pending, ${r.hashMatched} MD5s matched, ${r.sampled} sampled byte for byte (${mib(r.sampledBytes)})`,
+    );
+    for (const m of r.mismatches) say(`  MISMATCH ${m.key}: ${m.reason}`);
+    const published = b.telemetry?.metrics().at(-1);
+    if (published)
+      say(
+        `  published to CloudWatch (stand-in): ${Object.entries(published)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(", ")}; result in the vault at status/last-integrity.json`,
+      );
+    if (check.code !== 0 || r.outcome !== "match") {
+      say(`INTEGRITY CHECK FAILED: ${r.outcome} (exit ${check.code})`);
+      return 1;
+    }
+    say(`INTEGRITY CHECK PASSED: the vault matches the source`);
     return 0;
   } finally {
     await b.stop();

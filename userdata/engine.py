@@ -1378,6 +1378,8 @@ def main():
     if VAULT_REACHABLE[0]:
         try:
             put_status_blob("status/last-run.json", body.encode("utf-8"))
+            if code != EXIT_FAILURE:
+                put_status_blob("status/last-success.json", body.encode("utf-8"))
         except RunFailed as e:
             log("could not publish the run summary to the vault: %s" % e)
     else:

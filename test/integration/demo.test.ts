@@ -40,6 +40,14 @@ describe("npm run demo", function () {
     expect(r.out).to.match(
       /VERIFIED: all 10 source objects \(105\.3 MiB\) are identical in the vault/,
     );
+    // It ends with the host's integrity check, and what the check published.
+    expect(r.out).to.match(
+      / {2}match: \d+ objects present with their size, \d+ pending, \d+ MD5s matched, \d+ sampled byte for byte/,
+    );
+    expect(r.out).to.match(
+      /IntegrityMismatches 0, IntegrityCheckFailed 0, IntegrityObjectsChecked 10,/,
+    );
+    expect(r.out).to.match(/INTEGRITY CHECK PASSED: the vault matches the source\n/);
   });
 
   it("--sas runs the same backup and verification with a SAS handed to the host", () => {

@@ -1,0 +1,139 @@
+// What `npm run status` reports: the backup's state as the vault's status/ documents show it
+// (written by the host after every run and every integrity check), judged against the schedule.
+// Pure: reading the documents is the caller's job (cli/status.ts), so tests build any state.
+import type { IntegrityResult, RunSummary } from "../domain/runSummary";
+
+export interface StatusInput {
+  lastRun?: RunSummary;
+  lastSuccess?: RunSummary;
+  lastIntegrity?: IntegrityResult;
+  /** Hours between scheduled runs. */
+  intervalHours: number;
+  /** SAS mode: when the host's SAS expires (ISO); undefined in federated mode. */
+  sasExpiry?: string;
+  /** Days before expiry that count as "expiring" (the SAS rotation window). */
+  sasWarningDays?: number;
+  /** Days after which an integrity result is stale (the check's schedule, plus a day). */
+  integrityMaxAgeDays?: number;
+  now: Date;
+}
+
+export type Verdict = "ok" | "attention";
+
+export interface StatusLine {
+  label: string;
+  value: string;
+  verdict: Verdict;
+}
+
+export interface StatusReport {
+  lines: StatusLine[];
+  /** "attention" when any line needs it (the command then exits 1). */
+  verdict: Verdict;
+}
+
+const HOUR = 3600_000;
+
+function age(from: string, now: Date): number {
+  return (now.getTime() - Date.parse(from)) / HOUR;
+}
+
+function hours(h: number): string {
+  return h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`;
+}
+
+function bytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+export function statusReport(input: StatusInput): StatusReport {
+  const lines: StatusLine[] = [];
+  const add = (label: string, value: string, verdict: Verdict = "ok") =>
+    lines.push({ label, value, verdict });
+  const { lastRun, lastSuccess, lastIntegrity, now } = input;
+
+  if (!lastRun) add("last run", "none recorded in the vault's status/", "attention");
+  else
+    add(
+      "last run",
+      `${lastRun.finished} ${lastRun.outcome} (copied ${lastRun.copied} objects, ${bytes(lastRun.bytesCopied)}, in ${Math.round(lastRun.durationSeconds)} s)`,
+      lastRun.outcome === "failure" ? "attention" : "ok",
+    );
+  if (lastRun && lastRun.errorCount > 0)
+    add("errors", lastRun.errors.slice(0, 3).join("; "), "attention");
+
+  // The missed-backup alarm's window: the interval plus one hour of grace.
+  const limit = input.intervalHours + 1;
+  if (!lastSuccess) add("last success", "none recorded", "attention");
+  else {
+    const h = age(lastSuccess.started, now);
+    add(
+      "last success",
+      `${lastSuccess.finished}, backup age ${hours(h)} (schedule: every ${input.intervalHours} h; late after ${limit} h)${h > limit ? " LATE" : ""}`,
+      h > limit ? "attention" : "ok",
+    );
+  }
+  if (lastRun) {
+    const shown = lastRun.skipped
+      .slice(0, 3)
+      .map((s) => `${JSON.stringify(s.key)}: ${s.reason}`)
+      .join("; ");
+    add(
+      "skipped objects",
+      lastRun.skippedCount === 0
+        ? "0"
+        : `${lastRun.skippedCount}${shown ? ` (${shown}${lastRun.skippedCount > 3 ? "; ..." : ""})` : ""}`,
+      lastRun.skippedCount === 0 ? "ok" : "attention",
+    );
+  }
+
+  if (input.sasExpiry === undefined) add("credential", "federated: no stored credential");
+  else {
+    const left = -age(input.sasExpiry, now) / 24;
+    const warn = input.sasWarningDays ?? 7;
+    add(
+      "credential",
+      `SAS expires ${input.sasExpiry} (in ${left.toFixed(1)} days${left < warn ? "; run pulumi up to renew it" : ""})`,
+      left < warn ? "attention" : "ok",
+    );
+  }
+
+  if (!lastIntegrity) add("last integrity check", "none recorded", "attention");
+  else {
+    const r = lastIntegrity;
+    const detail =
+      r.outcome === "failure"
+        ? `could not finish: ${r.error}`
+        : `${r.present} present, ${r.pending} pending, ${r.hashMatched} MD5s matched, ${r.sampled} sampled byte for byte` +
+          (r.mismatchCount
+            ? `; ${r.mismatchCount} mismatches (${r.mismatches
+                .slice(0, 3)
+                .map((m) => `${JSON.stringify(m.key)}: ${m.reason}`)
+                .join("; ")})`
+            : "");
+    const stale = age(r.finished, now) / 24 > (input.integrityMaxAgeDays ?? 8);
+    add(
+      "last integrity check",
+      `${r.finished} ${r.outcome}: ${detail}${stale ? " (STALE: older than the check's schedule)" : ""}`,
+      r.outcome === "match" && !stale ? "ok" : "attention",
+    );
+  }
+  return { lines, verdict: lines.some((l) => l.verdict === "attention") ? "attention" : "ok" };
+}
+
+/** The report as people read it: one line per item, "!" marking what needs attention. */
+export function formatStatus(report: StatusReport): string {
+  const width = Math.max(...report.lines.map((l) => l.label.length));
+  return (
+    report.lines
+      .map((l) => `${l.verdict === "attention" ? "!" : " "} ${l.label.padEnd(width)}  ${l.value}`)
+      .join("\n") +
+    `\n\n${report.verdict === "ok" ? "OK: the backup is current and verified." : "ATTENTION: see the lines marked '!' (README, Alarms, has a runbook for each)."}\n`
+  );
+}

