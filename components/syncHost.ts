@@ -8,6 +8,7 @@ import {
   WEB_IDENTITY_SIGNING_ALGORITHM,
   WEB_IDENTITY_TOKEN_SECONDS,
 } from "../domain/credentials";
+import { SESSION_MANAGER_ACTIONS } from "../domain/hostPermissions";
 import {
   encodeUserData,
   engineDelivery,
@@ -98,19 +99,7 @@ export class SyncHost extends pulumi.ComponentResource {
       {
         Sid: "SessionManager",
         Effect: "Allow",
-        Action: [
-          "ssm:UpdateInstanceInformation",
-          "ssmmessages:CreateControlChannel",
-          "ssmmessages:CreateDataChannel",
-          "ssmmessages:OpenControlChannel",
-          "ssmmessages:OpenDataChannel",
-          "ec2messages:AcknowledgeMessage",
-          "ec2messages:DeleteMessage",
-          "ec2messages:FailMessage",
-          "ec2messages:GetEndpoint",
-          "ec2messages:GetMessages",
-          "ec2messages:SendReply",
-        ],
+        Action: [...SESSION_MANAGER_ACTIONS],
         Resource: "*",
       },
     ];

@@ -3,8 +3,9 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as security from "@pulumi/azure-native/security";
 
-/** The blob service's data-plane log categories: who read, wrote and deleted backup data. */
-export const AUDIT_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
+import { AUDIT_CATEGORIES } from "../domain/hostPermissions";
+
+export { AUDIT_CATEGORIES };
 
 export interface VaultAuditArgs {
   resourceGroupName: pulumi.Input<string>;

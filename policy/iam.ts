@@ -8,24 +8,10 @@ import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/p
 import { ENTRA_TOKEN_AUDIENCE } from "../domain/credentials";
 import { METRICS_NAMESPACE } from "../domain/telemetry";
 import { grants, list, statementsOf, type IamStatement } from "./common";
+import { SESSION_MANAGER_ACTIONS as HOST_SESSION_MANAGER_ACTIONS } from "../domain/hostPermissions";
 
-/**
- * Session Manager's calls, which have no resource-level permissions: AWS documents them with
- * `Resource: "*"` only. https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html
- */
-export const SESSION_MANAGER_ACTIONS: readonly string[] = [
-  "ssm:UpdateInstanceInformation",
-  "ssmmessages:CreateControlChannel",
-  "ssmmessages:CreateDataChannel",
-  "ssmmessages:OpenControlChannel",
-  "ssmmessages:OpenDataChannel",
-  "ec2messages:AcknowledgeMessage",
-  "ec2messages:DeleteMessage",
-  "ec2messages:FailMessage",
-  "ec2messages:GetEndpoint",
-  "ec2messages:GetMessages",
-  "ec2messages:SendReply",
-];
+/** Session Manager's calls (no resource-level permissions; see domain/hostPermissions.ts). */
+export const SESSION_MANAGER_ACTIONS: readonly string[] = HOST_SESSION_MANAGER_ACTIONS;
 
 /**
  * Actions without resource-level permissions that the host may have on `Resource: "*"` only when

@@ -3,6 +3,7 @@
 // - Azure: the vault account is hardened (TLS 1.2, HTTPS only, no public blob access, firewall
 //   default deny, infrastructure encryption, Shared Key off in federated mode), keeps versions and
 //   soft-deleted blobs and containers, and sends its data-plane audit log to a workspace.
+import { AUDIT_CATEGORIES } from "../domain/hostPermissions";
 import type {
   PolicyResource,
   ResourceValidationPolicy,
@@ -172,8 +173,8 @@ export const blobDataProtection: StackValidationPolicy = {
   },
 };
 
-/** The blob service's data-plane log categories: who read, wrote and deleted backup data. */
-export const AUDIT_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"];
+/** The blob service's data-plane log categories (domain/hostPermissions.ts). */
+export const AUDIT_LOG_CATEGORIES: readonly string[] = AUDIT_CATEGORIES;
 
 interface LogSettings {
   category?: string;
