@@ -186,6 +186,8 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     syncSchedule: `every ${cfg.syncIntervalHours} hours (UTC)`,
     /** How often the host checks the vault against the source (daily, weekly, monthly, off). */
     integrityCheck: cfg.integrityCheck,
+    /** How often the host rehearses a restore (daily, weekly, monthly, off). */
+    restoreDrill: cfg.restoreDrill,
     syncMode: cfg.syncMode,
     /** Name of the SSM SecureString with the SAS URL ("" with userData delivery). */
     vaultSasParameter: host.ssmParameterName,

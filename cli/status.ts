@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
 import { STATUS_BLOBS, CONTAINER_NAME } from "../domain/layout";
-import type { IntegrityResult, RunSummary } from "../domain/runSummary";
+import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
 import { formatStatus, statusReport } from "../ops/status";
 
 const USAGE = `usage:
@@ -18,7 +18,8 @@ options: --json (machine-readable), --help`;
 
 class UsageError extends Error {}
 
-const INTEGRITY_MAX_AGE_DAYS: Record<string, number | undefined> = {
+/** A check's result is stale after its schedule's period plus a day. */
+const MAX_AGE_DAYS: Record<string, number | undefined> = {
   daily: 2,
   weekly: 8,
   monthly: 32,
@@ -60,6 +61,7 @@ async function fromStack(stack: string): Promise<{
   intervalHours: number;
   sasExpiry?: string;
   integrityMaxAgeDays?: number;
+  drillMaxAgeDays?: number;
 }> {
   let out: Record<string, string>;
   try {
@@ -83,7 +85,8 @@ async function fromStack(stack: string): Promise<{
     ),
     intervalHours: Number(/every (\d+) hours/.exec(out.syncSchedule)?.[1] ?? 4),
     sasExpiry: out.vaultSasExpiry || undefined,
-    integrityMaxAgeDays: INTEGRITY_MAX_AGE_DAYS[out.integrityCheck ?? "weekly"],
+    integrityMaxAgeDays: MAX_AGE_DAYS[out.integrityCheck ?? "weekly"],
+    drillMaxAgeDays: MAX_AGE_DAYS[out.restoreDrill ?? "monthly"],
   };
 }
 
@@ -115,21 +118,25 @@ export async function main(argv: string[]): Promise<number> {
         container: containerFrom(values.from!, values.container ?? CONTAINER_NAME),
         intervalHours: positiveInt("--interval-hours", values["interval-hours"], 4),
         sasExpiry: values["sas-expiry"],
-        integrityMaxAgeDays: 8,
+        integrityMaxAgeDays: MAX_AGE_DAYS.weekly,
+        drillMaxAgeDays: MAX_AGE_DAYS.monthly,
       };
   const c = source.container;
-  const [lastRun, lastSuccess, lastIntegrity] = await Promise.all([
+  const [lastRun, lastSuccess, lastIntegrity, lastDrill] = await Promise.all([
     readJson<RunSummary>(c, STATUS_BLOBS.lastRun),
     readJson<RunSummary>(c, STATUS_BLOBS.lastSuccess),
     readJson<IntegrityResult>(c, STATUS_BLOBS.lastIntegrity),
+    readJson<DrillResult>(c, STATUS_BLOBS.lastDrill),
   ]);
   const report = statusReport({
     lastRun,
     lastSuccess,
     lastIntegrity,
+    lastDrill,
     intervalHours: source.intervalHours,
     sasExpiry: source.sasExpiry,
     integrityMaxAgeDays: source.integrityMaxAgeDays,
+    drillMaxAgeDays: source.drillMaxAgeDays,
     now: new Date(),
   });
   process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));

@@ -178,6 +178,18 @@ export class BackupAlarms extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    runAlarm(
+      "restore-drill",
+      "a restore drill restored an object that differs from the source, or could not finish.",
+      METRICS.restoreDrillFailed,
+      {
+        statistic: "Maximum",
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      },
+    );
+
     new cloudwatch.MetricAlarm(
       `${name}-host-unhealthy`,
       {

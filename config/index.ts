@@ -326,6 +326,8 @@ export function settingsFromConfig(
     syncIntervalHours: cfg.syncIntervalHours,
     integrityCheck: cfg.integrityCheck,
     integritySampleObjects: cfg.integritySampleObjects,
+    restoreDrill: cfg.restoreDrill,
+    restoreDrillObjects: cfg.restoreDrillObjects,
     stack,
     metricsNamespace: METRICS_NAMESPACE,
     logGroup: logGroupName(stack),

@@ -9,7 +9,7 @@ import { AWS_REGIONS } from "../domain/awsData";
 import { LIMITS, MAX_IP_RULES, type Range } from "../domain/limits";
 import {
   CREDENTIAL_DELIVERIES,
-  INTEGRITY_SCHEDULES,
+  CHECK_SCHEDULES,
   STORAGE_REDUNDANCIES,
   SYNC_MODES,
 } from "../domain/modes";
@@ -216,13 +216,23 @@ export const SCHEMA = {
   ),
   integrityCheck: oneOf(
     'How often the host proves the vault matches the source: every object present with its size, MD5s compared where both sides have one, and integritySampleObjects objects read from both sides and compared byte for byte ("off": on demand only).',
-    INTEGRITY_SCHEDULES,
+    CHECK_SCHEDULES,
     "weekly",
   ),
   integritySampleObjects: integer(
     `Objects the integrity check reads from both sides and compares byte for byte (${range(LIMITS.integritySampleObjects)}); half are drawn from objects without a comparable MD5 (multipart uploads).`,
     20,
     LIMITS.integritySampleObjects,
+  ),
+  restoreDrill: oneOf(
+    'How often the host rehearses a restore: restoreDrillObjects blobs, picked at random, restored from the vault to its disk by their keys and compared with the source byte for byte (needs no write access to S3; "off": on demand only).',
+    CHECK_SCHEDULES,
+    "monthly",
+  ),
+  restoreDrillObjects: integer(
+    `Objects each restore drill restores and compares (${range(LIMITS.restoreDrillObjects)}).`,
+    20,
+    LIMITS.restoreDrillObjects,
   ),
   maxDeletes: integer(
     `Mirror mode only (${range(LIMITS.maxDeletes)}). A run that would delete more than this many blobs deletes none and fails.`,

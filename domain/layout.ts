@@ -21,4 +21,6 @@ export const STATUS_BLOBS = {
   lastSuccess: "status/last-success.json",
   /** The last integrity check (IntegrityResult). */
   lastIntegrity: "status/last-integrity.json",
+  /** The last restore drill (DrillResult): the evidence that restores are tested. */
+  lastDrill: "status/last-drill.json",
 } as const;

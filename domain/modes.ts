@@ -29,11 +29,12 @@ export function redundancyNeeds(r: StorageRedundancy): { zones: boolean; pair: b
 }
 
 /**
- * How often the host checks that the vault matches the source (listings, hashes and a sample
- * read byte for byte); "off" leaves it to on-demand runs.
+ * How often the host runs a check of its own: the integrity check (the vault against the source:
+ * listings, hashes and a sample read byte for byte) and the restore drill (a sample restored from
+ * the vault and compared with the source); "off" leaves it to on-demand runs.
  */
-export const INTEGRITY_SCHEDULES = ["daily", "weekly", "monthly", "off"] as const;
-export type IntegritySchedule = (typeof INTEGRITY_SCHEDULES)[number];
+export const CHECK_SCHEDULES = ["daily", "weekly", "monthly", "off"] as const;
+export type CheckSchedule = (typeof CHECK_SCHEDULES)[number];
 
 /** The CPU architectures the host's AMI comes in. */
 export type Architecture = "arm64" | "x86_64";

@@ -124,3 +124,30 @@ export interface IntegrityResult {
   /** Why the check itself failed (listing, vault access), or null. */
   error: string | null;
 }
+
+/**
+ * The restore drill's result (engine.py --drill): a random sample of the vault's blobs restored
+ * to the host's disk by the keys their names decode to and compared with the source. On the host
+ * as last-drill.json, in the vault as status/last-drill.json, and in the log group.
+ */
+export interface DrillResult {
+  checkId: string;
+  kind: "drill";
+  started: string;
+  finished: string;
+  durationSeconds: number;
+  /** "match": every restored object equals its source object. */
+  outcome: IntegrityOutcome;
+  source: string;
+  destination: string;
+  vaultObjects: number;
+  /** Restored and identical to the source, and their bytes. */
+  restored: number;
+  restoredBytes: number;
+  /** Sampled blobs whose source object is gone (copy mode keeps them) or changed since. */
+  sourceGone: number;
+  sourceChanged: number;
+  mismatchCount: number;
+  mismatches: SkippedObject[];
+  error: string | null;
+}

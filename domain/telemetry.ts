@@ -22,6 +22,10 @@ export const METRICS = {
   integrityCheckFailed: "IntegrityCheckFailed",
   integrityObjectsChecked: "IntegrityObjectsChecked",
   integritySampledBytes: "IntegritySampledBytes",
+  /** Restore drill (--drill): 1 when a restored object differed or the drill could not finish. */
+  restoreDrillFailed: "RestoreDrillFailed",
+  restoreDrillObjects: "RestoreDrillObjects",
+  restoreDrillBytes: "RestoreDrillBytes",
 } as const;
 
 /**

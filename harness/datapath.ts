@@ -24,7 +24,7 @@ import {
   type ContainerClient,
 } from "@azure/storage-blob";
 import { sasPermissions } from "../components/vaultSas";
-import type { IntegrityResult, RunSummary } from "../domain/runSummary";
+import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
 import { stackSettings } from "./stack";
 import { renderHostArtifacts, type SyncSettings, type VaultAccess } from "../userdata";
 import type { AzuriteOAuthEmulator } from "./azuriteOAuth";
@@ -296,14 +296,22 @@ export class Backup {
   }
 
   /** One integrity check (the host's `cross-cloud-backup-sync --verify`), and its result. */
-  async verify(): Promise<SyncRun & { result?: IntegrityResult }> {
-    const run = await this.start(150_000, ["--verify"]).done;
-    const file = path.join(this.stateDir, "last-integrity.json");
+  verify(): Promise<SyncRun & { result?: IntegrityResult }> {
+    return this.check<IntegrityResult>("--verify", "last-integrity.json");
+  }
+
+  /** One restore drill (the host's `cross-cloud-backup-sync --drill`), and its result. */
+  drill(): Promise<SyncRun & { result?: DrillResult }> {
+    return this.check<DrillResult>("--drill", "last-drill.json");
+  }
+
+  private async check<T>(flag: string, resultFile: string): Promise<SyncRun & { result?: T }> {
+    const file = path.join(this.stateDir, resultFile);
+    fs.rmSync(file, { force: true });
+    const run = await this.start(150_000, [flag]).done;
     return {
       ...run,
-      result: fs.existsSync(file)
-        ? (JSON.parse(fs.readFileSync(file, "utf8")) as IntegrityResult)
-        : undefined,
+      result: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as T) : undefined,
     };
   }
 

@@ -1,12 +1,13 @@
 // What `npm run status` reports: the backup's state as the vault's status/ documents show it
 // (written by the host after every run and every integrity check), judged against the schedule.
 // Pure: reading the documents is the caller's job (cli/status.ts), so tests build any state.
-import type { IntegrityResult, RunSummary } from "../domain/runSummary";
+import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
 
 export interface StatusInput {
   lastRun?: RunSummary;
   lastSuccess?: RunSummary;
   lastIntegrity?: IntegrityResult;
+  lastDrill?: DrillResult;
   /** Hours between scheduled runs. */
   intervalHours: number;
   /** SAS mode: when the host's SAS expires (ISO); undefined in federated mode. */
@@ -15,6 +16,8 @@ export interface StatusInput {
   sasWarningDays?: number;
   /** Days after which an integrity result is stale (the check's schedule, plus a day). */
   integrityMaxAgeDays?: number;
+  /** Days after which a restore drill is stale (its schedule, plus a day). */
+  drillMaxAgeDays?: number;
   now: Date;
 }
 
@@ -122,6 +125,34 @@ export function statusReport(input: StatusInput): StatusReport {
       "last integrity check",
       `${r.finished} ${r.outcome}: ${detail}${stale ? " (STALE: older than the check's schedule)" : ""}`,
       r.outcome === "match" && !stale ? "ok" : "attention",
+    );
+  }
+  const drill = input.lastDrill;
+  if (!drill)
+    add(
+      "last restore drill",
+      "none recorded (on the host: sudo systemctl start cross-cloud-backup-drill)",
+      "attention",
+    );
+  else {
+    const detail =
+      drill.outcome === "failure"
+        ? `could not finish: ${drill.error}`
+        : `${drill.restored} objects (${bytes(drill.restoredBytes)}) restored and identical to the source` +
+          (drill.sourceGone + drill.sourceChanged
+            ? `, ${drill.sourceGone + drill.sourceChanged} not comparable (gone or changed in the source)`
+            : "") +
+          (drill.mismatchCount
+            ? `; ${drill.mismatchCount} differ (${drill.mismatches
+                .slice(0, 3)
+                .map((m) => `${JSON.stringify(m.key)}: ${m.reason}`)
+                .join("; ")})`
+            : "");
+    const stale = age(drill.finished, now) / 24 > (input.drillMaxAgeDays ?? 32);
+    add(
+      "last restore drill",
+      `${drill.finished} ${drill.outcome}: ${detail}${stale ? " (STALE: older than the drill's schedule)" : ""}`,
+      drill.outcome === "match" && !stale ? "ok" : "attention",
     );
   }
   return { lines, verdict: lines.some((l) => l.verdict === "attention") ? "attention" : "ok" };

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { renderRcloneConfig } from "./rcloneConfig";
-import { renderUnits } from "./schedule";
+import { CHECKS, renderUnits, type CheckKind } from "./schedule";
 import { aptPreferences, hostPackages } from "./hostPackages";
 import { engineDelivery, renderLoader, type EngineDelivery } from "./engineDelivery";
 import {
@@ -19,8 +19,6 @@ import {
   SCRIPT_PATH,
   SERVICE_NAME,
   TIMER_NAME,
-  VERIFY_SERVICE_NAME,
-  VERIFY_TIMER_NAME,
   type SyncSettings,
   type VaultAccess,
 } from "./settings";
@@ -36,14 +34,16 @@ export interface HostArtifacts {
   loader: string;
   service: string;
   timer: string;
-  /** The integrity check's unit, and its timer unless the schedule is "off". */
-  verifyService: string;
-  verifyTimer?: string;
+  /** The integrity check's and the restore drill's units, each with a timer unless "off". */
+  checks: Record<CheckKind, { service: string; timer?: string }>;
 }
 
 /** Everything the host runs, rendered from plain values. */
 export function renderHostArtifacts(s: SyncSettings, access: VaultAccess): HostArtifacts {
-  const units = renderUnits(s.syncIntervalHours, access.kind === "federated", s.integrityCheck);
+  const units = renderUnits(s.syncIntervalHours, access.kind === "federated", {
+    integrity: s.integrityCheck,
+    drill: s.restoreDrill,
+  });
   const engine = engineDelivery(s);
   return {
     rcloneConfig: renderRcloneConfig(s, access),
@@ -53,8 +53,7 @@ export function renderHostArtifacts(s: SyncSettings, access: VaultAccess): HostA
     loader: renderLoader(s.sourceRegion, engine),
     service: units.service,
     timer: units.timer,
-    verifyService: units.verifyService,
-    verifyTimer: units.verifyTimer,
+    checks: units.checks,
   };
 }
 
@@ -126,6 +125,13 @@ export function renderCloudInit(
     "unattended-upgrades",
   ];
   if (s.credential === "ssm") packages.push("awscli");
+  // The checks' services (on demand: systemctl start <unit>) and the timers of those scheduled.
+  const checkUnits = (Object.keys(CHECKS) as CheckKind[]).flatMap((kind) => {
+    const { service, timer } = artifacts.checks[kind];
+    const units: [string, string][] = [[`${CHECKS[kind].unit}.service`, service]];
+    if (timer !== undefined) units.push([`${CHECKS[kind].unit}.timer`, timer]);
+    return units;
+  });
   const doc = {
     // The instance has no public IP of its own: its egress is the Elastic IP, associated just
     // after the instance starts. Wait for it (IMDSv2) before anything goes to the network, so
@@ -186,22 +192,12 @@ export function renderCloudInit(
         permissions: "0644",
         content: artifacts.timer,
       },
-      {
-        path: `/etc/systemd/system/${VERIFY_SERVICE_NAME}`,
+      ...checkUnits.map(([name, content]) => ({
+        path: `/etc/systemd/system/${name}`,
         owner: "root:root",
         permissions: "0644",
-        content: artifacts.verifyService,
-      },
-      ...(artifacts.verifyTimer === undefined
-        ? []
-        : [
-            {
-              path: `/etc/systemd/system/${VERIFY_TIMER_NAME}`,
-              owner: "root:root",
-              permissions: "0644",
-              content: artifacts.verifyTimer,
-            },
-          ]),
+        content,
+      })),
     ],
     runcmd: [
       [
@@ -211,9 +207,9 @@ export function renderCloudInit(
       ],
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", TIMER_NAME],
-      ...(artifacts.verifyTimer === undefined
-        ? []
-        : [["systemctl", "enable", "--now", VERIFY_TIMER_NAME]]),
+      ...checkUnits
+        .filter(([name]) => name.endsWith(".timer"))
+        .map(([name]) => ["systemctl", "enable", "--now", name]),
       // The first backup starts at boot rather than at the next scheduled slot.
       ["systemctl", "start", "--no-block", SERVICE_NAME],
     ],

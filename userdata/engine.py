@@ -789,18 +789,29 @@ def clean_error(msg):
     return re.sub(r"^(ERROR : )?(Failed to copy: )?(failed to open source object: )?", "", line)
 
 
-def batches(path):
-    """Lines of a plan file, BATCH_SIZE at a time (the plan itself never sits in memory)."""
-    batch = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            batch.append(line.rstrip("\n"))
-            if len(batch) == BATCH_SIZE:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+def conflict_free(items, key=lambda x: x):
+    """Groups of at most BATCH_SIZE items in which no name is a folder of another ("a" and
+    "a/b"): rclone 1.60.1, given both in one --files-from list, copies one of them and reports
+    nothing for the other."""
+    group, names, folders = [], set(), set()
+    for item in items:
+        name = key(item)
+        parts = name.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        if group and (len(group) == BATCH_SIZE or name in folders or any(p in names for p in prefixes)):
+            yield group
+            group, names, folders = [], set(), set()
+        group.append(item)
+        names.add(name)
+        folders.update(prefixes)
+    if group:
+        yield group
 
+
+def batches(path, key=lambda line: line):
+    """Lines of a plan file in conflict-free batches (the plan itself never sits in memory)."""
+    with open(path, encoding="utf-8") as f:
+        yield from conflict_free((line.rstrip("\n") for line in f), key)
 
 def run_batch(kind, names, src, dst, run_dir, on_done):
     """Runs rclone copy/move over one batch; calls on_done(name, outcome, detail) for each name
@@ -873,11 +884,18 @@ def process(kind, names, src, dst, run_dir, on_done, cfg=None):
     without an outcome are HEADed once each with botocore: refused ones are named with S3's
     answer, the others get one more rclone run."""
     general, pending = run_batch(kind, names, src, dst, run_dir, on_done)
-    if not general:
+    if not general and cfg is None:
         for n in pending:
-            # rclone skips a --files-from name it cannot find without a word: the object was
-            # deleted after the listing.
             on_done(n, "gone", "not found")
+        return
+    if not general:
+        # rclone skips a --files-from name it cannot find without a word: the object was deleted
+        # after the listing, unless S3 still has it; then it is an error, never a silent drop.
+        for name, problem in head_objects(cfg, pending):
+            if problem == "gone":
+                on_done(name, "gone", "not found")
+            else:
+                on_done(name, "error", problem or "rclone reported nothing for it although it is in the source")
         return
     if cfg is None:
         for n in pending:
@@ -1024,7 +1042,7 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
     source = "source:%s%s" % (cfg["sourceBucket"], "/" + cfg["sourcePrefix"].rstrip("/") if cfg["sourcePrefix"] else "")
     if summary["new"] + summary["changed"]:
         log("copying %d objects (%d bytes)" % (summary["new"] + summary["changed"], summary["bytesChanged"]))
-    for lines in batches(paths["copy"]):
+    for lines in batches(paths["copy"], key=lambda line: json.loads(line.split("\t", 1)[0])):
         sizes.clear()
         names = []
         for line in lines:
@@ -1039,7 +1057,8 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
             again = retry[:]
             retry.clear()
             log("retrying %d objects once" % len(again))
-            process("copy", [n for n, _ in again], source, dest, run_dir, copied, cfg)
+            for group in conflict_free([n for n, _ in again]):
+                process("copy", group, source, dest, run_dir, copied, cfg)
             for name, detail in retry:
                 errors.add("%s: %s" % (name, clean_error(detail)))
             retry.clear()
@@ -1188,24 +1207,97 @@ def verify(cfg, run_dir, result, problems):
             result["sampleMismatch"] += 1
 
 
-def verify_main(cfg):
+def restore_drill(cfg, run_dir, result, problems):
+    """Restores a random sample of the vault's blobs to files on disk, by the keys their names
+    decode to, and compares each with the source object of that key, byte for byte. Needs only
+    read access to S3. Objects deleted or changed in the source since their backup are counted,
+    not compared."""
+    import botocore.exceptions
+    if cfg["credential"] == "ssm":
+        os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
+    vault_list = os.path.join(run_dir, "vault.tsv")
+    log("restore drill: listing the vault")
+    result["vaultObjects"] = list_vault(cfg["container"], vault_list)
+    VAULT_REACHABLE[0] = True
+    sample = Sample(cfg["drillSample"])
+    for row in rows(vault_list):
+        sample.offer(row)
+    os.unlink(vault_list)
+    scratch = os.path.join(run_dir, "restored")
+    os.makedirs(scratch)
+    log("restore drill: restoring %d sampled objects to %s" % (len(sample.rows), scratch))
+    try:
+        for i, (name_json, size, mtime, md5) in enumerate(sample.rows):
+            name = json.loads(name_json)
+            rel = decode_blob_name(name)
+            if key_problem(rel) is not None or blob_name(rel) != name:
+                problems.add(rel, "the blob name %s does not restore to a key exactly" % name_json)
+                continue
+            path = os.path.join(scratch, str(i))
+            try:
+                with open(path, "wb") as f:
+                    for c in blob_chunks(name):
+                        f.write(c)
+            except RunFailed as e:
+                problems.add(rel, "could not be restored from the vault: %s" % e)
+                continue
+            got = os.path.getsize(path)
+            if got != int(size):
+                problems.add(rel, "restored %d bytes, the vault lists %s" % (got, size))
+                continue
+            try:
+                head = s3_client(cfg["sourceRegion"]).head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + rel)
+            except botocore.exceptions.ClientError as e:
+                if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                    result["sourceGone"] += 1
+                    continue
+                raise RunFailed("cannot read the source object %s: %s" % (json.dumps(rel), e))
+            if calendar.timegm(head["LastModified"].utctimetuple()) != int(mtime):
+                result["sourceChanged"] += 1
+                continue
+            with open(path, "rb") as f:
+                restored = digest(iter(lambda: f.read(STREAM_BYTES), b""))
+            if restored != digest(s3_chunks(cfg, rel)):
+                problems.add(rel, "the restored copy differs from the source object (SHA-256)")
+                continue
+            result["restored"] += 1
+            result["restoredBytes"] += restored[0]
+            os.unlink(path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+CHECKS = {
+    # kind: (work, result file and status blob, extra result fields)
+    "integrity": (verify, "last-integrity.json", {
+        "backupSince": None, "sourceObjects": 0, "sourceBytes": 0, "vaultObjects": 0, "present": 0, "pending": 0,
+        "unstorable": 0, "missing": 0, "sizeMismatch": 0, "hashMismatch": 0, "hashMatched": 0, "sampled": 0,
+        "sampledBytes": 0, "sampleMismatch": 0, "sampleUnreadable": 0}),
+    "drill": (restore_drill, "last-drill.json", {
+        "vaultObjects": 0, "restored": 0, "restoredBytes": 0, "sourceGone": 0, "sourceChanged": 0}),
+}
+
+
+def check_main(cfg, kind):
+    """The integrity check (--verify) and the restore drill (--drill): the run's lock (a backup
+    in progress finishes first, its copies would otherwise look missing), its own folder, and its
+    result on the host, in the vault's status/, in the log group and as metrics."""
+    work, name, fields = CHECKS[kind]
     runs = os.path.join(state_dir, "runs")
     os.makedirs(runs, exist_ok=True)
     lock = open(os.path.join(state_dir, "run.lock"), "w")
-    # A backup in progress finishes first: its copies would otherwise look missing.
     fcntl.flock(lock, fcntl.LOCK_EX)
     check_id = new_run_dir(runs)
     run_dir = os.path.join(runs, check_id)
     started = time.time()
-    result = {"checkId": check_id, "kind": "integrity", "started": utc(started), "finished": None,
+    result = {"checkId": check_id, "kind": kind, "started": utc(started), "finished": None, "durationSeconds": 0,
               "outcome": "failure", "source": "s3://%s/%s" % (cfg["sourceBucket"], cfg["sourcePrefix"]),
-              "destination": "%s/data/" % cfg["container"], "backupSince": None,
-              "sourceObjects": 0, "sourceBytes": 0, "vaultObjects": 0, "present": 0, "pending": 0, "unstorable": 0,
-              "missing": 0, "sizeMismatch": 0, "hashMismatch": 0, "hashMatched": 0, "sampled": 0, "sampledBytes": 0,
-              "sampleMismatch": 0, "sampleUnreadable": 0, "mismatchCount": 0, "mismatches": [], "error": None}
+              "destination": "%s/data/" % cfg["container"]}
+    result.update(fields)
+    result.update(mismatchCount=0, mismatches=[], error=None)
     problems = Skipped(os.path.join(run_dir, "mismatches.jsonl.gz"))
     try:
-        verify(cfg, run_dir, result, problems)
+        work(cfg, run_dir, result, problems)
     except RunFailed as e:
         result["error"] = str(e)
     except Exception as e:
@@ -1222,25 +1314,31 @@ def verify_main(cfg):
         outcome, code = "match", EXIT_SUCCESS
     result.update(outcome=outcome, finished=utc(time.time()), durationSeconds=round(time.time() - started, 3))
     body = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    for path in (os.path.join(run_dir, "integrity.json"), os.path.join(state_dir, "last-integrity.json")):
+    for path in (os.path.join(run_dir, name), os.path.join(state_dir, name)):
         with open(path + ".tmp", "w", encoding="utf-8") as f:
             f.write(body)
         os.replace(path + ".tmp", path)
     if result["error"]:
-        log("ERROR: integrity check failed: " + result["error"])
+        log("ERROR: %s failed: %s" % (kind, result["error"]))
     for m in result["mismatches"][:20]:
         log("MISMATCH %s: %s" % (json.dumps(m["key"]), m["reason"]))
     if VAULT_REACHABLE[0]:
         try:
-            put_status_blob("status/last-integrity.json", body.encode("utf-8"))
+            put_status_blob("status/" + name, body.encode("utf-8"))
         except RunFailed as e:
-            log("could not publish the integrity result to the vault: %s" % e)
-    send(cfg, check_id, result, [
-        ("IntegrityMismatches", problems.count, "Count"), ("IntegrityCheckFailed", int(bool(result["error"])), "Count"),
-        ("IntegrityObjectsChecked", result["present"] + problems.count, "Count"),
-        ("IntegritySampledBytes", result["sampledBytes"], "Bytes")])
-    keys = ("checkId", "outcome", "present", "pending", "missing", "sizeMismatch", "hashMismatch", "sampled", "sampleMismatch")
-    print(json.dumps({k: result[k] for k in keys}), file=sys.stderr, flush=True)
+            log("could not publish the %s result to the vault: %s" % (kind, e))
+    if kind == "integrity":
+        values = [("IntegrityMismatches", problems.count, "Count"),
+                  ("IntegrityCheckFailed", int(bool(result["error"])), "Count"),
+                  ("IntegrityObjectsChecked", result["present"] + problems.count, "Count"),
+                  ("IntegritySampledBytes", result["sampledBytes"], "Bytes")]
+    else:
+        values = [("RestoreDrillFailed", int(outcome != "match"), "Count"),
+                  ("RestoreDrillObjects", result["restored"], "Count"),
+                  ("RestoreDrillBytes", result["restoredBytes"], "Bytes")]
+    send(cfg, check_id, result, values)
+    print(json.dumps({k: v for k, v in result.items() if isinstance(v, (int, str)) and k not in ("source", "destination")}),
+          file=sys.stderr, flush=True)
     return code
 
 
@@ -1394,4 +1492,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(verify_main(CONFIG) if sys.argv[1:] == ["--verify"] else main())
+    CHECK = {"--verify": "integrity", "--drill": "drill"}
+    if sys.argv[1:] and sys.argv[1:][0] not in CHECK or len(sys.argv) > 2:
+        sys.exit("usage: %s [--verify | --drill]" % sys.argv[0])
+    sys.exit(check_main(CONFIG, CHECK[sys.argv[1]]) if sys.argv[1:] else main())

@@ -5,14 +5,27 @@ import {
   RCLONE_CONFIG_PATH,
   SCRIPT_PATH,
 } from "./settings";
-import type { IntegritySchedule } from "../domain/modes";
+import type { CheckSchedule } from "../domain/modes";
 
-/** When the integrity check runs: 03:30 UTC, away from the midnight backup slot. */
-export const INTEGRITY_CALENDAR: Record<Exclude<IntegritySchedule, "off">, string> = {
-  daily: "*-*-* 03:30:00 UTC",
-  weekly: "Sun *-*-* 03:30:00 UTC",
-  monthly: "*-*-01 03:30:00 UTC",
-};
+/** The host's own checks: the engine's flag, and the time of day it runs (UTC). */
+export const CHECKS = {
+  integrity: { flag: "--verify", unit: `${APP}-verify`, at: "03:30:00" },
+  drill: { flag: "--drill", unit: `${APP}-drill`, at: "04:30:00" },
+} as const;
+export type CheckKind = keyof typeof CHECKS;
+
+/**
+ * When a check runs: away from the midnight backup slot (a run in progress finishes first, the
+ * check takes the same lock); weekly on Sundays, monthly on the 1st.
+ */
+export function checkCalendar(kind: CheckKind, schedule: Exclude<CheckSchedule, "off">): string {
+  const at = CHECKS[kind].at;
+  return {
+    daily: `*-*-* ${at} UTC`,
+    weekly: `Sun *-*-* ${at} UTC`,
+    monthly: `*-*-01 ${at} UTC`,
+  }[schedule];
+}
 
 /** systemd OnCalendar expression for "every N hours", N dividing 24, starting at midnight UTC. */
 export function onCalendar(intervalHours: number): string {
@@ -30,8 +43,13 @@ export function onCalendar(intervalHours: number): string {
 export function renderUnits(
   intervalHours: number,
   federated = false,
-  integrity: IntegritySchedule = "off",
-): { service: string; timer: string; verifyService: string; verifyTimer?: string } {
+  schedules: Record<CheckKind, CheckSchedule> = { integrity: "off", drill: "off" },
+): {
+  service: string;
+  timer: string;
+  /** The integrity check's and the restore drill's units; a timer unless "off". */
+  checks: Record<CheckKind, { service: string; timer?: string }>;
+} {
   const unit = (description: string, args: string) => `[Unit]
 Description=cross-cloud-backup: ${description}
 Documentation=https://github.com/cross-cloud-backup/cross-cloud-backup#the-sync-host
@@ -77,24 +95,33 @@ UMask=0077
 InaccessiblePaths=-${CONFIG_DIR}
 `;
   const service = unit("copy the S3 bucket to the Azure vault", "");
-  // The check waits for a backup in progress (the same lock), so it never sees a half-done copy.
-  const verifyService = unit("check that the Azure vault matches the S3 bucket", " --verify");
-  const verifyTimer =
-    integrity === "off"
-      ? undefined
-      : `[Unit]
-Description=cross-cloud-backup: check the vault ${integrity}
+  // A check waits for a backup in progress (the same lock), so it never sees a half-done copy.
+  const check = (kind: CheckKind, description: string) => {
+    const schedule = schedules[kind];
+    return {
+      service: unit(description, ` ${CHECKS[kind].flag}`),
+      timer:
+        schedule === "off"
+          ? undefined
+          : `[Unit]
+Description=cross-cloud-backup: ${description} (${schedule})
 
 [Timer]
-OnCalendar=${INTEGRITY_CALENDAR[integrity]}
+OnCalendar=${checkCalendar(kind, schedule)}
 Persistent=true
 RandomizedDelaySec=1800
 AccuracySec=1min
-Unit=${APP}-verify.service
+Unit=${CHECKS[kind].unit}.service
 
 [Install]
 WantedBy=timers.target
-`;
+`,
+    };
+  };
+  const checks = {
+    integrity: check("integrity", "check that the Azure vault matches the S3 bucket"),
+    drill: check("drill", "rehearse a restore of a sample from the Azure vault"),
+  };
   const timer = `[Unit]
 Description=cross-cloud-backup: run the backup every ${intervalHours} hour(s)
 
@@ -108,5 +135,5 @@ Unit=${APP}.service
 [Install]
 WantedBy=timers.target
 `;
-  return { service, timer, verifyService, verifyTimer };
+  return { service, timer, checks };
 }

@@ -1,7 +1,7 @@
 // Plain values every renderer works from. Built once from the validated stack config (and,
 // for the SAS, from the vault) - renderers never see Pulumi Outputs.
 import type { CredentialKind } from "../domain/credentials";
-import type { IntegritySchedule, SyncMode } from "../domain/modes";
+import type { CheckSchedule, SyncMode } from "../domain/modes";
 
 export const APP = "cross-cloud-backup";
 export const SCRIPT_PATH = `/usr/local/bin/${APP}-sync`;
@@ -38,9 +38,6 @@ export type VaultAccess =
 export const STATE_DIR = `/var/lib/${APP}`;
 export const SERVICE_NAME = `${APP}.service`;
 export const TIMER_NAME = `${APP}.timer`;
-/** The integrity check (on demand: systemctl start cross-cloud-backup-verify). */
-export const VERIFY_SERVICE_NAME = `${APP}-verify.service`;
-export const VERIFY_TIMER_NAME = `${APP}-verify.timer`;
 
 export interface SyncSettings {
   sourceBucket: string;
@@ -60,9 +57,12 @@ export interface SyncSettings {
   ssmParameterName: string;
   syncIntervalHours: number;
   /** How often the host runs the integrity check ("off": on demand only). */
-  integrityCheck: IntegritySchedule;
+  integrityCheck: CheckSchedule;
   /** Objects the check compares byte for byte. */
   integritySampleObjects: number;
+  /** How often the host rehearses a restore ("off": on demand only), and how many objects. */
+  restoreDrill: CheckSchedule;
+  restoreDrillObjects: number;
   /** The stack: the metrics' dimension. */
   stack: string;
   /** Where runs publish metrics and their summary ("" = not at all). */

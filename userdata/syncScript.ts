@@ -61,6 +61,8 @@ export interface EngineConfig {
   logGroup: string;
   /** Objects the integrity check compares byte for byte. */
   integritySample: number;
+  /** Objects each restore drill restores and compares. */
+  drillSample: number;
 }
 
 export function engineConfig(s: SyncSettings): EngineConfig {
@@ -79,6 +81,7 @@ export function engineConfig(s: SyncSettings): EngineConfig {
     metricsNamespace: s.metricsNamespace,
     logGroup: s.logGroup,
     integritySample: s.integritySampleObjects,
+    drillSample: s.restoreDrillObjects,
   };
 }
 

@@ -188,6 +188,13 @@ describe("alarms and audit trail (mocks)", function () {
       metricName: "SkippedObjects",
       threshold: 1,
     });
+    expect(byName(prod, "restore-drill")).to.include({
+      metricName: "RestoreDrillFailed",
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      treatMissingData: "notBreaching",
+    });
     expect(byName(dev, "credential-expiry")).to.equal(undefined);
     const sas = runProgram("dev", { credentialMode: "sas" });
     expect(byName(sas, "credential-expiry")).to.include({

@@ -294,6 +294,26 @@ describe("sync engine v2 on the data path", function () {
     });
     after(async () => b?.stop());
 
+    it("copies a key and keys under it as a folder in the same run (rclone drops one of a and a/b in one batch)", async () => {
+      const keys = ["nest", "nest/inner.txt", "deep/a", "deep/a/b", "deep/a/b/c.txt"];
+      for (const k of keys) await b.put(k, `body of ${k}\n`);
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary).to.include({ copied: keys.length, vanished: 0, outcome: "success" });
+      for (const k of keys) {
+        const blob = await b.container.getBlobClient(`data/${k}`).downloadToBuffer();
+        expect(blob.toString(), k).to.equal(`body of ${k}\n`);
+      }
+      // and the same pairs in mirror mode's archive moves: deleting them archives all five
+      for (const k of keys) await b.remove(k);
+      const gone = await b.run();
+      expect(gone.code, why(gone)).to.equal(0);
+      expect(gone.summary?.deleted).to.equal(keys.length);
+      expect((await b.blobNames("data/")).filter((n) => /data\/(nest|deep)/.test(n))).to.deep.equal(
+        [],
+      );
+    });
+
     it("two runs keep separate logs and summaries", async () => {
       const a = await b.run();
       const c = await b.run();

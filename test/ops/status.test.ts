@@ -2,7 +2,7 @@
 // mismatched is marked for attention, and a healthy backup is reported as such.
 import { expect } from "chai";
 import { formatStatus, statusReport, type StatusInput } from "../../ops/status";
-import type { IntegrityResult, RunSummary } from "../../domain/runSummary";
+import type { DrillResult, IntegrityResult, RunSummary } from "../../domain/runSummary";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 
@@ -70,10 +70,33 @@ function integrity(over: Partial<IntegrityResult> = {}): IntegrityResult {
   };
 }
 
+function drill(over: Partial<DrillResult> = {}): DrillResult {
+  return {
+    checkId: "20261101T043000.000000000Z",
+    kind: "drill",
+    started: "2026-11-01T04:30:00Z",
+    finished: "2026-11-01T04:31:00Z",
+    durationSeconds: 60,
+    outcome: "match",
+    source: "s3://example-bucket/",
+    destination: "backup/data/",
+    vaultObjects: 10,
+    restored: 9,
+    restoredBytes: 3 * 1024 * 1024,
+    sourceGone: 1,
+    sourceChanged: 0,
+    mismatchCount: 0,
+    mismatches: [],
+    error: null,
+    ...over,
+  };
+}
+
 const healthy = (): StatusInput => ({
   lastRun: run(),
   lastSuccess: run(),
   lastIntegrity: integrity(),
+  lastDrill: drill(),
   intervalHours: 4,
   now: NOW,
 });
@@ -91,6 +114,9 @@ describe("status report", () => {
     expect(text).to.include("backup age 2.0 h (schedule: every 4 h; late after 5 h)");
     expect(text).to.include("federated: no stored credential");
     expect(text).to.include("10 present, 0 pending, 8 MD5s matched, 10 sampled byte for byte");
+    expect(text).to.include(
+      "9 objects (3.0 MiB) restored and identical to the source, 1 not comparable",
+    );
     expect(text).to.match(/OK: the backup is current and verified/);
   });
 
@@ -163,5 +189,25 @@ describe("status report", () => {
       "last run",
       "last success",
     ]);
+  });
+
+  it("marks a restore drill that failed, found a difference, is stale or never ran", () => {
+    const differ = {
+      ...healthy(),
+      lastDrill: drill({
+        outcome: "mismatch",
+        mismatchCount: 1,
+        mismatches: [{ key: "a.txt", reason: "the restored copy differs from the source object" }],
+      }),
+    };
+    expect(attention(differ)).to.deep.equal(["last restore drill"]);
+    expect(formatStatus(statusReport(differ))).to.include('1 differ ("a.txt": the restored copy');
+    expect(attention({ ...healthy(), drillMaxAgeDays: 10 })).to.deep.equal(["last restore drill"]);
+    expect(attention({ ...healthy(), lastDrill: undefined })).to.deep.equal(["last restore drill"]);
+    expect(
+      formatStatus(
+        statusReport({ ...healthy(), lastDrill: drill({ outcome: "failure", error: "x" }) }),
+      ),
+    ).to.include("could not finish: x");
   });
 });

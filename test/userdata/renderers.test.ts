@@ -20,7 +20,7 @@ import { ROOT, stackSettings } from "../../harness/stack";
 import { hostPackages } from "../../userdata/hostPackages";
 import { APT_SOURCES_PATH, aptSources } from "../../userdata/cloudInit";
 import { stripForHost } from "../../userdata/syncScript";
-import { INTEGRITY_CALENDAR, renderUnits } from "../../userdata/schedule";
+import { CHECKS, checkCalendar, renderUnits, type CheckKind } from "../../userdata/schedule";
 
 const ENGINE_SOURCE = path.join(ROOT, "userdata", "engine.py");
 import {
@@ -34,8 +34,6 @@ import {
   SCRIPT_PATH,
   SERVICE_NAME,
   TIMER_NAME,
-  VERIFY_SERVICE_NAME,
-  VERIFY_TIMER_NAME,
   type HostArtifacts,
   type SyncSettings,
   type VaultAccess,
@@ -95,6 +93,17 @@ const cases: [string, Rendered][] = [
   ["dev-sas-ssm", renderStack("dev", { credentialMode: "sas" })],
 ];
 
+/** The check units' files, by name (a timer only where the check is scheduled). */
+function checkUnitFiles(a: HostArtifacts): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const kind of Object.keys(CHECKS) as CheckKind[]) {
+    files[`${CHECKS[kind].unit}.service`] = a.checks[kind].service;
+    const timer = a.checks[kind].timer;
+    if (timer !== undefined) files[`${CHECKS[kind].unit}.timer`] = timer;
+  }
+  return files;
+}
+
 function withTemp<T>(fn: (dir: string) => T): T {
   const dir = mkdtempSync(path.join(tmpdir(), "ccb-render-"));
   try {
@@ -115,8 +124,7 @@ describe("userdata renderers", () => {
           "loader.py": r.artifacts.loader,
           [SERVICE_NAME]: r.artifacts.service,
           [TIMER_NAME]: r.artifacts.timer,
-          [VERIFY_SERVICE_NAME]: r.artifacts.verifyService,
-          ...(r.artifacts.verifyTimer ? { [VERIFY_TIMER_NAME]: r.artifacts.verifyTimer } : {}),
+          ...checkUnitFiles(r.artifacts),
         };
         const dir = path.join(GOLDEN, name);
         for (const [file, content] of Object.entries(files)) {
@@ -369,14 +377,9 @@ describe("userdata renderers", () => {
           });
           writeFileSync(path.join(root, "etc/systemd/system", SERVICE_NAME), r.artifacts.service);
           writeFileSync(path.join(root, "etc/systemd/system", TIMER_NAME), r.artifacts.timer);
-          writeFileSync(
-            path.join(root, "etc/systemd/system", VERIFY_SERVICE_NAME),
-            r.artifacts.verifyService,
-          );
-          writeFileSync(
-            path.join(root, "etc/systemd/system", VERIFY_TIMER_NAME),
-            r.artifacts.verifyTimer!,
-          );
+          const checks = checkUnitFiles(r.artifacts);
+          for (const [name, content] of Object.entries(checks))
+            writeFileSync(path.join(root, "etc/systemd/system", name), content);
           mkdirSync(path.join(root, path.dirname(SCRIPT_PATH)), { recursive: true });
           writeFileSync(path.join(root, SCRIPT_PATH), r.artifacts.loader);
           chmodSync(path.join(root, SCRIPT_PATH), 0o755);
@@ -385,8 +388,7 @@ describe("userdata renderers", () => {
             `--root=${root}`,
             SERVICE_NAME,
             TIMER_NAME,
-            VERIFY_SERVICE_NAME,
-            VERIFY_TIMER_NAME,
+            ...Object.keys(checks),
           ]);
           expect(res.out).to.equal("");
           expect(res.code).to.equal(0);
@@ -415,28 +417,35 @@ describe("userdata renderers", () => {
       });
     }
 
-    it("checks integrity on its own schedule, with the same sandbox, after a backup in progress", () => {
-      const { service, verifyService, verifyTimer } = cases[0][1].artifacts;
-      expect(verifyService).to.match(new RegExp(`^ExecStart=${SCRIPT_PATH} --verify$`, "m"));
+    it("runs the integrity check and the restore drill on their own schedules, with the backup's sandbox", () => {
+      const { service, checks } = cases[0][1].artifacts;
       // the same hardening and limits as the backup: only the description and arguments differ
       const strip = (u: string) =>
         u.replace(/^(Description|ExecStart)=.*$/gm, "").replace(/^#.*$/gm, "");
-      expect(strip(verifyService)).to.equal(strip(service));
-      expect(verifyTimer).to.match(/^OnCalendar=Sun \*-\*-\* 03:30:00 UTC$/m);
-      expect(verifyTimer).to.match(/^Persistent=true$/m);
       const doc = parse(cases[0][1].cloudInit.replace(/^#cloud-config\n/, "")) as {
         runcmd: string[][];
       };
-      expect(doc.runcmd.map((c) => c.join(" "))).to.include(
-        `systemctl enable --now ${VERIFY_TIMER_NAME}`,
-      );
-      for (const [when, calendar] of Object.entries(INTEGRITY_CALENDAR)) {
-        const res = run("systemd-analyze", ["calendar", calendar]);
-        expect(res.code, `${when}: ${res.out}`).to.equal(0);
+      const cmds = doc.runcmd.map((c) => c.join(" "));
+      for (const [kind, calendar] of [
+        ["integrity", "Sun *-*-* 03:30:00 UTC"],
+        ["drill", "*-*-01 04:30:00 UTC"],
+      ] as [CheckKind, string][]) {
+        const { service: unit, timer } = checks[kind];
+        expect(unit).to.match(new RegExp(`^ExecStart=${SCRIPT_PATH} ${CHECKS[kind].flag}$`, "m"));
+        expect(strip(unit)).to.equal(strip(service));
+        expect(timer).to.include(`\nOnCalendar=${calendar}\n`);
+        expect(timer).to.match(/^Persistent=true$/m);
+        expect(timer).to.include(`\nUnit=${CHECKS[kind].unit}.service\n`);
+        expect(cmds).to.include(`systemctl enable --now ${CHECKS[kind].unit}.timer`);
+        for (const when of ["daily", "weekly", "monthly"] as const) {
+          const res = run("systemd-analyze", ["calendar", checkCalendar(kind, when)]);
+          expect(res.code, `${kind} ${when}: ${res.out}`).to.equal(0);
+        }
       }
-      const off = renderUnits(4, true, "off");
-      expect(off.verifyTimer).to.equal(undefined);
-      expect(off.verifyService).to.include("--verify");
+      const off = renderUnits(4, true, { integrity: "off", drill: "off" });
+      expect(off.checks.integrity.timer).to.equal(undefined);
+      expect(off.checks.drill.timer).to.equal(undefined);
+      expect(off.checks.integrity.service).to.include("--verify");
     });
 
     it("rejects an interval that does not divide 24", () => {

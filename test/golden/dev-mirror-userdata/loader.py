@@ -4,13 +4,14 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "3dfc834d27ab74ab0c93359a091bf41c7f9199bf50afa987e8eb7c81a31bb3c2",
+ "sha256": "390648a782d2dc678c0df263826db02471eecfd66722cf97c104e375f021f156",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",
   "/cross-cloud-backup/dev/engine/2",
   "/cross-cloud-backup/dev/engine/3",
-  "/cross-cloud-backup/dev/engine/4"
+  "/cross-cloud-backup/dev/engine/4",
+  "/cross-cloud-backup/dev/engine/5"
  ]
 }
 

@@ -4,13 +4,14 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "8b703cfc006cfdc1cbc24fc11ed94ece221288f8e3e804d644b4eeb3f322b7af",
+ "sha256": "95e98ed8a67d12ad7ffe586d95015ec6d1e76dfe375976d32106e73f38be42b6",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",
   "/cross-cloud-backup/dev/engine/2",
   "/cross-cloud-backup/dev/engine/3",
-  "/cross-cloud-backup/dev/engine/4"
+  "/cross-cloud-backup/dev/engine/4",
+  "/cross-cloud-backup/dev/engine/5"
  ]
 }
 

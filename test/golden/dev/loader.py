@@ -4,13 +4,14 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "18fa2f0dfdc1a7309a10023b5f98786f92f3a92f4bee63568182cda843a9e8a3",
+ "sha256": "945886ff28aa6ecdc863e76eda52f813c4ae79168fa35a2c72c0a76113e16a9d",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",
   "/cross-cloud-backup/dev/engine/2",
   "/cross-cloud-backup/dev/engine/3",
-  "/cross-cloud-backup/dev/engine/4"
+  "/cross-cloud-backup/dev/engine/4",
+  "/cross-cloud-backup/dev/engine/5"
  ]
 }
 

@@ -18,6 +18,7 @@ CONFIG = {
     "metricsNamespace": "CrossCloudBackup",
     "logGroup": "/cross-cloud-backup/dev",
     "integritySample": 20,
+    "drillSample": 20,
 }
 
 
@@ -1077,7 +1078,74 @@ def verify(cfg, run_dir, result, problems):
             result["sampleMismatch"] += 1
 
 
-def verify_main(cfg):
+def restore_drill(cfg, run_dir, result, problems):
+    import botocore.exceptions
+    if cfg["credential"] == "ssm":
+        os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
+    vault_list = os.path.join(run_dir, "vault.tsv")
+    log("restore drill: listing the vault")
+    result["vaultObjects"] = list_vault(cfg["container"], vault_list)
+    VAULT_REACHABLE[0] = True
+    sample = Sample(cfg["drillSample"])
+    for row in rows(vault_list):
+        sample.offer(row)
+    os.unlink(vault_list)
+    scratch = os.path.join(run_dir, "restored")
+    os.makedirs(scratch)
+    log("restore drill: restoring %d sampled objects to %s" % (len(sample.rows), scratch))
+    try:
+        for i, (name_json, size, mtime, md5) in enumerate(sample.rows):
+            name = json.loads(name_json)
+            rel = decode_blob_name(name)
+            if key_problem(rel) is not None or blob_name(rel) != name:
+                problems.add(rel, "the blob name %s does not restore to a key exactly" % name_json)
+                continue
+            path = os.path.join(scratch, str(i))
+            try:
+                with open(path, "wb") as f:
+                    for c in blob_chunks(name):
+                        f.write(c)
+            except RunFailed as e:
+                problems.add(rel, "could not be restored from the vault: %s" % e)
+                continue
+            got = os.path.getsize(path)
+            if got != int(size):
+                problems.add(rel, "restored %d bytes, the vault lists %s" % (got, size))
+                continue
+            try:
+                head = s3_client(cfg["sourceRegion"]).head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + rel)
+            except botocore.exceptions.ClientError as e:
+                if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                    result["sourceGone"] += 1
+                    continue
+                raise RunFailed("cannot read the source object %s: %s" % (json.dumps(rel), e))
+            if calendar.timegm(head["LastModified"].utctimetuple()) != int(mtime):
+                result["sourceChanged"] += 1
+                continue
+            with open(path, "rb") as f:
+                restored = digest(iter(lambda: f.read(STREAM_BYTES), b""))
+            if restored != digest(s3_chunks(cfg, rel)):
+                problems.add(rel, "the restored copy differs from the source object (SHA-256)")
+                continue
+            result["restored"] += 1
+            result["restoredBytes"] += restored[0]
+            os.unlink(path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+CHECKS = {
+    "integrity": (verify, "last-integrity.json", {
+        "backupSince": None, "sourceObjects": 0, "sourceBytes": 0, "vaultObjects": 0, "present": 0, "pending": 0,
+        "unstorable": 0, "missing": 0, "sizeMismatch": 0, "hashMismatch": 0, "hashMatched": 0, "sampled": 0,
+        "sampledBytes": 0, "sampleMismatch": 0, "sampleUnreadable": 0}),
+    "drill": (restore_drill, "last-drill.json", {
+        "vaultObjects": 0, "restored": 0, "restoredBytes": 0, "sourceGone": 0, "sourceChanged": 0}),
+}
+
+
+def check_main(cfg, kind):
+    work, name, fields = CHECKS[kind]
     runs = os.path.join(state_dir, "runs")
     os.makedirs(runs, exist_ok=True)
     lock = open(os.path.join(state_dir, "run.lock"), "w")
@@ -1085,15 +1153,14 @@ def verify_main(cfg):
     check_id = new_run_dir(runs)
     run_dir = os.path.join(runs, check_id)
     started = time.time()
-    result = {"checkId": check_id, "kind": "integrity", "started": utc(started), "finished": None,
+    result = {"checkId": check_id, "kind": kind, "started": utc(started), "finished": None, "durationSeconds": 0,
               "outcome": "failure", "source": "s3://%s/%s" % (cfg["sourceBucket"], cfg["sourcePrefix"]),
-              "destination": "%s/data/" % cfg["container"], "backupSince": None,
-              "sourceObjects": 0, "sourceBytes": 0, "vaultObjects": 0, "present": 0, "pending": 0, "unstorable": 0,
-              "missing": 0, "sizeMismatch": 0, "hashMismatch": 0, "hashMatched": 0, "sampled": 0, "sampledBytes": 0,
-              "sampleMismatch": 0, "sampleUnreadable": 0, "mismatchCount": 0, "mismatches": [], "error": None}
+              "destination": "%s/data/" % cfg["container"]}
+    result.update(fields)
+    result.update(mismatchCount=0, mismatches=[], error=None)
     problems = Skipped(os.path.join(run_dir, "mismatches.jsonl.gz"))
     try:
-        verify(cfg, run_dir, result, problems)
+        work(cfg, run_dir, result, problems)
     except RunFailed as e:
         result["error"] = str(e)
     except Exception as e:
@@ -1110,25 +1177,31 @@ def verify_main(cfg):
         outcome, code = "match", EXIT_SUCCESS
     result.update(outcome=outcome, finished=utc(time.time()), durationSeconds=round(time.time() - started, 3))
     body = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    for path in (os.path.join(run_dir, "integrity.json"), os.path.join(state_dir, "last-integrity.json")):
+    for path in (os.path.join(run_dir, name), os.path.join(state_dir, name)):
         with open(path + ".tmp", "w", encoding="utf-8") as f:
             f.write(body)
         os.replace(path + ".tmp", path)
     if result["error"]:
-        log("ERROR: integrity check failed: " + result["error"])
+        log("ERROR: %s failed: %s" % (kind, result["error"]))
     for m in result["mismatches"][:20]:
         log("MISMATCH %s: %s" % (json.dumps(m["key"]), m["reason"]))
     if VAULT_REACHABLE[0]:
         try:
-            put_status_blob("status/last-integrity.json", body.encode("utf-8"))
+            put_status_blob("status/" + name, body.encode("utf-8"))
         except RunFailed as e:
-            log("could not publish the integrity result to the vault: %s" % e)
-    send(cfg, check_id, result, [
-        ("IntegrityMismatches", problems.count, "Count"), ("IntegrityCheckFailed", int(bool(result["error"])), "Count"),
-        ("IntegrityObjectsChecked", result["present"] + problems.count, "Count"),
-        ("IntegritySampledBytes", result["sampledBytes"], "Bytes")])
-    keys = ("checkId", "outcome", "present", "pending", "missing", "sizeMismatch", "hashMismatch", "sampled", "sampleMismatch")
-    print(json.dumps({k: result[k] for k in keys}), file=sys.stderr, flush=True)
+            log("could not publish the %s result to the vault: %s" % (kind, e))
+    if kind == "integrity":
+        values = [("IntegrityMismatches", problems.count, "Count"),
+                  ("IntegrityCheckFailed", int(bool(result["error"])), "Count"),
+                  ("IntegrityObjectsChecked", result["present"] + problems.count, "Count"),
+                  ("IntegritySampledBytes", result["sampledBytes"], "Bytes")]
+    else:
+        values = [("RestoreDrillFailed", int(outcome != "match"), "Count"),
+                  ("RestoreDrillObjects", result["restored"], "Count"),
+                  ("RestoreDrillBytes", result["restoredBytes"], "Bytes")]
+    send(cfg, check_id, result, values)
+    print(json.dumps({k: v for k, v in result.items() if isinstance(v, (int, str)) and k not in ("source", "destination")}),
+          file=sys.stderr, flush=True)
     return code
 
 
@@ -1257,6 +1330,8 @@ def main():
     if VAULT_REACHABLE[0]:
         try:
             put_status_blob("status/last-run.json", body.encode("utf-8"))
+            if code != EXIT_FAILURE:
+                put_status_blob("status/last-success.json", body.encode("utf-8"))
         except RunFailed as e:
             log("could not publish the run summary to the vault: %s" % e)
     else:
@@ -1271,4 +1346,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(verify_main(CONFIG) if sys.argv[1:] == ["--verify"] else main())
+    CHECK = {"--verify": "integrity", "--drill": "drill"}
+    if sys.argv[1:] and sys.argv[1:][0] not in CHECK or len(sys.argv) > 2:
+        sys.exit("usage: %s [--verify | --drill]" % sys.argv[0])
+    sys.exit(check_main(CONFIG, CHECK[sys.argv[1]]) if sys.argv[1:] else main())

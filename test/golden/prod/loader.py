@@ -4,13 +4,14 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "0f4365b05836f6dc6aeb3127c039720098d34ddac6b2d6d09c4f202f0cceefb8",
+ "sha256": "d56984c4a831fc149a35f9b3be6d382fe500af95367378b010cd269d092a856d",
  "parameters": [
   "/cross-cloud-backup/prod/engine/0",
   "/cross-cloud-backup/prod/engine/1",
   "/cross-cloud-backup/prod/engine/2",
   "/cross-cloud-backup/prod/engine/3",
-  "/cross-cloud-backup/prod/engine/4"
+  "/cross-cloud-backup/prod/engine/4",
+  "/cross-cloud-backup/prod/engine/5"
  ]
 }
 
