@@ -37,6 +37,7 @@ import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
   AzuriteEmulator,
+  containerSas,
   emulatorRemoteEnv,
   S3RVER_CREDENTIALS,
   startAzurite,
@@ -162,11 +163,13 @@ export class Backup {
   }
 
   /** A SAS for the emulator with exactly the permissions the program requests for this mode. */
+  // In federated mode the host has none; the SAS (signed with the emulator's key, through the
+  // proxy) is then only for reading the vault as an operator or a test would.
   sasUrl(opts: { permissions?: string; expiresOn?: Date } = {}): string {
-    if (!(this.azurite instanceof AzuriteEmulator))
-      throw new Error("Backup.sasUrl: federated mode has no SAS to hand over");
     const permissions = opts.permissions ?? sasPermissions(this.settings.syncMode);
     const expiresOn = opts.expiresOn ?? new Date(Date.now() + 3600_000);
+    if (!(this.azurite instanceof AzuriteEmulator))
+      return `http://127.0.0.1:${this.azureProxy.port}/${AZURITE_ACCOUNT}/${this.settings.containerName}?${containerSas(this.settings.containerName, { permissions, expiresOn })}`;
     const direct = this.azurite.containerSasUrl(this.settings.containerName, {
       permissions,
       expiresOn,

@@ -1,8 +1,9 @@
 // npm run demo: the whole backup on this machine, no cloud account. Starts an S3 emulator and
 // Azurite on 127.0.0.1, seeds a sample bucket, renders the dev stack's real artifacts (rclone
 // config, sync script) and runs the sync script twice with the real rclone, then verifies every
-// object in the vault byte for byte and ends with the host's own integrity check. Exits non-zero
-// on any mismatch.
+// object in the vault byte for byte, runs the host's own integrity check, and ends with a restore
+// rehearsal: a simulated loss in the source, restored into a new bucket with npm run restore and
+// compared. Exits non-zero on any difference.
 //
 //   npm run demo                  # the demo, keyless (federated) as the stacks deploy it
 //   npm run demo -- --sas         # the same with credentialMode "sas" (a SAS handed to the host)
@@ -15,6 +16,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { startBackup, verifyVault, type Backup, type SyncRun } from "../harness/datapath";
 import { stopAll } from "../harness/emulators";
+import { restoreRehearsal } from "../restore/rehearsal";
 
 const MiB = 1024 * 1024;
 const tamper = process.argv.includes("--tamper");
@@ -206,6 +208,12 @@ async function main(): Promise<number> {
       return 1;
     }
     say(`INTEGRITY CHECK PASSED: the vault matches the source`);
+    say();
+
+    // A loss, and the way back: objects deleted and overwritten in the source, brought back from
+    // the vault into a new bucket by the restore command (npm run restore), then compared.
+    say("Restore rehearsal: simulating a loss in the source, restoring into a new bucket...");
+    await restoreRehearsal(b, (line) => say(`  ${line}`));
     return 0;
   } finally {
     await b.stop();

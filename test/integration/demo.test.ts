@@ -48,6 +48,10 @@ describe("npm run demo", function () {
       /IntegrityMismatches 0, IntegrityCheckFailed 0, IntegrityObjectsChecked 10,/,
     );
     expect(r.out).to.match(/INTEGRITY CHECK PASSED: the vault matches the source\n/);
+    // It ends with a restore rehearsal through the restore command.
+    expect(r.out).to.match(
+      /restore verified: \d+ objects \(\d+ bytes\) identical key for key in s3:\/\/[^/]+\/, including [1-9]\d* deleted and [1-9]\d* overwritten in the source/,
+    );
   });
 
   it("--sas runs the same backup and verification with a SAS handed to the host", () => {

@@ -1,0 +1,44 @@
+// Blob names <-> S3 keys. The sync engine copies with rclone 1.60.1, whose azureblob backend
+// encodes each path segment: control characters and DEL become Unicode control pictures
+// (U+2400-U+241F, U+2421), a backslash becomes a fullwidth backslash (U+FF3C), and a trailing
+// period becomes a fullwidth full stop (U+FF0E), because Azure cannot hold names ending in ".".
+// The engine names (and does not store) any key that already contains one of those characters,
+// so decoding is unambiguous. This is the one TypeScript copy of userdata/engine.py's
+// decode_blob_name; test/restore/names.test.ts runs both over the same corpus.
+
+/** rclone's encoding of one key segment (engine.py encode_segment). */
+export function encodeSegment(seg: string): string {
+  let out = "";
+  for (const ch of seg) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x20) out += String.fromCharCode(0x2400 + c);
+    else if (c === 0x7f) out += "\u2421";
+    else if (ch === "\\") out += "\uff3c";
+    else out += ch;
+  }
+  return out.endsWith(".") ? `${out.slice(0, -1)}\uff0e` : out;
+}
+
+/** The blob name (relative to data/) of a key relative to the backed-up prefix. */
+export function blobName(rel: string): string {
+  return rel.split("/").map(encodeSegment).join("/");
+}
+
+/** The S3 key (relative to the backed-up prefix) of a blob name relative to data/. */
+export function decodeBlobName(name: string): string {
+  return name
+    .split("/")
+    .map((seg) => {
+      const s = seg.endsWith("\uff0e") ? `${seg.slice(0, -1)}.` : seg;
+      let out = "";
+      for (const ch of s) {
+        const c = ch.codePointAt(0)!;
+        if (c >= 0x2400 && c < 0x2420) out += String.fromCharCode(c - 0x2400);
+        else if (ch === "\u2421") out += "\x7f";
+        else if (ch === "\uff3c") out += "\\";
+        else out += ch;
+      }
+      return out;
+    })
+    .join("/");
+}

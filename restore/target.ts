@@ -1,0 +1,355 @@
+// Where a restore writes: an S3 bucket and prefix, or a local directory. A writer commits an
+// object only after its content was checked against the vault (size, and MD5 where the vault
+// has one): a single PUT carries Content-MD5, a multipart upload is aborted on a mismatch, a
+// file is written to a temporary name and renamed.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+
+/** What the restored object should carry besides its bytes (what the blob has). */
+export interface ObjectHeaders {
+  contentType?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+  metadata: Record<string, string>;
+}
+
+/** The content did not match the vault's record: nothing was committed. */
+export class MismatchError extends Error {}
+
+/** A stream of the object's bytes plus the check to run before committing them. */
+export interface VerifiedBody {
+  chunks: AsyncIterable<Buffer>;
+  /** Throws MismatchError when the bytes read differ from the vault's size or MD5. */
+  check(): void;
+  /** Hex MD5 of the bytes read so far (all of them once `chunks` is exhausted). */
+  md5(): string;
+}
+
+export interface Existing {
+  size: number;
+  /** S3 ETag without quotes (an MD5 for single-part uploads without SSE-KMS). */
+  etag?: string;
+}
+
+export interface Target {
+  readonly kind: "s3" | "dir";
+  /** For messages: s3://bucket/prefix or the directory. */
+  readonly label: string;
+  readonly bucket?: string;
+  readonly prefix: string;
+  /** Keys (relative to the restore) that cannot be written here, with the reason. */
+  unwritable(keys: string[]): Map<string, string>;
+  /** What the target already holds, by key relative to the restore's prefix. */
+  existing(keyPrefix: string): Promise<Map<string, Existing>>;
+  /** Hex MD5 of what the target holds under a key (read in full). */
+  contentMd5(key: string): Promise<string>;
+  write(key: string, size: number, headers: ObjectHeaders, body: VerifiedBody): Promise<void>;
+  /** Size of what the target holds after a write (the post-write check). */
+  sizeOf(key: string): Promise<number | undefined>;
+}
+
+export const PART_BYTES = 16 * 1024 * 1024;
+/** S3 allows 10,000 parts; larger objects get larger parts. */
+export function partSize(size: number): number {
+  const min = Math.ceil(size / 10_000);
+  return Math.max(PART_BYTES, Math.ceil(min / (1024 * 1024)) * 1024 * 1024);
+}
+
+/** Cuts a byte stream into parts of exactly `size` bytes (the last may be shorter). */
+export async function* parts(chunks: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let have = 0;
+  for await (const c of chunks) {
+    let rest = c;
+    while (have + rest.length >= size) {
+      const take = size - have;
+      pending.push(rest.subarray(0, take));
+      yield Buffer.concat(pending);
+      pending = [];
+      have = 0;
+      rest = rest.subarray(take);
+    }
+    if (rest.length) {
+      pending.push(rest);
+      have += rest.length;
+    }
+  }
+  if (have > 0 || pending.length) yield Buffer.concat(pending);
+}
+
+const md5b64 = (b: Buffer) => createHash("md5").update(b).digest("base64");
+
+/** The S3 client for a restore: standard credential chain; AWS_ENDPOINT_URL_S3 as the SDKs do. */
+export function s3Client(
+  opts: {
+    region?: string;
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  } = {},
+): S3Client {
+  const endpoint = opts.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || undefined);
+  return new S3Client({
+    region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+    endpoint,
+    credentials: opts.credentials,
+    // An endpoint override (an emulator, a private endpoint by IP) is addressed path-style.
+    forcePathStyle: endpoint !== undefined,
+    // We send Content-MD5 ourselves; the SDK's streaming checksums use aws-chunked bodies that
+    // S3 emulators store verbatim.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    maxAttempts: 5,
+  });
+}
+
+export function parseS3Target(to: string): { bucket: string; prefix: string } | undefined {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(to);
+  return m ? { bucket: m[1], prefix: m[2] ?? "" } : undefined;
+}
+
+export class S3Target implements Target {
+  readonly kind = "s3";
+  readonly label: string;
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+    readonly prefix: string,
+  ) {
+    this.label = `s3://${bucket}/${prefix}`;
+  }
+
+  unwritable(keys: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const k of keys) {
+      const bytes = Buffer.byteLength(this.prefix + k);
+      if (bytes > 1024)
+        out.set(k, `the key would be ${bytes} bytes with the prefix; S3 allows 1,024`);
+    }
+    return out;
+  }
+
+  async existing(keyPrefix: string): Promise<Map<string, Existing>> {
+    const out = new Map<string, Existing>();
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.prefix + keyPrefix,
+          ContinuationToken: token,
+        }),
+      );
+      for (const o of page.Contents ?? [])
+        out.set(o.Key!.slice(this.prefix.length), {
+          size: o.Size ?? 0,
+          etag: o.ETag?.replace(/"/g, ""),
+        });
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  async contentMd5(key: string): Promise<string> {
+    const got = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+    );
+    const h = createHash("md5");
+    for await (const c of got.Body as AsyncIterable<Buffer>) h.update(c);
+    return h.digest("hex");
+  }
+
+  async sizeOf(key: string): Promise<number | undefined> {
+    try {
+      const h = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+      );
+      return h.ContentLength;
+    } catch (e) {
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
+        return undefined;
+      throw e;
+    }
+  }
+
+  async write(key: string, size: number, headers: ObjectHeaders, body: VerifiedBody) {
+    const common = {
+      Bucket: this.bucket,
+      Key: this.prefix + key,
+      ContentType: headers.contentType,
+      ContentEncoding: headers.contentEncoding,
+      ContentLanguage: headers.contentLanguage,
+      ContentDisposition: headers.contentDisposition,
+      CacheControl: headers.cacheControl,
+      Metadata: Object.keys(headers.metadata).length ? headers.metadata : undefined,
+    };
+    const part = partSize(size);
+    if (size <= part) {
+      const chunks: Buffer[] = [];
+      for await (const c of body.chunks) chunks.push(c);
+      body.check();
+      const data = Buffer.concat(chunks);
+      await this.client.send(
+        new PutObjectCommand({
+          ...common,
+          Body: data,
+          ContentLength: data.length,
+          ContentMD5: md5b64(data),
+        }),
+      );
+      return;
+    }
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(common));
+    const done: { ETag?: string; PartNumber: number }[] = [];
+    try {
+      let n = 1;
+      for await (const p of parts(body.chunks, part)) {
+        const r = await this.client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: this.prefix + key,
+            UploadId,
+            PartNumber: n,
+            Body: p,
+            ContentLength: p.length,
+            ContentMD5: md5b64(p),
+          }),
+        );
+        done.push({ ETag: r.ETag, PartNumber: n });
+        n++;
+      }
+      body.check();
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.prefix + key,
+          UploadId,
+          MultipartUpload: { Parts: done },
+        }),
+      );
+    } catch (e) {
+      await this.client
+        .send(
+          new AbortMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: this.prefix + key,
+            UploadId,
+          }),
+        )
+        .catch(() => undefined);
+      throw e;
+    }
+  }
+}
+
+/** Linux limits: 255 bytes per name, 4,095 per path. */
+const NAME_MAX = 255;
+const PATH_MAX = 4095;
+
+export class DirTarget implements Target {
+  readonly kind = "dir";
+  readonly label: string;
+  readonly prefix = "";
+  constructor(readonly dir: string) {
+    this.label = path.resolve(dir);
+  }
+
+  private file(key: string): string {
+    return path.join(this.label, ...key.split("/"));
+  }
+
+  unwritable(keys: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const sorted = [...keys].sort();
+    const all = new Set(keys);
+    for (const k of sorted) {
+      const segs = k.split("/");
+      const long = segs.find((s) => Buffer.byteLength(s) > NAME_MAX);
+      if (long !== undefined)
+        out.set(
+          k,
+          `a path segment is ${Buffer.byteLength(long)} bytes; a file name holds at most ${NAME_MAX}`,
+        );
+      else if (Buffer.byteLength(this.file(k)) > PATH_MAX)
+        out.set(k, `the path would be longer than ${PATH_MAX} bytes`);
+      else
+        for (let i = 1; i < segs.length; i++) {
+          const parent = segs.slice(0, i).join("/");
+          if (all.has(parent)) {
+            out.set(
+              parent,
+              `"${k}" is restored too: a directory cannot hold a file and a folder named "${segs[i - 1]}"`,
+            );
+          }
+        }
+    }
+    return out;
+  }
+
+  existing(keyPrefix: string): Promise<Map<string, Existing>> {
+    const out = new Map<string, Existing>();
+    const walk = (dir: string, rel: string) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (e.name.startsWith(".ccb-restore-")) continue;
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(path.join(dir, e.name), r);
+        else if (e.isFile() && r.startsWith(keyPrefix))
+          out.set(r, { size: fs.statSync(path.join(dir, e.name)).size });
+      }
+    };
+    walk(this.label, "");
+    return Promise.resolve(out);
+  }
+
+  async contentMd5(key: string): Promise<string> {
+    const h = createHash("md5");
+    for await (const c of fs.createReadStream(this.file(key))) h.update(c as Buffer);
+    return h.digest("hex");
+  }
+
+  sizeOf(key: string): Promise<number | undefined> {
+    const st = fs.statSync(this.file(key), { throwIfNoEntry: false });
+    return Promise.resolve(st?.size);
+  }
+
+  async write(key: string, _size: number, _headers: ObjectHeaders, body: VerifiedBody) {
+    const file = this.file(key);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = path.join(path.dirname(file), `.ccb-restore-${process.pid}-${Date.now()}`);
+    const fd = fs.openSync(tmp, "w", 0o644);
+    try {
+      for await (const c of body.chunks) fs.writeSync(fd, c);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      body.check();
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+}

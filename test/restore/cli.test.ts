@@ -1,0 +1,86 @@
+// The restore command's contract: flags parsed strictly, usage errors that say what to type
+// (exit 2), and no credential in anything it prints.
+import { expect } from "chai";
+import { spawnRestore } from "../../restore/rehearsal";
+import { redact, vaultSourceFrom } from "../../restore/vault";
+
+describe("restore command: usage", function () {
+  this.timeout(60_000);
+  const env = { ...process.env, AWS_REGION: "us-east-1" };
+
+  it("--help documents every part of the contract", async () => {
+    const r = await spawnRestore(["--help"], env);
+    expect(r.code).to.equal(0);
+    for (const flag of [
+      "--from",
+      "--container",
+      "--account",
+      "--stack",
+      "--to s3://<bucket>/[prefix]",
+      "--prefix",
+      "--at",
+      "--dry-run",
+      "--list-points",
+      "--in-place",
+      "--yes-overwrite-source",
+      "--source-bucket",
+      "--overwrite",
+    ])
+      expect(r.stdout, flag).to.include(flag);
+  });
+
+  it("rejects unknown flags and incomplete commands with exit 2 and what to type", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--bogus"], /Unknown option '--bogus'/],
+      [["--to", "s3://b/"], /exactly one of --stack, --account or --from/],
+      [
+        ["--account", "vault1"],
+        /--to <s3:\/\/bucket\/prefix \| directory>, --in-place, or --list-points/,
+      ],
+      [["--account", "Bad_Name", "--to", "d"], /not a storage account name/],
+      [["--account", "vault1", "--to", "d", "--at", "yesterday"], /--at must be an ISO time/],
+      [["--account", "vault1", "--to", "d", "--yes-overwrite-source"], /only confirms --in-place/],
+      [
+        ["--account", "vault1", "--to", "gs://b/x"],
+        /--to must be s3:\/\/<bucket>\/\[prefix\] or a local directory/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await spawnRestore(args, env);
+      expect(r.code, args.join(" ")).to.equal(2);
+      expect(r.stderr, args.join(" ")).to.match(message);
+    }
+  });
+
+  it("never prints a SAS signature or an account key", async () => {
+    const sas = "https://acct.blob.core.windows.net/other?sv=2024&sig=c2VjcmV0&se=2030";
+    const r = await spawnRestore(["--from", sas, "--container", "backup", "--to", "d"], env);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/names container "other" but --container says "backup"/);
+    expect(r.stderr).not.to.include("c2VjcmV0");
+    expect(redact(`GET ${sas} failed`)).to.equal(
+      "GET https://acct.blob.core.windows.net/other?sv=REDACTED&sig=REDACTED&se=REDACTED failed",
+    );
+    expect(redact("AccountName=a;AccountKey=abc/def==;BlobEndpoint=x")).to.equal(
+      "AccountName=a;AccountKey=REDACTED;BlobEndpoint=x",
+    );
+  });
+
+  it("an account URL without SAS means the operator's Entra identity", () => {
+    expect(
+      vaultSourceFrom("https://vault1.blob.core.windows.net", undefined, undefined),
+    ).to.deep.equal({
+      kind: "entra",
+      accountUrl: "https://vault1.blob.core.windows.net",
+      container: "backup",
+    });
+    expect(vaultSourceFrom(undefined, "vault1", "c")).to.deep.equal({
+      kind: "entra",
+      accountUrl: "https://vault1.blob.core.windows.net",
+      container: "c",
+    });
+    expect(() =>
+      vaultSourceFrom("http://vault1.blob.core.windows.net", undefined, undefined),
+    ).to.throw(/https/);
+  });
+});
