@@ -149,6 +149,7 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     credentialWarningSeconds:
       cfg.credentialMode === "sas" ? cfg.sasRotationDays * 86_400 : undefined,
     emails: cfg.alarmEmails,
+    dashboard: cfg.dashboard ? { region: cfg.sourceRegion } : undefined,
     tags,
   });
 

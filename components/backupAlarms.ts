@@ -16,7 +16,95 @@ export interface BackupAlarmsArgs {
   credentialWarningSeconds?: number;
   /** Addresses subscribed to the alarm topic (each must confirm the subscription e-mail). */
   emails: string[];
+  /** A CloudWatch dashboard of the backup's metrics and alarms, in this region. */
+  dashboard?: { region: string };
   tags?: Record<string, string>;
+}
+
+/** CloudWatch dashboard names allow letters, digits, "-" and "_" (stack names may hold "."). */
+export function dashboardName(stack: string): string {
+  return `cross-cloud-backup-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}`.slice(0, 255);
+}
+
+/**
+ * The dashboard: every alarm's state, then the runs (heartbeat, failures, partial runs), what
+ * they copied and how long they took, skipped objects, the integrity check and the restore
+ * drill, and the SAS's remaining time (SAS mode).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+ */
+export function dashboardBody(
+  stack: string,
+  region: string,
+  alarmArns: string[],
+  intervalHours: number,
+): { widgets: object[] } {
+  const metric = (name: string, stat: string) => [
+    METRICS_NAMESPACE,
+    name,
+    "Stack",
+    stack,
+    { stat, label: name },
+  ];
+  const graph = (title: string, metrics: unknown[][], y: number, x: number) => ({
+    type: "metric",
+    x,
+    y,
+    width: 12,
+    height: 6,
+    properties: { title, region, view: "timeSeries", stacked: false, period: 3600, metrics },
+  });
+  return {
+    widgets: [
+      {
+        type: "alarm",
+        x: 0,
+        y: 0,
+        width: 24,
+        height: 3,
+        properties: { title: `cross-cloud-backup (${stack}): alarms`, alarms: alarmArns },
+      },
+      graph(
+        `Runs (every ${intervalHours} h): heartbeat, failed, partial`,
+        [
+          metric(METRICS.heartbeat, "Sum"),
+          metric(METRICS.runFailed, "Sum"),
+          metric(METRICS.runPartial, "Sum"),
+        ],
+        3,
+        0,
+      ),
+      graph(
+        "Copied per run",
+        [metric(METRICS.objectsCopied, "Sum"), metric(METRICS.bytesCopied, "Sum")],
+        3,
+        12,
+      ),
+      graph(
+        "Run duration and skipped objects",
+        [metric(METRICS.durationSeconds, "Maximum"), metric(METRICS.skippedObjects, "Maximum")],
+        9,
+        0,
+      ),
+      graph(
+        "Integrity check and restore drill",
+        [
+          metric(METRICS.integrityMismatches, "Maximum"),
+          metric(METRICS.integrityCheckFailed, "Maximum"),
+          metric(METRICS.integrityObjectsChecked, "Maximum"),
+          metric(METRICS.restoreDrillFailed, "Maximum"),
+          metric(METRICS.restoreDrillObjects, "Maximum"),
+        ],
+        9,
+        12,
+      ),
+      graph(
+        "SAS mode: credential seconds left",
+        [metric(METRICS.credentialSecondsLeft, "Minimum")],
+        15,
+        0,
+      ),
+    ],
+  };
 }
 
 /**
@@ -81,26 +169,33 @@ export class BackupAlarms extends pulumi.ComponentResource {
         ),
     );
 
+    const alarms: cloudwatch.MetricAlarm[] = [];
+    const track = (a: cloudwatch.MetricAlarm) => {
+      alarms.push(a);
+      return a;
+    };
     const runAlarm = (
       suffix: string,
       description: string,
       metric: string,
       props: Partial<cloudwatch.MetricAlarmArgs>,
     ) =>
-      new cloudwatch.MetricAlarm(
-        `${name}-${suffix}`,
-        {
-          alarmDescription: `cross-cloud-backup (${args.stack}): ${description} Runbook: README, Alarms.`,
-          namespace: METRICS_NAMESPACE,
-          metricName: metric,
-          dimensions: { Stack: args.stack },
-          period: 3600,
-          evaluationPeriods: 1,
-          alarmActions: [topic.arn],
-          tags: args.tags,
-          ...props,
-        },
-        { parent: this },
+      track(
+        new cloudwatch.MetricAlarm(
+          `${name}-${suffix}`,
+          {
+            alarmDescription: `cross-cloud-backup (${args.stack}): ${description} Runbook: README, Alarms.`,
+            namespace: METRICS_NAMESPACE,
+            metricName: metric,
+            dimensions: { Stack: args.stack },
+            period: 3600,
+            evaluationPeriods: 1,
+            alarmActions: [topic.arn],
+            tags: args.tags,
+            ...props,
+          },
+          { parent: this },
+        ),
       );
     const window = missedBackupWindow(args.intervalHours);
     runAlarm(
@@ -154,7 +249,7 @@ export class BackupAlarms extends pulumi.ComponentResource {
       period: 3600,
       stat: "Maximum",
     });
-    new cloudwatch.MetricAlarm(
+    const integrity = new cloudwatch.MetricAlarm(
       `${name}-integrity`,
       {
         alarmDescription: `cross-cloud-backup (${args.stack}): the integrity check found objects missing from the vault or differing from the source, or could not finish. Runbook: README, Alarms.`,
@@ -190,7 +285,7 @@ export class BackupAlarms extends pulumi.ComponentResource {
       },
     );
 
-    new cloudwatch.MetricAlarm(
+    const hostUnhealthy = new cloudwatch.MetricAlarm(
       `${name}-host-unhealthy`,
       {
         alarmDescription:
@@ -211,6 +306,25 @@ export class BackupAlarms extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    track(integrity);
+    track(hostUnhealthy);
+
+    if (args.dashboard)
+      new cloudwatch.Dashboard(
+        `${name}-dashboard`,
+        {
+          dashboardName: dashboardName(args.stack),
+          dashboardBody: pulumi
+            .all(alarms.map((a) => a.arn))
+            .apply((arns) =>
+              JSON.stringify(
+                dashboardBody(args.stack, args.dashboard!.region, arns, args.intervalHours),
+              ),
+            ),
+        },
+        { parent: this },
+      );
 
     this.topicArn = topic.arn;
     this.registerOutputs({ topicArn: this.topicArn });

@@ -371,6 +371,10 @@ export const SCHEMA = {
     90,
     LIMITS.auditRetentionDays,
   ),
+  dashboard: boolean(
+    "Create a CloudWatch dashboard (cross-cloud-backup-<stack>) with every alarm's state and the runs', integrity checks' and restore drills' metrics ($3 a month per dashboard beyond the free three).",
+    false,
+  ),
   defenderForStorage: boolean(
     "Turn on Microsoft Defender for Storage for the vault account (threat alerts; billed per account and per GB scanned).",
     false,

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { FAKE_ACCOUNT } from "../support/mocks";
 import { ofType, one, plain, runProgram, type ProgramResult } from "../support/program";
 import { METRICS, METRICS_NAMESPACE } from "../../domain/telemetry";
+import { dashboardName } from "../../components/backupAlarms";
 
 const T = {
   key: "aws:kms/key:Key",
@@ -174,6 +175,38 @@ describe("alarms and audit trail (mocks)", function () {
           stat: "Maximum",
         });
     }
+  });
+
+  it("draws a dashboard of every alarm and the backup's metrics where configured (prod)", function () {
+    expect(ofType(dev, "aws:cloudwatch/dashboard:Dashboard")).to.have.length(0);
+    const d = one(prod, "aws:cloudwatch/dashboard:Dashboard").inputs as Json;
+    expect(d.dashboardName).to.equal("cross-cloud-backup-prod");
+    const body = JSON.parse(plain<string>(d.dashboardBody)) as { widgets: Json[] };
+    const alarmNames = ofType(prod, T.alarm).map((a) => a.name);
+    const shown = body.widgets.find((w) => w.type === "alarm")!.properties.alarms as string[];
+    expect(shown).to.have.length(alarmNames.length);
+    for (const n of alarmNames)
+      expect(
+        shown.filter((arn) => arn.endsWith(`:${n}`)),
+        n,
+      ).to.have.length(1);
+    for (const w of body.widgets.filter((x) => x.type === "metric")) {
+      expect(w.properties.region).to.equal("eu-west-1");
+      for (const m of w.properties.metrics as unknown[][]) {
+        expect(m.slice(0, 4)).to.deep.equal([METRICS_NAMESPACE, m[1], "Stack", "prod"]);
+        expect(Object.values(METRICS)).to.include(m[1]);
+      }
+    }
+    const drawn = body.widgets.flatMap((w) =>
+      w.type === "metric" ? (w.properties.metrics as unknown[][]).map((m) => m[1]) : [],
+    );
+    expect(drawn).to.include.members([
+      METRICS.heartbeat,
+      METRICS.runFailed,
+      METRICS.integrityMismatches,
+      METRICS.restoreDrillFailed,
+    ]);
+    expect(dashboardName("feature.x")).to.equal("cross-cloud-backup-feature-x");
   });
 
   it("alarms on a failed run and on skipped objects; on credential expiry only in SAS mode", function () {
