@@ -176,6 +176,8 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     /** Secret: the container URL with the sync host's SAS. */
     vaultSasUrl: vault.sasUrl ?? pulumi.secret(""),
     syncHostInstanceId: host.instanceId,
+    /** The host's (and the source bucket's) AWS region. */
+    syncRegion: cfg.sourceRegion,
     /** The SNS topic every alarm notifies (KMS-encrypted). */
     alarmTopicArn: alarms.topicArn,
     /** CloudWatch Logs group with each run's summary. */

@@ -20,6 +20,7 @@ export class TelemetryStandIn extends EmulatorProcess {
     dir: string,
     private readonly recordFile: string,
     private readonly ssmParametersFile: string,
+    private readonly runCommandFile: string,
   ) {
     super(spec, port, dir, true);
   }
@@ -35,6 +36,19 @@ export class TelemetryStandIn extends EmulatorProcess {
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: this.endpoint,
       AWS_ENDPOINT_URL_SSM: this.endpoint,
     };
+  }
+
+  /** What a Run Command invocation ends with (after `pendingPolls` "InProgress" answers). */
+  setRunCommand(outcome: {
+    status: string;
+    stdout: string;
+    stderr?: string;
+    pendingPolls?: number;
+  }): void {
+    fs.writeFileSync(
+      this.runCommandFile,
+      JSON.stringify({ stderr: "", pendingPolls: 0, ...outcome }),
+    );
   }
 
   /** What GetParameters answers from now on (name -> value). */
@@ -75,10 +89,17 @@ export async function startTelemetryStandIn(
   opts: { failAll?: boolean } = {},
 ): Promise<TelemetryStandIn> {
   const port = await freePort();
-  const config = { port, recordFile: "", ssmParametersFile: "", failAll: opts.failAll ?? false };
+  const config = {
+    port,
+    recordFile: "",
+    ssmParametersFile: "",
+    runCommandFile: "",
+    failAll: opts.failAll ?? false,
+  };
   const { spec, dir } = tsServerSpec(`telemetry stand-in on 127.0.0.1:${port}`, SERVER, config);
   config.recordFile = path.join(dir, "calls.jsonl");
   config.ssmParametersFile = path.join(dir, "ssm-parameters.json");
+  config.runCommandFile = path.join(dir, "run-command.json");
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
   const standIn = new TelemetryStandIn(
     spec,
@@ -86,6 +107,7 @@ export async function startTelemetryStandIn(
     dir,
     config.recordFile,
     config.ssmParametersFile,
+    config.runCommandFile,
   );
   await standIn.start();
   return standIn;

@@ -18,6 +18,11 @@ interface TelemetryConfig {
   failAll?: boolean;
   /** SSM parameters (name -> value) as a JSON file, read on every call. */
   ssmParametersFile: string;
+  /**
+   * Run Command: what GetCommandInvocation answers ({ status, stdout, stderr, pendingPolls }),
+   * a JSON file read on every call; pendingPolls answers "InProgress" that many times first.
+   */
+  runCommandFile: string;
 }
 
 const config = readConfigArg<TelemetryConfig>();
@@ -44,6 +49,8 @@ serve({ port: config.port }, (req, body) => {
       headers: { "content-type": "text/xml" },
       body: "<ErrorResponse><Error><Type>Sender</Type><Code>MissingAuthenticationToken</Code><Message>Request is missing Authentication Token</Message></Error></ErrorResponse>",
     });
+  if (target === "AmazonSSM.SendCommand" || target === "AmazonSSM.GetCommandInvocation")
+    return Promise.resolve(runCommand(target, body));
   if (service === "ssm") return Promise.resolve(getParameters(target, body));
   if (config.failAll)
     return Promise.resolve({
@@ -75,6 +82,54 @@ serve({ port: config.port }, (req, body) => {
     body: '<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></PutMetricDataResponse>',
   });
 });
+
+let polls = 0;
+
+/** SendCommand and GetCommandInvocation, answered from the run-command file. */
+function runCommand(
+  target: string,
+  body: Buffer,
+): { status: number; headers: Record<string, string>; body: string } {
+  const json = (status: number, answer: unknown) => ({
+    status,
+    headers: { "content-type": "application/x-amz-json-1.1" },
+    body: JSON.stringify(answer),
+  });
+  const input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+  const action = target.slice("AmazonSSM.".length);
+  record({ service: "ssm", action, body: input });
+  const planned = JSON.parse(fs.readFileSync(config.runCommandFile, "utf8")) as {
+    status: string;
+    stdout: string;
+    stderr: string;
+    pendingPolls: number;
+  };
+  if (action === "SendCommand") {
+    polls = 0;
+    return json(200, {
+      Command: {
+        CommandId: "0b1c2d3e-0000-4000-8000-00000000c0de",
+        DocumentName: input.DocumentName,
+        InstanceIds: input.InstanceIds,
+        Status: "Pending",
+      },
+    });
+  }
+  // The first call after SendCommand: the invocation is not registered yet, as happens on AWS.
+  if (polls++ === 0)
+    return json(400, { __type: "InvocationDoesNotExist", message: "invocation does not exist" });
+  if (polls <= planned.pendingPolls + 1)
+    return json(200, { Status: "InProgress", StatusDetails: "InProgress" });
+  return json(200, {
+    CommandId: input.CommandId,
+    InstanceId: input.InstanceId,
+    Status: planned.status,
+    StatusDetails: planned.status,
+    ResponseCode: planned.status === "Success" ? 0 : 1,
+    StandardOutputContent: planned.stdout,
+    StandardErrorContent: planned.stderr,
+  });
+}
 
 function getParameters(
   target: string,

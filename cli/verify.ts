@@ -1,0 +1,175 @@
+// npm run verify -- --stack <name> [--drill]
+// Runs the host's integrity check (or, with --drill, its restore drill) now, through SSM Run
+// Command, waits for it and prints the result. Needs ssm:SendCommand on the host and the
+// AWS-RunShellScript document, and ssm:GetCommandInvocation. Exit 0: the vault matches (the
+// restore verified); 4: mismatches; 1: the check could not run; 2: usage error.
+import { execFileSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import {
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  SSMClient,
+  type GetCommandInvocationCommandOutput,
+} from "@aws-sdk/client-ssm";
+import type { DrillResult, IntegrityResult } from "../domain/runSummary";
+import { EXIT_CODES } from "../domain/runSummary";
+import { CHECKS, type CheckKind } from "../userdata/schedule";
+import { STATE_DIR } from "../userdata/settings";
+
+const USAGE = `usage:
+  npm run verify -- --stack <name> [--drill]
+  npm run verify -- --instance-id <i-...> --region <region> [--drill]
+Runs the host's integrity check (--drill: its restore drill) now through SSM Run Command and
+prints the result. Options: --timeout-minutes <n> (60), --json, --help`;
+
+class UsageError extends Error {}
+
+const TERMINAL = new Set(["Success", "Failed", "Cancelled", "TimedOut", "Cancelling"]);
+
+/** The shell the host runs: start the check's unit (it waits), then print its result, trimmed
+ * below Run Command's 24,000-character output limit. */
+export function hostCommands(kind: CheckKind): string[] {
+  // DynamicUser units keep their state under /var/lib/private.
+  const file = `${STATE_DIR.replace("/var/lib/", "/var/lib/private/")}/${kind === "integrity" ? "last-integrity.json" : "last-drill.json"}`;
+  return [
+    `systemctl start ${CHECKS[kind].unit}.service || true`,
+    `python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["mismatches"]=d["mismatches"][:20]; print(json.dumps(d))' ${file}`,
+  ];
+}
+
+export function describeResult(kind: CheckKind, r: IntegrityResult | DrillResult): string {
+  const lines = [
+    `${kind === "integrity" ? "integrity check" : "restore drill"} ${r.checkId}: ${r.outcome}`,
+  ];
+  if (r.kind === "integrity")
+    lines.push(
+      `  ${r.present} present, ${r.pending} pending, ${r.missing} missing, ${r.sizeMismatch} of another size, ${r.hashMismatch} MD5 mismatches, ${r.sampled} sampled byte for byte (${r.sampleMismatch} differ)`,
+    );
+  else
+    lines.push(
+      `  ${r.restored} restored and identical to the source (${r.restoredBytes} bytes), ${r.sourceGone + r.sourceChanged} not comparable`,
+    );
+  if (r.error) lines.push(`  error: ${r.error}`);
+  for (const m of r.mismatches) lines.push(`  MISMATCH ${JSON.stringify(m.key)}: ${m.reason}`);
+  if (r.mismatchCount > r.mismatches.length)
+    lines.push(
+      `  ... ${r.mismatchCount - r.mismatches.length} more (mismatches.jsonl.gz on the host)`,
+    );
+  return lines.join("\n") + "\n";
+}
+
+function stackTarget(stack: string): { instanceId: string; region: string } {
+  let out: Record<string, string>;
+  try {
+    out = JSON.parse(
+      execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      }),
+    ) as Record<string, string>;
+  } catch (e) {
+    throw new Error(
+      `cannot read the outputs of stack "${stack}" with the pulumi CLI: ${String(e)}`,
+    );
+  }
+  return { instanceId: out.syncHostInstanceId, region: out.syncRegion };
+}
+
+export async function main(
+  argv: string[],
+  opts: { pollMs?: number; write?: (s: string) => void } = {},
+): Promise<number> {
+  const write = opts.write ?? ((s: string) => void process.stdout.write(s));
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      stack: { type: "string" },
+      "instance-id": { type: "string" },
+      region: { type: "string" },
+      drill: { type: "boolean" },
+      "timeout-minutes": { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) {
+    write(USAGE + "\n");
+    return 0;
+  }
+  if ((values.stack === undefined) === (values["instance-id"] === undefined))
+    throw new UsageError("give exactly one of --stack <name> or --instance-id <i-...>");
+  if (values["instance-id"] !== undefined && !/^i-[0-9a-f]{8,17}$/.test(values["instance-id"]))
+    throw new UsageError(
+      `--instance-id must look like i-0123456789abcdef0, got "${values["instance-id"]}"`,
+    );
+  if (values["instance-id"] !== undefined && values.region === undefined)
+    throw new UsageError("--instance-id needs --region <region>");
+  const minutes = values["timeout-minutes"] ?? "60";
+  if (!/^[1-9]\d*$/.test(minutes) || Number(minutes) > 2880)
+    throw new UsageError(`--timeout-minutes must be 1-2880, got "${minutes}"`);
+  const kind: CheckKind = values.drill ? "drill" : "integrity";
+  const target = values.stack
+    ? stackTarget(values.stack)
+    : { instanceId: values["instance-id"]!, region: values.region! };
+
+  const ssm = new SSMClient({ region: target.region });
+  const sent = await ssm.send(
+    new SendCommandCommand({
+      InstanceIds: [target.instanceId],
+      DocumentName: "AWS-RunShellScript",
+      Comment: `cross-cloud-backup: ${kind} on demand`,
+      Parameters: {
+        commands: hostCommands(kind),
+        executionTimeout: [String(Number(minutes) * 60)],
+      },
+      TimeoutSeconds: 600,
+    }),
+  );
+  const commandId = sent.Command!.CommandId!;
+  process.stderr.write(`${kind} started on ${target.instanceId} (command ${commandId})...\n`);
+  const deadline = Date.now() + Number(minutes) * 60_000 + 120_000;
+  let got: GetCommandInvocationCommandOutput | undefined;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 5000));
+    try {
+      got = await ssm.send(
+        new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: target.instanceId }),
+      );
+    } catch (e) {
+      // Registered a moment after SendCommand returns.
+      if ((e as { name?: string }).name === "InvocationDoesNotExist") continue;
+      throw e;
+    }
+    if (TERMINAL.has(got.Status ?? "")) break;
+  }
+  if (!got || !TERMINAL.has(got.Status ?? ""))
+    throw new Error(`no result from the host within ${minutes} minutes (command ${commandId})`);
+  let result: IntegrityResult | DrillResult;
+  try {
+    result = JSON.parse(got.StandardOutputContent ?? "") as IntegrityResult | DrillResult;
+  } catch {
+    throw new Error(
+      `the host did not return a result (status ${got.Status}): ${(got.StandardErrorContent ?? "").slice(0, 2000)}`,
+    );
+  }
+  write(values.json ? JSON.stringify(result, null, 2) + "\n" : describeResult(kind, result));
+  return result.outcome === "match"
+    ? EXIT_CODES.success
+    : result.outcome === "mismatch"
+      ? EXIT_CODES.mismatch
+      : EXIT_CODES.failure;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      const usage =
+        e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+      console.error(`verify: ${(e as Error).message}`);
+      if (usage) console.error(USAGE);
+      process.exit(usage ? 2 : 1);
+    },
+  );
+}
