@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "390648a782d2dc678c0df263826db02471eecfd66722cf97c104e375f021f156",
+ "sha256": "85d1694ea201e014e8cc1dd58554f3f6d2409806db3a344b50160e03beb56691",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "95e98ed8a67d12ad7ffe586d95015ec6d1e76dfe375976d32106e73f38be42b6",
+ "sha256": "cffc28327cd8d07bb214244144ef24b64adb44196f6f7f7dfa6140cc995127d5",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

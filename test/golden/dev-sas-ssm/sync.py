@@ -723,17 +723,25 @@ def clean_error(msg):
     return re.sub(r"^(ERROR : )?(Failed to copy: )?(failed to open source object: )?", "", line)
 
 
-def batches(path):
-    batch = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            batch.append(line.rstrip("\n"))
-            if len(batch) == BATCH_SIZE:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+def conflict_free(items, key=lambda x: x):
+    group, names, folders = [], set(), set()
+    for item in items:
+        name = key(item)
+        parts = name.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        if group and (len(group) == BATCH_SIZE or name in folders or any(p in names for p in prefixes)):
+            yield group
+            group, names, folders = [], set(), set()
+        group.append(item)
+        names.add(name)
+        folders.update(prefixes)
+    if group:
+        yield group
 
+
+def batches(path, key=lambda line: line):
+    with open(path, encoding="utf-8") as f:
+        yield from conflict_free((line.rstrip("\n") for line in f), key)
 
 def run_batch(kind, names, src, dst, run_dir, on_done):
     list_path = os.path.join(run_dir, "batch.lst")
@@ -790,9 +798,16 @@ def head_objects(cfg, names):
 
 def process(kind, names, src, dst, run_dir, on_done, cfg=None):
     general, pending = run_batch(kind, names, src, dst, run_dir, on_done)
-    if not general:
+    if not general and cfg is None:
         for n in pending:
             on_done(n, "gone", "not found")
+        return
+    if not general:
+        for name, problem in head_objects(cfg, pending):
+            if problem == "gone":
+                on_done(name, "gone", "not found")
+            else:
+                on_done(name, "error", problem or "rclone reported nothing for it although it is in the source")
         return
     if cfg is None:
         for n in pending:
@@ -932,7 +947,7 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
     source = "source:%s%s" % (cfg["sourceBucket"], "/" + cfg["sourcePrefix"].rstrip("/") if cfg["sourcePrefix"] else "")
     if summary["new"] + summary["changed"]:
         log("copying %d objects (%d bytes)" % (summary["new"] + summary["changed"], summary["bytesChanged"]))
-    for lines in batches(paths["copy"]):
+    for lines in batches(paths["copy"], key=lambda line: json.loads(line.split("\t", 1)[0])):
         sizes.clear()
         names = []
         for line in lines:
@@ -945,7 +960,8 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
             again = retry[:]
             retry.clear()
             log("retrying %d objects once" % len(again))
-            process("copy", [n for n, _ in again], source, dest, run_dir, copied, cfg)
+            for group in conflict_free([n for n, _ in again]):
+                process("copy", group, source, dest, run_dir, copied, cfg)
             for name, detail in retry:
                 errors.add("%s: %s" % (name, clean_error(detail)))
             retry.clear()

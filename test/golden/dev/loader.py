@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "945886ff28aa6ecdc863e76eda52f813c4ae79168fa35a2c72c0a76113e16a9d",
+ "sha256": "e0291fcad91e29bf26ad60a475db59db10fa0c2de364d2827b28b4a38dac7741",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "d56984c4a831fc149a35f9b3be6d382fe500af95367378b010cd269d092a856d",
+ "sha256": "b4d0a392239ce4cc256828747229445a8dbb9657625202b0c95bc473217142f9",
  "parameters": [
   "/cross-cloud-backup/prod/engine/0",
   "/cross-cloud-backup/prod/engine/1",
