@@ -3,8 +3,8 @@
 // never into the source bucket unless asked twice. The work is in restore/; this file parses
 // flags and prints. Exit 0: all restored; 1: failure or refusal; 2: usage; 3: some keys
 // reported instead of restored; 4: a mismatch with the vault.
-import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { isUsageError, stackOutputs, UsageError } from "./common";
 import type { ContainerClient } from "@azure/storage-blob";
 import {
   checkSafety,
@@ -61,27 +61,13 @@ Keys come back exactly as they were in S3, relative to the backed-up prefix: to 
 keys in another bucket, give that prefix in --to. Every object is checked against the vault
 (size, and MD5 where the vault has one) before it is committed; a rerun resumes.`;
 
-class UsageError extends Error {}
-
 interface StackVault {
   source: VaultSource;
   sourceBucket?: string;
 }
 
 function fromStack(stack: string, container?: string): StackVault {
-  let out: Record<string, string>;
-  try {
-    out = JSON.parse(
-      execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-      }),
-    ) as Record<string, string>;
-  } catch (e) {
-    throw new Error(
-      `cannot read the outputs of stack "${stack}" with the pulumi CLI: ${String(e)}`,
-    );
-  }
+  const out = stackOutputs(stack);
   if (!out.vaultBlobEndpoint) throw new Error(`stack "${stack}" has no vaultBlobEndpoint output`);
   return {
     source: {
@@ -257,8 +243,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      const usage =
-        e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+      const usage = isUsageError(e);
       console.error(`restore: ${redact((e as Error).message ?? String(e))}`);
       if (usage) console.error("run npm run restore -- --help for the options");
       process.exit(usage ? RESTORE_EXIT.usage : RESTORE_EXIT.failure);

@@ -2,8 +2,8 @@
 // Prints the backup's state from the vault's status/ documents (the last run, the last success,
 // the last integrity check), judged against the schedule. Exit 0: all well; 1: something needs
 // attention; 2: usage error.
-import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { runCli, stackOutputs, UsageError } from "./common";
 import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
 import { STATUS_BLOBS, CONTAINER_NAME } from "../domain/layout";
 import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
@@ -15,8 +15,6 @@ const USAGE = `usage:
   npm run status -- --from <URL|conn string>  a container URL with SAS, or a connection string
                     [--container backup] [--interval-hours 4] [--sas-expiry <ISO time>]
 options: --json (machine-readable), --help`;
-
-class UsageError extends Error {}
 
 /** A check's result is stale after its schedule's period plus a day. */
 const MAX_AGE_DAYS: Record<string, number | undefined> = {
@@ -63,19 +61,7 @@ async function fromStack(stack: string): Promise<{
   integrityMaxAgeDays?: number;
   drillMaxAgeDays?: number;
 }> {
-  let out: Record<string, string>;
-  try {
-    out = JSON.parse(
-      execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-      }),
-    ) as Record<string, string>;
-  } catch (e) {
-    throw new Error(
-      `cannot read the outputs of stack "${stack}" with the pulumi CLI: ${String(e)}`,
-    );
-  }
+  const out = stackOutputs(stack);
   const { DefaultAzureCredential } = await import("@azure/identity");
   const endpoint = out.vaultBlobEndpoint.replace(/\/?$/, "/");
   return {
@@ -143,15 +129,4 @@ export async function main(argv: string[]): Promise<number> {
   return report.verdict === "ok" ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      const usage =
-        e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-      console.error(`status: ${(e as Error).message}`);
-      if (usage) console.error(USAGE);
-      process.exit(usage ? 2 : 1);
-    },
-  );
-}
+if (require.main === module) runCli("status", main, USAGE);

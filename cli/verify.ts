@@ -3,8 +3,8 @@
 // Command, waits for it and prints the result. Needs ssm:SendCommand on the host and the
 // AWS-RunShellScript document, and ssm:GetCommandInvocation. Exit 0: the vault matches (the
 // restore verified); 4: mismatches; 1: the check could not run; 2: usage error.
-import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { runCli, stackOutputs, UsageError } from "./common";
 import {
   GetCommandInvocationCommand,
   SendCommandCommand,
@@ -21,8 +21,6 @@ const USAGE = `usage:
   npm run verify -- --instance-id <i-...> --region <region> [--drill]
 Runs the host's integrity check (--drill: its restore drill) now through SSM Run Command and
 prints the result. Options: --timeout-minutes <n> (60), --json, --help`;
-
-class UsageError extends Error {}
 
 const TERMINAL = new Set(["Success", "Failed", "Cancelled", "TimedOut", "Cancelling"]);
 
@@ -59,19 +57,7 @@ export function describeResult(kind: CheckKind, r: IntegrityResult | DrillResult
 }
 
 function stackTarget(stack: string): { instanceId: string; region: string } {
-  let out: Record<string, string>;
-  try {
-    out = JSON.parse(
-      execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-      }),
-    ) as Record<string, string>;
-  } catch (e) {
-    throw new Error(
-      `cannot read the outputs of stack "${stack}" with the pulumi CLI: ${String(e)}`,
-    );
-  }
+  const out = stackOutputs(stack);
   return { instanceId: out.syncHostInstanceId, region: out.syncRegion };
 }
 
@@ -161,15 +147,4 @@ export async function main(
       : EXIT_CODES.failure;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      const usage =
-        e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-      console.error(`verify: ${(e as Error).message}`);
-      if (usage) console.error(USAGE);
-      process.exit(usage ? 2 : 1);
-    },
-  );
-}
+if (require.main === module) runCli("verify", main, USAGE);
