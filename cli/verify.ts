@@ -24,14 +24,28 @@ prints the result. Options: --timeout-minutes <n> (60), --json, --help`;
 
 const TERMINAL = new Set(["Success", "Failed", "Cancelled", "TimedOut", "Cancelling"]);
 
-/** The shell the host runs: start the check's unit (it waits), then print its result, trimmed
- * below Run Command's 24,000-character output limit. */
+/**
+ * The shell the host runs (one script: Run Command joins the lines): note the time, start the
+ * check's unit (systemctl waits for a oneshot), then print its result only if that check started
+ * after the request (an older result would pass for a check that never ran), trimmed below Run
+ * Command's 24,000-character output limit.
+ */
 export function hostCommands(kind: CheckKind): string[] {
   // DynamicUser units keep their state under /var/lib/private.
   const file = `${STATE_DIR.replace("/var/lib/", "/var/lib/private/")}/${kind === "integrity" ? "last-integrity.json" : "last-drill.json"}`;
+  const unit = `${CHECKS[kind].unit}.service`;
+  const print = [
+    "import json, sys",
+    "d = json.load(open(sys.argv[1]))",
+    "if d['started'] < sys.argv[2]:",
+    `    sys.exit('the ${kind === "integrity" ? "check" : "drill"} did not run: the last result started at %s, before this request (%s); see journalctl -u ${unit}' % (d['started'], sys.argv[2]))`,
+    "d['mismatches'] = [{'key': m['key'][:200], 'reason': m['reason'][:300]} for m in d['mismatches'][:20]]",
+    "print(json.dumps(d, ensure_ascii=False))",
+  ].join("\n");
   return [
-    `systemctl start ${CHECKS[kind].unit}.service || true`,
-    `python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["mismatches"]=d["mismatches"][:20]; print(json.dumps(d))' ${file}`,
+    't0="$(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+    `systemctl start ${unit} || true`,
+    `python3 -c "${print}" ${file} "$t0"`,
   ];
 }
 

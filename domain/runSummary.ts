@@ -106,18 +106,21 @@ export interface IntegrityResult {
   /** In the vault with the source's size (and MD5, where both have one). */
   present: number;
   pending: number;
-  /** Keys the backup cannot hold (named in the backup's run summaries). */
+  /** Keys the backup cannot hold, and objects it could not read (both named in its summaries). */
   unstorable: number;
+  unreadable: number;
   missing: number;
   sizeMismatch: number;
   hashMismatch: number;
+  /** The blob records another modification time than the source object (neither changed since
+   * the last successful backup). */
+  mtimeMismatch: number;
   /** Objects whose MD5 was compared and matched. */
   hashMatched: number;
   /** Objects read from both sides and compared byte for byte, and their bytes. */
   sampled: number;
   sampledBytes: number;
   sampleMismatch: number;
-  sampleUnreadable: number;
   mismatchCount: number;
   /** The first 100 mismatches; all of them are in the check's mismatches.jsonl.gz on the host. */
   mismatches: SkippedObject[];
@@ -147,6 +150,8 @@ export interface DrillResult {
   /** Sampled blobs whose source object is gone (copy mode keeps them) or changed since. */
   sourceGone: number;
   sourceChanged: number;
+  /** Sampled blobs larger than the host's free disk space (less 1 GiB): not restored. */
+  tooLarge: number;
   mismatchCount: number;
   mismatches: SkippedObject[];
   error: string | null;

@@ -1,4 +1,5 @@
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gunzipSync } from "node:zlib";
+import { stableGzip } from "./gzip";
 import { stringify } from "yaml";
 import { renderRcloneConfig } from "./rcloneConfig";
 import { CHECKS, renderUnits, type CheckKind } from "./schedule";
@@ -226,7 +227,7 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
  * (no timestamp in the gzip header), so an unchanged document never replaces the host.
  */
 export function encodeUserData(cloudConfig: string): string {
-  const gz = gzipSync(Buffer.from(cloudConfig, "utf8"), { level: 9 });
+  const gz = stableGzip(Buffer.from(cloudConfig, "utf8"));
   if (gz.length > USER_DATA_LIMIT_BYTES) {
     throw new Error(
       `user-data is ${gz.length} bytes gzipped, over EC2's ${USER_DATA_LIMIT_BYTES}-byte limit`,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { gzipSync } from "node:zlib";
+import { stableGzip } from "./gzip";
 import { APP, type SyncSettings } from "./settings";
 import { renderSyncScript } from "./syncScript";
 
@@ -36,8 +36,8 @@ export function engineDelivery(s: SyncSettings): EngineDelivery {
 /** A script cut into a stack's engine parameters. */
 export function packEngine(script: string, stack: string): EngineDelivery {
   const bytes = Buffer.from(script, "utf8");
-  // mtime 0 and a fixed level: the same engine always gives the same parameter values.
-  const packed = gzipSync(bytes, { level: 9 }).toString("base64");
+  // The same engine always gives the same parameter values, on any machine.
+  const packed = stableGzip(bytes).toString("base64");
   const count = Math.ceil(packed.length / ENGINE_CHUNK_CHARS);
   if (count > MAX_ENGINE_CHUNKS)
     throw new Error(

@@ -62,7 +62,11 @@ ExecStart=${SCRIPT_PATH}${args}
 # The rclone config reaches the unprivileged dynamic user as a credential; the file on disk
 # stays root-only (0600).
 LoadCredential=rclone.conf:${RCLONE_CONFIG_PATH}
-${federated ? `LoadCredential=federation.json:${FEDERATION_CONFIG_PATH}\n` : ""}DynamicUser=yes
+${federated ? `LoadCredential=federation.json:${FEDERATION_CONFIG_PATH}\n` : ""}# One dynamic user for the backup and its checks: named after the unit otherwise, each would get
+# its own UID, and systemd re-owns the shared state directory whenever one of them starts.
+DynamicUser=yes
+User=${APP}
+Group=${APP}
 StateDirectory=${APP}
 StateDirectoryMode=0700
 # 75 = another run was in progress (not a failure of this run). 3 = partial: everything readable

@@ -120,6 +120,18 @@ describe("sync engine v2 on the data path", function () {
       );
     });
 
+    it("the integrity check counts what the backup named (unreadable, archive class) apart, never as missing", async () => {
+      const v = await b.verify();
+      expect(v.code, why(v)).to.equal(0);
+      expect(v.result).to.include({
+        outcome: "match",
+        present: 5,
+        missing: 0,
+        unreadable: 21,
+        unstorable: 1,
+      });
+    });
+
     it("an unreadable object that changes is tried again at once, and backed up when readable", async () => {
       b.s3Proxy.intercept = undefined;
       await b.put("kms/other-key.bin", "re-encrypted with the bucket key\n");

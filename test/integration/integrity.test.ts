@@ -4,6 +4,7 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { startBackup, why, type Backup } from "../../harness/datapath";
 import { stopAll } from "../../harness/emulators";
@@ -176,5 +177,54 @@ describe("integrity check: the vault against the source (real rclone, emulators)
     expect(v.result!.outcome).to.equal("failure");
     expect(v.result!.error).to.match(/vault/);
     expect(lastMetrics()[METRICS.integrityCheckFailed]).to.equal(1);
+  });
+});
+
+describe("integrity check: sample size, the last success, modification times", function () {
+  this.timeout(240_000);
+  let b: Backup;
+
+  before(async () => {
+    b = await startBackup({ azuriteInMemory: true, overrides: { integritySampleObjects: 4 } });
+    for (let i = 0; i < 10; i++) await b.put(`one-part/${i}.txt`, `object ${i}\n`);
+  });
+  after(async () => {
+    await b.stop();
+    await stopAll();
+  });
+
+  it("fails, rather than passes, before any successful backup is recorded", async () => {
+    const v = await b.verify();
+    expect(v.code).to.equal(EXIT_CODES.failure);
+    expect(v.result!.error).to.match(/^no successful backup recorded/);
+    expect(v.result!.present).to.equal(0);
+  });
+
+  it("reads integritySampleObjects objects even when every object has an MD5 (no unhashed half)", async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const run = await b.run();
+    expect(run.code, why(run)).to.equal(0);
+    const v = await b.verify();
+    expect(v.code, why(v)).to.equal(0);
+    expect(v.result).to.include({ present: 10, hashMatched: 10, sampled: 4 });
+  });
+
+  it("takes the last success from the vault when the host has none (a replaced host)", async () => {
+    fs.rmSync(path.join(b.stateDir, "last-success.json"));
+    const v = await b.verify();
+    expect(v.code, why(v)).to.equal(0);
+    expect(v.result!.backupSince).to.match(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it("reports a blob whose recorded modification time differs from an unchanged source object", async () => {
+    const blob = b.container.getBlockBlobClient("data/one-part/3.txt");
+    await blob.setMetadata({ mtime: "2001-01-01T00:00:00.000000000Z" });
+    const v = await b.verify();
+    expect(v.code, why(v)).to.equal(EXIT_CODES.mismatch);
+    expect(v.result!.mismatches.map((m) => m.key)).to.deep.equal(["one-part/3.txt"]);
+    expect(v.result!.mismatches[0].reason).to.match(
+      /^the blob records modification time 2001-01-01T00:00:00Z, the source object \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+    );
+    expect(v.result!.mtimeMismatch).to.equal(1);
   });
 });

@@ -94,4 +94,13 @@ describe("restore drill: a sample restored from the vault and compared with the 
     ]);
     expect(b.telemetry!.metrics().at(-1)![METRICS.restoreDrillFailed]).to.equal(1);
   });
+
+  it("fails when no sampled object could be compared (a drill that proves nothing is no pass)", async () => {
+    for (const k of await b.sourceKeys()) await b.remove(k);
+    const d = await b.drill();
+    expect(d.code, why(d)).to.equal(EXIT_CODES.failure);
+    expect(d.result!.error).to.match(
+      /^none of the \d+ sampled objects could be compared with its source/,
+    );
+  });
 });

@@ -27,6 +27,8 @@ const RESULT: IntegrityResult = {
   present: 2,
   pending: 0,
   unstorable: 0,
+  unreadable: 0,
+  mtimeMismatch: 0,
   missing: 1,
   sizeMismatch: 0,
   hashMismatch: 0,
@@ -34,7 +36,6 @@ const RESULT: IntegrityResult = {
   sampled: 2,
   sampledBytes: 20,
   sampleMismatch: 0,
-  sampleUnreadable: 0,
   mismatchCount: 1,
   mismatches: [{ key: "gone.txt", reason: "missing from the vault" }],
   error: null,
@@ -95,7 +96,7 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
     expect(sent.DocumentName).to.equal("AWS-RunShellScript");
     expect(sent.InstanceIds).to.deep.equal(["i-0123456789abcdef0"]);
     expect(sent.Parameters.commands).to.deep.equal(hostCommands("integrity"));
-    expect(sent.Parameters.commands[0]).to.equal(
+    expect(sent.Parameters.commands[1]).to.equal(
       "systemctl start cross-cloud-backup-verify.service || true",
     );
   });
@@ -128,7 +129,7 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
     const sent = aws.calls().find((c) => c.action === "SendCommand")!.body as {
       Parameters: { commands: string[] };
     };
-    expect(sent.Parameters.commands[0]).to.equal(
+    expect(sent.Parameters.commands[1]).to.equal(
       "systemctl start cross-cloud-backup-drill.service || true",
     );
   });
@@ -164,26 +165,42 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
     }
   });
 
-  it("the command it sends prints a trimmed result from the host's state file", () => {
+  it("the script it sends prints a trimmed result, and refuses a result older than the request", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-verify-"));
     try {
       const many = {
         ...RESULT,
+        started: new Date(Date.now() + 60_000).toISOString().replace(/\.\d+Z$/, "Z"),
         mismatchCount: 100,
         mismatches: Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, reason: "missing" })),
       };
       const file = path.join(dir, "last-integrity.json");
       fs.writeFileSync(file, JSON.stringify(many));
-      const print = hostCommands("integrity")[1].replace(
-        "/var/lib/private/cross-cloud-backup/last-integrity.json",
-        file,
-      );
-      expect(print).to.not.equal(hostCommands("integrity")[1]);
-      const r = spawnSync("bash", ["-c", print], { encoding: "utf8" });
-      expect(r.status, r.stderr).to.equal(0);
-      const got = JSON.parse(r.stdout) as IntegrityResult;
+      // the host's script, with a stand-in for systemctl and the state file's path
+      const script = hostCommands("integrity")
+        .map((l) => l.replace("/var/lib/private/cross-cloud-backup/last-integrity.json", file))
+        .join("\n");
+      expect(script).to.include(file);
+      const bin = path.join(dir, "bin");
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, "systemctl"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+      const run = () =>
+        spawnSync("bash", ["-c", script], {
+          encoding: "utf8",
+          env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        });
+      const fresh = run();
+      expect(fresh.status, fresh.stderr).to.equal(0);
+      const got = JSON.parse(fresh.stdout) as IntegrityResult;
       expect(got.mismatches).to.have.length(20);
       expect(got.mismatchCount).to.equal(100);
+      fs.writeFileSync(file, JSON.stringify({ ...many, started: "2020-01-01T00:00:00Z" }));
+      const stale = run();
+      expect(stale.status).to.equal(1);
+      expect(stale.stdout).to.equal("");
+      expect(stale.stderr).to.match(
+        /^the check did not run: the last result started at 2020-01-01T00:00:00Z, before this request/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

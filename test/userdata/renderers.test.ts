@@ -167,6 +167,9 @@ describe("userdata renderers", () => {
         expect(raw.length, name).to.be.below(USER_DATA_LIMIT_BYTES / 3);
         expect(decodeUserData(encoded)).to.equal(r.cloudInit);
         expect(encodeUserData(r.cloudInit), "deterministic").to.equal(encoded);
+        // the same bytes on every platform: no timestamp, OS byte fixed to Unix
+        expect(raw.readUInt32LE(4), "mtime").to.equal(0);
+        expect(raw[9], "OS byte").to.equal(3);
       }
       expect(() => encodeUserData(randomBytes(20_000).toString("base64"))).to.throw(
         /over EC2's 16384-byte limit/,
@@ -433,6 +436,9 @@ describe("userdata renderers", () => {
         const { service: unit, timer } = checks[kind];
         expect(unit).to.match(new RegExp(`^ExecStart=${SCRIPT_PATH} ${CHECKS[kind].flag}$`, "m"));
         expect(strip(unit)).to.equal(strip(service));
+        // the same dynamic user (and so the same UID) as the backup: they share a state directory
+        expect(unit).to.match(/^User=cross-cloud-backup$/m);
+        expect(unit).to.match(/^DynamicUser=yes$/m);
         expect(timer).to.include(`\nOnCalendar=${calendar}\n`);
         expect(timer).to.match(/^Persistent=true$/m);
         expect(timer).to.include(`\nUnit=${CHECKS[kind].unit}.service\n`);

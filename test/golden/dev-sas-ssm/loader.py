@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "cffc28327cd8d07bb214244144ef24b64adb44196f6f7f7dfa6140cc995127d5",
+ "sha256": "ad52370ec0ea42b1bf779ac9ea70c9172b8ba1acd0da90e2b53ed8db10021605",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",
@@ -29,6 +29,7 @@ import gzip
 import hashlib
 import os
 import sys
+import tempfile
 
 
 def log(msg):
@@ -70,15 +71,21 @@ def main():
             log("the sync engine in SSM Parameter Store has SHA-256 %s, not the %s this host expects: "
                 "not running it (the parameters were changed outside pulumi up?)" % (got, cfg["sha256"]))
             return 1
+        # Kept for the next runs; a unit starting at the same moment writes its own temporary file.
         os.makedirs(state, exist_ok=True)
-        with open(path + ".tmp", "wb") as f:
+        fd, tmp = tempfile.mkstemp(dir=state, prefix=".engine-")
+        with os.fdopen(fd, "wb") as f:
             f.write(body)
-        os.replace(path + ".tmp", path)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
         for old in os.listdir(state):
             if old.startswith("engine-") and old.endswith(".py") and os.path.join(state, old) != path:
                 os.unlink(os.path.join(state, old))
-    os.execv(sys.executable, [sys.executable, "-I", path] + sys.argv[1:])
-
+    # Run exactly the bytes that were checked (not the file, which could change in between).
+    sys.argv = [path] + sys.argv[1:]
+    code = compile(body, path, "exec")
+    exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
 
 if __name__ == "__main__":
     sys.exit(main())

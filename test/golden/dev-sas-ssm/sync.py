@@ -1015,7 +1015,21 @@ class Sample:
                 self.rows[i] = row
 
 
-def verify(cfg, run_dir, result, problems):
+def last_success_start():
+    try:
+        with open(os.path.join(state_dir, "last-success.json"), encoding="utf-8") as f:
+            return epoch_of(json.load(f)["started"])
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        with azure_request("GET", vault_url("/status/last-success.json"), attempts=2) as resp:
+            return epoch_of(json.load(resp)["started"])
+    except (RunFailed, ValueError, KeyError):
+        return None
+
+
+def verify(cfg, run_dir, result, problems, release):
+    import botocore.exceptions
     if cfg["credential"] == "ssm":
         os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
     source_list = os.path.join(run_dir, "source.tsv")
@@ -1026,18 +1040,18 @@ def verify(cfg, run_dir, result, problems):
     log("integrity: listing the vault")
     result["vaultObjects"] = list_vault(cfg["container"], vault_list)
     VAULT_REACHABLE[0] = True
+    release()
     sort_file(source_list, run_dir)
     sort_file(vault_list, run_dir)
     unstorable.close()
     result["unstorable"] = unstorable.count
-    since = None
-    try:
-        with open(os.path.join(state_dir, "last-success.json"), encoding="utf-8") as f:
-            since = epoch_of(json.load(f)["started"])
-    except (OSError, ValueError, KeyError):
-        pass
-    result["backupSince"] = utc(since) if since is not None else None
-    hashed, unhashed = Sample(cfg["integritySample"] - cfg["integritySample"] // 2), Sample(cfg["integritySample"] // 2)
+    since = last_success_start()
+    if since is None:
+        raise RunFailed("no successful backup recorded (last-success.json on the host or in the vault): nothing to check against yet")
+    result["backupSince"] = utc(since)
+    unreadable = load_unreadable()
+    k = cfg["integritySample"]
+    hashed, unhashed = Sample(k), Sample(k)
     src, dst = rows(source_list), rows(vault_list)
     s, d = next(src, None), next(dst, None)
     while s is not None:
@@ -1050,6 +1064,9 @@ def verify(cfg, run_dir, result, problems):
         if problem:
             result["unstorable"] += 1
             continue
+        if rel in unreadable:
+            result["unreadable"] += 1
+            continue
         if here is None:
             kind, reason = "missing", "missing from the vault"
         elif here[1] != size:
@@ -1057,10 +1074,11 @@ def verify(cfg, run_dir, result, problems):
         elif md5 and here[3] and md5 != here[3]:
             kind, reason = "hashMismatch", "the blob's MD5 %s differs from the source's %s" % (here[3], md5)
         elif here[2] != mtime:
-            kind, reason = "pending", None
+            kind, reason = "mtimeMismatch", "the blob records modification time %s, the source object %s" % (
+                utc(int(here[2])) if int(here[2]) >= 0 else "none", utc(int(mtime)))
         else:
             kind, reason = "present", None
-        if kind == "pending" or (reason and (since is None or int(mtime) >= since)):
+        if reason and int(mtime) >= since:
             result["pending"] += 1
         elif reason:
             problems.add(rel, reason)
@@ -1069,24 +1087,33 @@ def verify(cfg, run_dir, result, problems):
             result["present"] += 1
             if md5 and here[3]:
                 result["hashMatched"] += 1
-            (hashed if md5 and here[3] else unhashed).offer((rel, json.loads(here[0]), int(size)))
+            (hashed if md5 and here[3] else unhashed).offer((rel, json.loads(here[0]), int(mtime)))
     os.unlink(source_list)
     os.unlink(vault_list)
-    picked = unhashed.rows + hashed.rows
-    spare = cfg["integritySample"] - len(picked)
-    for pool in (hashed, unhashed):
-        extra = [r for r in pool.rows if r not in picked]
-        picked += extra[:spare]
-        spare -= len(extra[:spare])
+    random.shuffle(hashed.rows)
+    random.shuffle(unhashed.rows)
+    n_unhashed = min(len(unhashed.rows), max(k // 2, k - len(hashed.rows)))
+    picked = unhashed.rows[:n_unhashed] + hashed.rows[:k - n_unhashed]
     log("integrity: comparing %d sampled objects byte for byte" % len(picked))
-    for rel, name, size in picked:
+    s3 = s3_client(cfg["sourceRegion"])
+    for rel, name, mtime in picked:
+        key = cfg["sourcePrefix"] + rel
         try:
-            a = digest(s3_chunks(cfg, rel))
-            b = digest(blob_chunks(name))
-        except Exception as e:
-            problems.add(rel, "sample could not be read: %s" % clean_error(str(e)))
-            result["sampleUnreadable"] += 1
+            obj = s3.get_object(Bucket=cfg["sourceBucket"], Key=key)
+        except botocore.exceptions.ClientError as e:
+            if e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                result["pending"] += 1  # deleted since the listing
+                continue
+            raise RunFailed("cannot read the sampled source object %s: %s" % (json.dumps(rel), e))
+        if calendar.timegm(obj["LastModified"].utctimetuple()) != mtime:
+            obj["Body"].close()
+            result["pending"] += 1  # changed since the listing
             continue
+        try:
+            a = digest(iter(lambda: obj["Body"].read(STREAM_BYTES), b""))
+            b = digest(blob_chunks(name))
+        except (RunFailed, OSError, botocore.exceptions.BotoCoreError) as e:
+            raise RunFailed("cannot read the sampled object %s: %s" % (json.dumps(rel), e))
         result["sampled"] += 1
         result["sampledBytes"] += a[0]
         if a != b:
@@ -1094,7 +1121,7 @@ def verify(cfg, run_dir, result, problems):
             result["sampleMismatch"] += 1
 
 
-def restore_drill(cfg, run_dir, result, problems):
+def restore_drill(cfg, run_dir, result, problems, release):
     import botocore.exceptions
     if cfg["credential"] == "ssm":
         os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
@@ -1102,6 +1129,7 @@ def restore_drill(cfg, run_dir, result, problems):
     log("restore drill: listing the vault")
     result["vaultObjects"] = list_vault(cfg["container"], vault_list)
     VAULT_REACHABLE[0] = True
+    release()
     sample = Sample(cfg["drillSample"])
     for row in rows(vault_list):
         sample.offer(row)
@@ -1116,12 +1144,15 @@ def restore_drill(cfg, run_dir, result, problems):
             if key_problem(rel) is not None or blob_name(rel) != name:
                 problems.add(rel, "the blob name %s does not restore to a key exactly" % name_json)
                 continue
+            if int(size) > shutil.disk_usage(scratch).free - (1 << 30):
+                result["tooLarge"] += 1
+                continue
             path = os.path.join(scratch, str(i))
             try:
                 with open(path, "wb") as f:
                     for c in blob_chunks(name):
                         f.write(c)
-            except RunFailed as e:
+            except (RunFailed, OSError) as e:
                 problems.add(rel, "could not be restored from the vault: %s" % e)
                 continue
             got = os.path.getsize(path)
@@ -1140,7 +1171,11 @@ def restore_drill(cfg, run_dir, result, problems):
                 continue
             with open(path, "rb") as f:
                 restored = digest(iter(lambda: f.read(STREAM_BYTES), b""))
-            if restored != digest(s3_chunks(cfg, rel)):
+            try:
+                source = digest(s3_chunks(cfg, rel))
+            except (OSError, botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                raise RunFailed("cannot read the source object %s: %s" % (json.dumps(rel), e))
+            if restored != source:
                 problems.add(rel, "the restored copy differs from the source object (SHA-256)")
                 continue
             result["restored"] += 1
@@ -1148,15 +1183,17 @@ def restore_drill(cfg, run_dir, result, problems):
             os.unlink(path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if sample.rows and not result["restored"] and not problems.count:
+        raise RunFailed("none of the %d sampled objects could be compared with its source (gone, changed since the backup, or too large for the disk)" % len(sample.rows))
 
 
 CHECKS = {
     "integrity": (verify, "last-integrity.json", {
         "backupSince": None, "sourceObjects": 0, "sourceBytes": 0, "vaultObjects": 0, "present": 0, "pending": 0,
         "unstorable": 0, "missing": 0, "sizeMismatch": 0, "hashMismatch": 0, "hashMatched": 0, "sampled": 0,
-        "sampledBytes": 0, "sampleMismatch": 0, "sampleUnreadable": 0}),
+        "unreadable": 0, "mtimeMismatch": 0, "sampledBytes": 0, "sampleMismatch": 0}),
     "drill": (restore_drill, "last-drill.json", {
-        "vaultObjects": 0, "restored": 0, "restoredBytes": 0, "sourceGone": 0, "sourceChanged": 0}),
+        "vaultObjects": 0, "restored": 0, "restoredBytes": 0, "sourceGone": 0, "sourceChanged": 0, "tooLarge": 0}),
 }
 
 
@@ -1165,7 +1202,10 @@ def check_main(cfg, kind):
     runs = os.path.join(state_dir, "runs")
     os.makedirs(runs, exist_ok=True)
     lock = open(os.path.join(state_dir, "run.lock"), "w")
-    fcntl.flock(lock, fcntl.LOCK_EX)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # released once the listings are taken
+
+    def release():
+        fcntl.flock(lock, fcntl.LOCK_UN)
     check_id = new_run_dir(runs)
     run_dir = os.path.join(runs, check_id)
     started = time.time()
@@ -1176,7 +1216,7 @@ def check_main(cfg, kind):
     result.update(mismatchCount=0, mismatches=[], error=None)
     problems = Skipped(os.path.join(run_dir, "mismatches.jsonl.gz"))
     try:
-        work(cfg, run_dir, result, problems)
+        work(cfg, run_dir, result, problems, release)
     except RunFailed as e:
         result["error"] = str(e)
     except Exception as e:
@@ -1209,7 +1249,8 @@ def check_main(cfg, kind):
     if kind == "integrity":
         values = [("IntegrityMismatches", problems.count, "Count"),
                   ("IntegrityCheckFailed", int(bool(result["error"])), "Count"),
-                  ("IntegrityObjectsChecked", result["present"] + problems.count, "Count"),
+                  ("IntegrityObjectsChecked", result["present"] + sum(result[k] for k in (
+                      "missing", "sizeMismatch", "hashMismatch", "mtimeMismatch")), "Count"),
                   ("IntegritySampledBytes", result["sampledBytes"], "Bytes")]
     else:
         values = [("RestoreDrillFailed", int(outcome != "match"), "Count"),
