@@ -167,6 +167,10 @@ export async function main(
   const summary = await lastRunSummary(container).catch(() => undefined);
   const summarySource = summary ? parseS3Url(summary.source) : undefined;
   const sourceBucket = v["source-bucket"] ?? stackVault?.sourceBucket ?? summarySource?.bucket;
+  // A mistyped --source-bucket must not switch off the refusal for the bucket the vault names.
+  const otherSourceBuckets = [stackVault?.sourceBucket, summarySource?.bucket].filter(
+    (b): b is string => b !== undefined && b !== sourceBucket,
+  );
 
   let target: Target;
   if (v["in-place"]) {
@@ -194,6 +198,7 @@ export async function main(
     checkSafety({
       target,
       sourceBucket,
+      otherSourceBuckets,
       inPlace: v["in-place"],
       confirmed,
       dryRun: v["dry-run"] || (v["in-place"] && !confirmed),
@@ -215,6 +220,7 @@ export async function main(
     at,
     overwrite: v.overwrite,
     sourceBucket,
+    otherSourceBuckets,
     inPlace: v["in-place"],
     concurrency,
     progress: (line: string) => io.err(`${line}\n`),

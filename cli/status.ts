@@ -4,6 +4,7 @@
 // attention; 2: usage error.
 import { parseArgs } from "node:util";
 import { runCli, stackOutputs, UsageError } from "./common";
+import { redact } from "../restore/vault";
 import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
 import { STATUS_BLOBS, CONTAINER_NAME } from "../domain/layout";
 import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
@@ -129,4 +130,5 @@ export async function main(argv: string[]): Promise<number> {
   return report.verdict === "ok" ? 0 : 1;
 }
 
-if (require.main === module) runCli("status", main, USAGE);
+// Errors can quote a request URL: never print a SAS or an account key.
+if (require.main === module) runCli("status", main, USAGE, redact);

@@ -97,6 +97,7 @@ export interface RestoreOptions {
   overwrite?: boolean;
   /** The bucket the backup reads from; needed to refuse writing into it. */
   sourceBucket?: string;
+  otherSourceBuckets?: string[];
   inPlace?: boolean;
   /** --yes-overwrite-source: with inPlace, write (and replace differing objects). */
   confirmed?: boolean;
@@ -275,6 +276,8 @@ function fmtBytes(n: number): string {
 export function checkSafety(o: {
   target: Target;
   sourceBucket?: string;
+  /** Every other bucket known to be a source (stack output, the vault's status/): never a target. */
+  otherSourceBuckets?: string[];
   inPlace?: boolean;
   confirmed?: boolean;
   dryRun?: boolean;
@@ -288,7 +291,8 @@ export function checkSafety(o: {
     throw new RestoreRefused(
       "cannot tell which bucket the backup reads from (the vault has no status/last-run.json): pass --source-bucket <name>, so the restore can refuse to write into it",
     );
-  const intoSource = o.target.bucket === o.sourceBucket;
+  const intoSource =
+    o.target.bucket === o.sourceBucket || (o.otherSourceBuckets ?? []).includes(o.target.bucket!);
   if (o.inPlace && !intoSource)
     throw new RestoreRefused(
       `--in-place writes into the source bucket ${o.sourceBucket}, not ${o.target.bucket}`,
@@ -406,7 +410,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreReport> {
     }
     try {
       const body = await openBody(c, o);
-      await target.write(o.key, o.size, o.headers, body);
+      await target.write(o.key, o.size, o.headers, body, opts.overwrite === true || inPlaceWrite);
       const size = await target.sizeOf(o.key);
       if (size !== o.size) {
         report.mismatches.push({

@@ -57,7 +57,17 @@ export interface Target {
   existing(keyPrefix: string): Promise<Map<string, Existing>>;
   /** Hex MD5 of what the target holds under a key (read in full). */
   contentMd5(key: string): Promise<string>;
-  write(key: string, size: number, headers: ObjectHeaders, body: VerifiedBody): Promise<void>;
+  /**
+   * Writes one object. Unless `replace`, the write fails when the key appeared in the target
+   * since it was listed (S3: If-None-Match: *; a directory: a hard link, which never replaces).
+   */
+  write(
+    key: string,
+    size: number,
+    headers: ObjectHeaders,
+    body: VerifiedBody,
+    replace: boolean,
+  ): Promise<void>;
   /** Size of what the target holds after a write (the post-write check). */
   sizeOf(key: string): Promise<number | undefined>;
 }
@@ -185,7 +195,15 @@ export class S3Target implements Target {
     }
   }
 
-  async write(key: string, size: number, headers: ObjectHeaders, body: VerifiedBody) {
+  async write(
+    key: string,
+    size: number,
+    headers: ObjectHeaders,
+    body: VerifiedBody,
+    replace: boolean,
+  ) {
+    // S3 conditional writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+    const ifNew = replace ? {} : { IfNoneMatch: "*" };
     const common = {
       Bucket: this.bucket,
       Key: this.prefix + key,
@@ -205,6 +223,7 @@ export class S3Target implements Target {
       await this.client.send(
         new PutObjectCommand({
           ...common,
+          ...ifNew,
           Body: data,
           ContentLength: data.length,
           ContentMD5: md5b64(data),
@@ -238,6 +257,7 @@ export class S3Target implements Target {
           Key: this.prefix + key,
           UploadId,
           MultipartUpload: { Parts: done },
+          ...ifNew,
         }),
       );
     } catch (e) {
@@ -331,7 +351,13 @@ export class DirTarget implements Target {
     return Promise.resolve(st?.size);
   }
 
-  async write(key: string, _size: number, _headers: ObjectHeaders, body: VerifiedBody) {
+  async write(
+    key: string,
+    _size: number,
+    _headers: ObjectHeaders,
+    body: VerifiedBody,
+    replace: boolean,
+  ) {
     const file = this.file(key);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = path.join(path.dirname(file), `.ccb-restore-${process.pid}-${Date.now()}`);
@@ -341,7 +367,11 @@ export class DirTarget implements Target {
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       body.check();
-      fs.renameSync(tmp, file);
+      if (replace) fs.renameSync(tmp, file);
+      else {
+        fs.linkSync(tmp, file); // EEXIST when the file appeared since the listing
+        fs.rmSync(tmp);
+      }
     } catch (e) {
       try {
         fs.closeSync(fd);

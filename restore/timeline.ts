@@ -32,7 +32,13 @@ export function parseInstant(text: string): Instant | undefined {
   const ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, s ? +s : 0);
   if (Number.isNaN(ms)) return undefined;
   const check = new Date(ms);
-  if (check.getUTCDate() !== +d || check.getUTCHours() !== +h) return undefined;
+  if (
+    check.getUTCDate() !== +d ||
+    check.getUTCHours() !== +h ||
+    check.getUTCMinutes() !== +mi ||
+    check.getUTCSeconds() !== (s ? +s : 0)
+  )
+    return undefined;
   return BigInt(ms) * 1_000_000n + BigInt((frac ?? "").padEnd(9, "0"));
 }
 

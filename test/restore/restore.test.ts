@@ -150,6 +150,17 @@ describe("restore command: a real backup, restored exactly", function () {
     const refused = await cli(["--from", vault, "--to", `s3://${b.settings.sourceBucket}/`]);
     expect(refused.code).to.equal(RESTORE_EXIT.failure);
     expect(refused.stderr).to.match(/refused: .*source bucket.*--in-place/);
+    // a mistyped --source-bucket does not switch off the refusal for the bucket the vault names
+    const typo = await cli([
+      "--from",
+      vault,
+      "--source-bucket",
+      "not-the-source",
+      "--to",
+      `s3://${b.settings.sourceBucket}/`,
+    ]);
+    expect(typo.code).to.equal(RESTORE_EXIT.failure);
+    expect(typo.stderr).to.match(/refused: .*source bucket.*--in-place/);
     expect(b.s3Proxy.counts.PUT + b.s3Proxy.counts.POST + b.s3Proxy.counts.DELETE).to.equal(0);
     // The loss: one object deleted, one overwritten in the source.
     await b.remove("top.txt");

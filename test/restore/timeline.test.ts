@@ -146,7 +146,14 @@ describe("restore: point-in-time selection", () => {
     );
     expect(T("2026-11-25T16:00:00+00:00")).to.equal(T("2026-11-25T16:00:00Z"));
     expect(T("2026-11-25T16:00:00.5Z") - T("2026-11-25T16:00:00Z")).to.equal(500_000_000n);
-    for (const bad of ["2026-11-25", "2026-02-30T00:00:00Z", "2026-11-25T16:00:00+02:00", "now"])
+    for (const bad of [
+      "2026-11-25",
+      "2026-02-30T00:00:00Z",
+      "2026-11-25T16:00:00+02:00",
+      "now",
+      "2026-11-25T10:30:75Z",
+      "2026-11-25T10:61:00Z",
+    ])
       expect(parseInstant(bad), bad).to.equal(undefined);
   });
 });

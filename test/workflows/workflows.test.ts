@@ -20,10 +20,12 @@ interface Job {
   environment?: string;
   permissions?: Record<string, string>;
   container?: string;
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
   strategy?: { matrix?: { stack?: unknown } };
   steps: { uses?: string; run?: string; with?: Record<string, string> }[];
 }
 interface Workflow {
+  concurrency?: unknown;
   on: Record<string, unknown>;
   jobs: Record<string, Job>;
 }
@@ -49,6 +51,23 @@ describe("GitHub workflows", () => {
       expect(workflowProblems(read(f))).to.deep.equal([]);
     });
   }
+
+  it("queues every pulumi up per stack, never cancelled half-way, and no workflow-wide queue drops runs", () => {
+    for (const f of ["deploy.yml", "scheduled.yml"]) {
+      const w = workflow(f);
+      // one queue for a whole workflow would let a prod deploy waiting for its reviewers hold
+      // the SAS renewal of every stack, and GitHub cancels an older queued run silently
+      expect(w.concurrency, f).to.equal(undefined);
+      for (const [name, job] of Object.entries(w.jobs)) {
+        if (pulumiStep(job)?.with?.command !== "up") continue;
+        const stack = pulumiStep(job)!.with!.stack;
+        expect(job.concurrency, `${f} ${name}`).to.deep.equal({
+          group: `pulumi-up-${stack}`,
+          "cancel-in-progress": false,
+        });
+      }
+    }
+  });
 
   it("the shared pulumi-stack action follows the same rules", () => {
     expect(actionProblems(readFileSync(ACTION, "utf8"))).to.deep.equal([]);
