@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as ssm from "@pulumi/aws/ssm";
+import { getCallerIdentityOutput, getPartitionOutput } from "@pulumi/aws";
 import {
   assertNever,
   ENTRA_TOKEN_AUDIENCE,
@@ -165,11 +166,18 @@ export class SyncHost extends pulumi.ComponentResource {
         ),
     );
     bootNeeds.push(...engineParameters);
+    // The ARNs are built from the names (known at preview, unlike the parameters' arn outputs),
+    // so the host's policy can be evaluated in a preview, by the policy pack too.
+    const account = getCallerIdentityOutput({}, { parent: this }).accountId;
+    const partition = getPartitionOutput({}, { parent: this }).partition;
     statements.push({
       Sid: "ReadSyncEngine",
       Effect: "Allow",
       Action: "ssm:GetParameters",
-      Resource: engineParameters.map((p) => p.arn),
+      Resource: engine.parameters.map(
+        (p) =>
+          pulumi.interpolate`arn:${partition}:ssm:${s.sourceRegion}:${account}:parameter${p.name}`,
+      ),
     });
     const hostPolicy = new iam.RolePolicy(
       `${name}-host`,

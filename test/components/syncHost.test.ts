@@ -19,7 +19,7 @@ import {
   type ProgramResult,
 } from "../support/program";
 import { s3EndpointPolicy } from "../../components/syncNetwork";
-import { FAKE_EIP, OFFERED_IN_ONE_ZONE, OFFERED_NOWHERE } from "../support/mocks";
+import { FAKE_ACCOUNT, FAKE_EIP, OFFERED_IN_ONE_ZONE, OFFERED_NOWHERE } from "../support/mocks";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const PARAMETER = "aws:ssm/parameter:Parameter";
@@ -214,8 +214,8 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
       const read = doc.Statement.find((st) => st.Sid === "ReadSyncEngine");
       expect(read.Action).to.equal("ssm:GetParameters");
       expect(read.Resource).to.have.length(parts.length);
-      read.Resource.forEach((arn: string, i: number) =>
-        expect(arn).to.match(new RegExp(`sync-host-engine-${i}$`)),
+      expect(read.Resource).to.deep.equal(
+        parts.map((p) => `arn:aws:ssm:eu-west-1:${FAKE_ACCOUNT}:parameter${String(p.inputs.name)}`),
       );
       expect(r.dependsOn[`${INSTANCE}::sync-host-instance`]).to.include.members(
         parts.map((p) => `${PARAMETER}::${p.name}`),

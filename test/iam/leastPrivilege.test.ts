@@ -652,3 +652,39 @@ describe("run telemetry: the host publishes only into its namespace and its log 
       );
   });
 });
+
+describe("engine delivery: the host reads its own engine's parameters and nothing else in SSM (iam-simulate)", () => {
+  let policies: PolicyDocument[];
+  before(() => {
+    policies = renderedPolicies(runProgram("dev"));
+  });
+  const param = (name: string) => `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter${name}`;
+
+  it("may GetParameters on /cross-cloud-backup/dev/engine/<n>", async () => {
+    for (const n of [0, 1])
+      expect(
+        await decide(policies, {
+          what: `engine part ${n}`,
+          action: "ssm:GetParameters",
+          resource: param(`/cross-cloud-backup/dev/engine/${n}`),
+        }),
+      ).to.equal("Allowed");
+  });
+
+  it("is denied another stack's engine, other parameters, and writing or listing parameters", async () => {
+    const denied: [string, string][] = [
+      ["ssm:GetParameters", param("/cross-cloud-backup/prod/engine/0")],
+      ["ssm:GetParameters", param("/cross-cloud-backup/dev/engine/99")],
+      ["ssm:GetParameters", param("/payments/db-password")],
+      ["ssm:GetParameter", param("/cross-cloud-backup/dev/engine/0")],
+      ["ssm:GetParametersByPath", param("/cross-cloud-backup/dev/engine")],
+      ["ssm:PutParameter", param("/cross-cloud-backup/dev/engine/0")],
+      ["ssm:DeleteParameter", param("/cross-cloud-backup/dev/engine/0")],
+    ];
+    for (const [action, resource] of denied)
+      expect(
+        await decide(policies, { what: `${action} ${resource}`, action, resource }),
+        `${action} ${resource}`,
+      ).to.equal("ImplicitlyDenied");
+  });
+});
