@@ -111,11 +111,26 @@ export interface RestoreOptions {
 
 const SAMPLE = 50;
 
-function headersOf(item: ListedBlob): ObjectHeaders {
+/** The blob metadata value in which the engine keeps the source's x-amz-meta-* (engine.py). */
+export const S3_METADATA = "s3metadata";
+
+/**
+ * The source object's user metadata, as the engine kept it: one URL-encoded JSON value (S3's
+ * metadata names allow characters Azure's do not). rclone's own `mtime` is not user metadata.
+ */
+export function userMetadataOf(
+  blobMetadata: Record<string, string> | undefined,
+): Record<string, string> {
   const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(item.metadata ?? {}))
-    // rclone's own modification-time record, not the object's user metadata
-    if (k.toLowerCase() !== "mtime") metadata[k] = v;
+  for (const [k, v] of Object.entries(blobMetadata ?? {})) {
+    if (k.toLowerCase() === S3_METADATA)
+      Object.assign(metadata, JSON.parse(decodeURIComponent(v)) as Record<string, string>);
+  }
+  return metadata;
+}
+
+function headersOf(item: ListedBlob): ObjectHeaders {
+  const metadata = userMetadataOf(item.metadata);
   const p = item.properties;
   return {
     contentType: p.contentType || undefined,

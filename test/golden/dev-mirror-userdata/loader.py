@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "3ed89e9fa498be751d2dccdb64582161c073bdf34db30bc09b4294b02f662bfc",
+ "sha256": "c00c7c2d93caa40f004c300bb9472bf1e9dc73563910432a7a361e7254d9952f",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "ad52370ec0ea42b1bf779ac9ea70c9172b8ba1acd0da90e2b53ed8db10021605",
+ "sha256": "02a8445d0f039481e3ce4a80615f0fa28195b5d23eac2074bca1c76b6d87670e",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "01d7428d6a1c96103b3e932512a41257c6136e7b8ab9d1fe8bb1371fe36c53f7",
+ "sha256": "0447165cfa011d01a340282a57cfa365331aa30ce49f5665e79477f07f2763a2",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

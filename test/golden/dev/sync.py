@@ -830,6 +830,44 @@ def process(kind, names, src, dst, run_dir, on_done, cfg=None):
 
 
 
+S3_METADATA = "s3metadata"
+
+
+def keep_metadata(cfg, copied):
+    import botocore.exceptions
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = s3_client(cfg["sourceRegion"])
+
+    def one(item):
+        rel, mtime = item
+        try:
+            h = client.head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + rel)
+        except botocore.exceptions.ClientError:
+            return rel, None  # gone since the copy: nothing to keep
+        meta = h.get("Metadata") or {}
+        if not meta or calendar.timegm(h["LastModified"].utctimetuple()) != mtime:
+            return rel, None  # none, or changed since the copy (the next run copies it again)
+        path = "/data/" + urllib.parse.quote(blob_name(rel))
+        try:
+            with azure_request("HEAD", vault_url(path)) as props:
+                headers = {k.lower(): v for k, v in props.headers.items()}
+            keep = {k: v for k, v in headers.items() if k.startswith("x-ms-meta-")}
+            keep["x-ms-meta-" + S3_METADATA] = urllib.parse.quote(
+                json.dumps(meta, sort_keys=True, separators=(",", ":")), safe="")
+            keep["If-Match"] = headers.get("etag", "*")
+            azure_request("PUT", vault_url(path, "comp=metadata"), body=b"", headers=keep).close()
+        except RunFailed as e:
+            return rel, "its user metadata could not be stored on the blob: %s" % e
+        return rel, None
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for rel, error in pool.map(one, copied):
+            if error:
+                yield rel, error
+
+
+
 
 def new_run_dir(runs):
     ns = time.time_ns()
@@ -925,6 +963,7 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
             summary["copied"] += 1
             summary["bytesCopied"] += sizes[name][0]
             unreadable.pop(name, None)
+            done.append((name, sizes[name][1]))
         elif outcome == "gone":
             summary["vanished"] += 1
             if summary["vanished"] <= 20:
@@ -947,8 +986,10 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
     source = "source:%s%s" % (cfg["sourceBucket"], "/" + cfg["sourcePrefix"].rstrip("/") if cfg["sourcePrefix"] else "")
     if summary["new"] + summary["changed"]:
         log("copying %d objects (%d bytes)" % (summary["new"] + summary["changed"], summary["bytesChanged"]))
+    done = []
     for lines in batches(paths["copy"], key=lambda line: json.loads(line.split("\t", 1)[0])):
         sizes.clear()
+        done.clear()
         names = []
         for line in lines:
             rel_json, size, mtime, md5 = line.split("\t")
@@ -965,6 +1006,8 @@ def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
             for name, detail in retry:
                 errors.add("%s: %s" % (name, clean_error(detail)))
             retry.clear()
+        for name, error in keep_metadata(cfg, done):
+            errors.add("%s: %s" % (name, error))
     for p in paths.values():
         os.unlink(p)
     if len(refused) >= ALL_REFUSED_MIN and summary["copied"] == 0:

@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "139730d13c15f77b23cf0a0d9a0a1274e74c0cb3221514ae4892b74b95b03a12",
+ "sha256": "081d16f135a8c522145e636c3eb40b6ce8de15bbb1d6ef61146934bad18472b7",
  "parameters": [
   "/cross-cloud-backup/prod/engine/0",
   "/cross-cloud-backup/prod/engine/1",
