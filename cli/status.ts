@@ -1,20 +1,28 @@
 // npm run status -- --stack <name> | --from <container URL with SAS | connection string>
-// Prints the backup's state from the vault's status/ documents (the last run, the last success,
-// the last integrity check), judged against the schedule. Exit 0: all well; 1: something needs
-// attention; 2: usage error.
+//                   | --log-group <name> --region <region>
+// Prints the backup's state (the last run, the last success and the backup's age, skipped
+// objects, the credential, the last integrity check and restore drill), judged against the
+// schedule, from the vault's status/ documents or from the run log group in CloudWatch Logs.
+// Exit 0: all well; 1: something needs attention; 2: usage error.
 import { parseArgs } from "node:util";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { runCli, stackOutputs, UsageError } from "./common";
 import { redact } from "../restore/vault";
 import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
 import { STATUS_BLOBS, CONTAINER_NAME } from "../domain/layout";
 import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
 import { formatStatus, statusReport } from "../ops/status";
+import { latestFromLogs, type LatestResults } from "../ops/logStatus";
 
 const USAGE = `usage:
-  npm run status -- --stack <name>            read the stack's outputs (pulumi CLI) and the vault
-                                              with your own Azure sign-in (az login; no keys)
+  npm run status -- --stack <name> [--logs]   read the stack's outputs (pulumi CLI), then the vault
+                                              with your own Azure sign-in (az login; no keys); if
+                                              the vault cannot be read from here (its firewall),
+                                              or with --logs, the run log group in CloudWatch Logs
   npm run status -- --from <URL|conn string>  a container URL with SAS, or a connection string
-                    [--container backup] [--interval-hours 4] [--sas-expiry <ISO time>]
+                    [--container backup]
+  npm run status -- --log-group <name> --region <region>   CloudWatch Logs only
+  with --from or --log-group: [--interval-hours 4] [--sas-expiry <ISO time>]
 options: --json (machine-readable), --help`;
 
 /** A check's result is stale after its schedule's period plus a day. */
@@ -55,36 +63,77 @@ async function readJson<T>(c: ContainerClient, name: string): Promise<T | undefi
   }
 }
 
-async function fromStack(stack: string): Promise<{
-  container: ContainerClient;
+/** The four documents from the vault's status/. */
+async function latestFromVault(c: ContainerClient): Promise<LatestResults> {
+  const [lastRun, lastSuccess, lastIntegrity, lastDrill] = await Promise.all([
+    readJson<RunSummary>(c, STATUS_BLOBS.lastRun),
+    readJson<RunSummary>(c, STATUS_BLOBS.lastSuccess),
+    readJson<IntegrityResult>(c, STATUS_BLOBS.lastIntegrity),
+    readJson<DrillResult>(c, STATUS_BLOBS.lastDrill),
+  ]);
+  return { lastRun, lastSuccess, lastIntegrity, lastDrill };
+}
+
+interface Source {
+  /** Where the documents come from (printed first). */
+  label: string;
+  read: () => Promise<LatestResults>;
+  /** Read when `read` fails (the stack's log group when the vault refuses this network). */
+  fallback?: Source;
   intervalHours: number;
   sasExpiry?: string;
   integrityMaxAgeDays?: number;
   drillMaxAgeDays?: number;
-}> {
-  const out = stackOutputs(stack);
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  const endpoint = out.vaultBlobEndpoint.replace(/\/?$/, "/");
+}
+
+function logsSource(group: string, region: string): Pick<Source, "label" | "read"> {
   return {
-    container: new ContainerClient(
-      `${endpoint}${out.vaultContainerName}`,
-      new DefaultAzureCredential(),
-    ),
+    label: `CloudWatch Logs ${group} (${region})`,
+    read: () => latestFromLogs(new CloudWatchLogsClient({ region }), group),
+  };
+}
+
+async function fromStack(stack: string, logsOnly: boolean): Promise<Source> {
+  const out = stackOutputs(stack);
+  const schedule = {
     intervalHours: Number(/every (\d+) hours/.exec(out.syncSchedule)?.[1] ?? 4),
     sasExpiry: out.vaultSasExpiry || undefined,
     integrityMaxAgeDays: MAX_AGE_DAYS[out.integrityCheck ?? "weekly"],
     drillMaxAgeDays: MAX_AGE_DAYS[out.restoreDrill ?? "monthly"],
   };
+  const logs = { ...logsSource(out.runLogGroup, out.syncRegion), ...schedule };
+  if (logsOnly) return logs;
+  const { DefaultAzureCredential } = await import("@azure/identity");
+  const endpoint = out.vaultBlobEndpoint.replace(/\/?$/, "/");
+  const container = new ContainerClient(
+    `${endpoint}${out.vaultContainerName}`,
+    new DefaultAzureCredential(),
+  );
+  return {
+    label: `the vault's status/ (${endpoint}${out.vaultContainerName})`,
+    read: () => latestFromVault(container),
+    fallback: logs,
+    ...schedule,
+  };
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void } = {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+  },
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     options: {
       stack: { type: "string" },
+      logs: { type: "boolean" },
       from: { type: "string" },
       container: { type: "string" },
+      "log-group": { type: "string" },
+      region: { type: "string" },
       "interval-hours": { type: "string" },
       "sas-expiry": { type: "string" },
       json: { type: "boolean" },
@@ -92,41 +141,62 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(USAGE);
+    io.out(USAGE + "\n");
     return 0;
   }
-  if ((values.stack === undefined) === (values.from === undefined))
-    throw new UsageError("give exactly one of --stack <name> or --from <URL|connection string>");
+  const given = [values.stack, values.from, values["log-group"]].filter((v) => v !== undefined);
+  if (given.length !== 1)
+    throw new UsageError(
+      "give exactly one of --stack <name>, --from <URL|connection string> or --log-group <name>",
+    );
+  if (values["log-group"] !== undefined && values.region === undefined)
+    throw new UsageError("--log-group needs --region <region>");
+  if (values.logs && values.stack === undefined)
+    throw new UsageError("--logs goes with --stack (use --log-group <name> --region <region>)");
   if (values["sas-expiry"] !== undefined && Number.isNaN(Date.parse(values["sas-expiry"])))
     throw new UsageError(`--sas-expiry must be an ISO time, got "${values["sas-expiry"]}"`);
-  const source = values.stack
-    ? await fromStack(values.stack)
-    : {
-        container: containerFrom(values.from!, values.container ?? CONTAINER_NAME),
-        intervalHours: positiveInt("--interval-hours", values["interval-hours"], 4),
-        sasExpiry: values["sas-expiry"],
-        integrityMaxAgeDays: MAX_AGE_DAYS.weekly,
-        drillMaxAgeDays: MAX_AGE_DAYS.monthly,
-      };
-  const c = source.container;
-  const [lastRun, lastSuccess, lastIntegrity, lastDrill] = await Promise.all([
-    readJson<RunSummary>(c, STATUS_BLOBS.lastRun),
-    readJson<RunSummary>(c, STATUS_BLOBS.lastSuccess),
-    readJson<IntegrityResult>(c, STATUS_BLOBS.lastIntegrity),
-    readJson<DrillResult>(c, STATUS_BLOBS.lastDrill),
-  ]);
+  const schedule = {
+    intervalHours: positiveInt("--interval-hours", values["interval-hours"], 4),
+    sasExpiry: values["sas-expiry"],
+    integrityMaxAgeDays: MAX_AGE_DAYS.weekly,
+    drillMaxAgeDays: MAX_AGE_DAYS.monthly,
+  };
+  let source: Source;
+  if (values.stack) source = await fromStack(values.stack, values.logs === true);
+  else if (values.from) {
+    const c = containerFrom(values.from, values.container ?? CONTAINER_NAME);
+    source = {
+      label: "the vault's status/",
+      read: () => latestFromVault(c),
+      ...schedule,
+    };
+  } else source = { ...logsSource(values["log-group"]!, values.region!), ...schedule };
+
+  let latest: LatestResults;
+  let from = source.label;
+  try {
+    latest = await source.read();
+  } catch (e) {
+    if (!source.fallback) throw e;
+    io.err(
+      `status: ${source.label} could not be read (${redact((e as Error).message)}); reading ${source.fallback.label} instead\n`,
+    );
+    latest = await source.fallback.read();
+    from = source.fallback.label;
+  }
   const report = statusReport({
-    lastRun,
-    lastSuccess,
-    lastIntegrity,
-    lastDrill,
+    ...latest,
     intervalHours: source.intervalHours,
     sasExpiry: source.sasExpiry,
     integrityMaxAgeDays: source.integrityMaxAgeDays,
     drillMaxAgeDays: source.drillMaxAgeDays,
     now: new Date(),
   });
-  process.stdout.write(values.json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
+  io.out(
+    values.json
+      ? JSON.stringify({ from, ...report }, null, 2) + "\n"
+      : `from ${from}\n\n${formatStatus(report)}`,
+  );
   return report.verdict === "ok" ? 0 : 1;
 }
 

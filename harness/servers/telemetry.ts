@@ -60,6 +60,8 @@ serve({ port: config.port }, (req, body) => {
     });
   if (service === "logs") {
     const action = target.slice("Logs_20140328.".length);
+    if (action === "DescribeLogStreams" || action === "GetLogEvents")
+      return Promise.resolve(readLogs(action, JSON.parse(body.toString("utf8")) as LogsQuery));
     record({ service, action, body: JSON.parse(body.toString("utf8")) as unknown });
     const answer = action === "PutLogEvents" ? { nextSequenceToken: "1" } : {};
     return Promise.resolve({
@@ -82,6 +84,79 @@ serve({ port: config.port }, (req, body) => {
     body: '<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></PutMetricDataResponse>',
   });
 });
+
+interface LogsQuery {
+  logGroupName?: string;
+  logStreamName?: string;
+  orderBy?: string;
+  descending?: boolean;
+  limit?: number;
+}
+
+/** DescribeLogStreams and GetLogEvents, answered from the events PutLogEvents recorded. */
+function readLogs(
+  action: string,
+  q: LogsQuery,
+): { status: number; headers: Record<string, string>; body: string } {
+  const json = (status: number, answer: unknown) => ({
+    status,
+    headers: { "content-type": "application/x-amz-json-1.1" },
+    body: JSON.stringify(answer),
+  });
+  const recorded = fs.existsSync(config.recordFile)
+    ? fs
+        .readFileSync(config.recordFile, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              action: string;
+              body: {
+                logGroupName?: string;
+                logStreamName?: string;
+                logEvents?: { timestamp: number; message: string }[];
+              };
+            },
+        )
+    : [];
+  const puts = recorded.filter(
+    (c) => c.action === "PutLogEvents" && c.body.logGroupName === q.logGroupName,
+  );
+  if (puts.length === 0 && !recorded.some((c) => c.body.logGroupName === q.logGroupName))
+    return json(400, {
+      __type: "ResourceNotFoundException",
+      message: "The specified log group does not exist.",
+    });
+  const streams = new Map<string, { timestamp: number; message: string }[]>();
+  for (const p of puts) {
+    const events = streams.get(p.body.logStreamName!) ?? [];
+    events.push(...(p.body.logEvents ?? []));
+    streams.set(p.body.logStreamName!, events);
+  }
+  if (action === "GetLogEvents") {
+    const events = (streams.get(q.logStreamName ?? "") ?? []).map((e) => ({
+      ...e,
+      ingestionTime: e.timestamp,
+    }));
+    return json(200, {
+      events: events.slice(0, q.limit ?? 10_000),
+      nextForwardToken: "f/0",
+      nextBackwardToken: "b/0",
+    });
+  }
+  const list = [...streams.entries()].map(([name, events]) => ({
+    logStreamName: name,
+    creationTime: events[0].timestamp,
+    firstEventTimestamp: events[0].timestamp,
+    lastEventTimestamp: events[events.length - 1].timestamp,
+  }));
+  const by = (s: (typeof list)[number]) =>
+    q.orderBy === "LastEventTime" ? s.lastEventTimestamp : s.logStreamName;
+  list.sort((a, b) => (by(a) < by(b) ? -1 : by(a) > by(b) ? 1 : 0));
+  if (q.descending) list.reverse();
+  return json(200, { logStreams: list.slice(0, q.limit ?? 50) });
+}
 
 let polls = 0;
 

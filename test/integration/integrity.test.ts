@@ -147,7 +147,19 @@ describe("integrity check: the vault against the source (real rclone, emulators)
         execFile(
           process.execPath,
           ["--import", "tsx", "cli/status.ts", ...args],
-          { cwd: path.join(__dirname, "..", ".."), encoding: "utf8" },
+          {
+            cwd: path.join(__dirname, "..", ".."),
+            encoding: "utf8",
+            // CloudWatch Logs is the stand-in the runs published to; obviously fake keys
+            env: {
+              ...process.env,
+              ...b.telemetry!.env,
+              AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
+              AWS_SECRET_ACCESS_KEY: "fake-secret-for-tests",
+              AWS_CONFIG_FILE: "/dev/null",
+              AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+            },
+          },
           (err, stdout, stderr) =>
             resolve({ status: err ? (err.code as number) : 0, stdout, stderr }),
         );
@@ -167,6 +179,13 @@ describe("integrity check: the vault against the source (real rclone, emulators)
     expect(bad.stderr).to.match(/Unknown option '--bogus'/);
     expect(bad.stderr).to.include("usage:");
     expect((await status()).status).to.equal(2);
+    // The same state from CloudWatch Logs, where each run and check sent its result
+    const logs = await status("--log-group", "/cross-cloud-backup/dev", "--region", "eu-west-1");
+    expect(logs.status, logs.stderr).to.equal(1);
+    expect(logs.stdout).to.match(/^from CloudWatch Logs \/cross-cloud-backup\/dev \(eu-west-1\)\n/);
+    const lines = (out: string) => out.split("\n").slice(1);
+    expect(lines(logs.stdout)).to.deep.equal(lines(r.stdout));
+    expect((await status("--log-group", "/cross-cloud-backup/dev")).status).to.equal(2);
   });
 
   it("reports a check that cannot list the vault as failed (exit 1, IntegrityCheckFailed 1)", async () => {
