@@ -26,7 +26,7 @@ import { renderSyncScript } from "../userdata";
 interface Measured {
   n: number;
   engine: "ours" | "naive";
-  run: "initial" | "no change" | "1% changed";
+  run: "initial" | "no change" | "1% changed" | "integrity check" | "restore drill";
   exitCode: number | null;
   seconds: number;
   s3: RequestCounts;
@@ -212,6 +212,15 @@ async function benchOne(n: number, out: Measured[]): Promise<void> {
       bytesChanged: changed,
       ...ours(await b.start(3600_000).done),
     });
+
+    // The host's own checks on the same vault: listings plus their sample (20 objects each).
+    for (const [run, check] of [
+      ["integrity check", () => b.verify()],
+      ["restore drill", () => b.drill()],
+    ] as const) {
+      console.error(`bench: N=${n}: ${run}`);
+      out.push({ n, engine: "ours", run, bytesChanged: 0, ...ours(await check()), bytesCopied: 0 });
+    }
 
     changed = await changeOnePercent(b, n, 1, "v3");
     console.error(`bench: N=${n}: naive 1% changed`);
