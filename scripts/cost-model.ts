@@ -196,8 +196,12 @@ export interface ModelParams {
   readonly listSecondsPerRequest: number;
   /** Copy throughput one host is assumed to sustain, in MB/s (10^6 bytes). */
   readonly maxCopyMBps: number;
-  /** Our run's fixed requests (the run summary's Put Blob, measured), priced as Azure writes. */
+  /** Our run's fixed requests (the run summary's two Put Blobs, measured), priced as Azure writes. */
   readonly constantRequestsPerRun: number;
+  /** Integrity checks (weekly by default) and restore drills (monthly) per month, and their sample. */
+  readonly integrityChecksPerMonth: number;
+  readonly restoreDrillsPerMonth: number;
+  readonly checkSampleObjects: number;
   /** DataSync HEADs per source object per execution (preparing phase). */
   readonly datasyncHeadsPerObjectPerRun: number;
   readonly hostVolumeGb: number;
@@ -215,7 +219,10 @@ export const DEFAULT_PARAMS: ModelParams = {
   directoriesPerObject: 1 / 100,
   listSecondsPerRequest: 0.1,
   maxCopyMBps: 50,
-  constantRequestsPerRun: 1,
+  constantRequestsPerRun: 2,
+  integrityChecksPerMonth: 30 / 7,
+  restoreDrillsPerMonth: 1,
+  checkSampleObjects: 20,
   datasyncHeadsPerObjectPerRun: 1,
   hostVolumeGb: 16,
   agentVolumeGb: 80,
@@ -304,13 +311,25 @@ function costRow(n: number, option: OptionId, p: ModelParams, prices: PriceBook)
   switch (option) {
     case "ours":
       // One listing per side, the diff on disk, then per changed object (measured by npm run
-      // bench): S3 HEAD + GET, Azure Put Block + Put Block List + HEAD (rclone 1.60.1).
+      // bench): two S3 HEADs (rclone's, and the engine's for the user metadata) + GET, Azure Put
+      // Block + Put Block List + HEAD (rclone 1.60.1). The host's own checks (measured too): an
+      // integrity check lists both sides and reads its sample from both (S3 GET, blob GET) and
+      // writes its status; a restore drill lists the vault and reads its sample (blob GET, S3
+      // HEAD + GET) and writes its status.
       requests = {
-        s3List: runsPerMonth * s3Pages,
-        s3GetHead: 2 * changed,
-        azureList: runsPerMonth * azurePages,
-        azureWrite: writes + runsPerMonth * p.constantRequestsPerRun,
-        azureRead: changed,
+        s3List: runsPerMonth * s3Pages + p.integrityChecksPerMonth * s3Pages,
+        s3GetHead:
+          3 * changed +
+          p.checkSampleObjects * (p.integrityChecksPerMonth + 2 * p.restoreDrillsPerMonth),
+        azureList:
+          (runsPerMonth + p.integrityChecksPerMonth + p.restoreDrillsPerMonth) * azurePages,
+        azureWrite:
+          writes +
+          runsPerMonth * p.constantRequestsPerRun +
+          p.integrityChecksPerMonth +
+          p.restoreDrillsPerMonth,
+        azureRead:
+          changed + p.checkSampleObjects * (p.integrityChecksPerMonth + p.restoreDrillsPerMonth),
       };
       host = hostMonthly(prices.ec2T4gMicroPerHour.usd, p.hostVolumeGb, p, prices);
       listPages = s3Pages;

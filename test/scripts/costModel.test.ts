@@ -8,14 +8,32 @@ describe("cost model", () => {
   const rows = costTable();
   const runsPerMonth = (24 / DEFAULT_PARAMS.intervalHours) * DEFAULT_PARAMS.daysPerMonth;
 
-  it("bills our engine the measured listing floor: one LIST per 1,000 keys and per 5,000 blobs a run", () => {
-    for (const n of DEFAULT_PARAMS.objectCounts) {
+  it("bills our engine the measured listing floor: one LIST per 1,000 keys and per 5,000 blobs a run, and the host's checks", () => {
+    const p = DEFAULT_PARAMS;
+    expect(p.integrityChecksPerMonth).to.equal(30 / 7); // weekly
+    expect(p.restoreDrillsPerMonth).to.equal(1); // monthly
+    for (const n of p.objectCounts) {
       const ours = rows.find((r) => r.objects === n && r.option === "ours")!;
-      expect(ours.requests.s3List).to.equal(runsPerMonth * Math.ceil(n / 1000));
-      expect(ours.requests.azureList).to.equal(runsPerMonth * Math.ceil(n / 5000));
-      // per changed object: S3 HEAD + GET; Azure Put Block + Put Block List + HEAD
-      expect(ours.requests.s3GetHead).to.equal(2 * ours.changedObjectsPerMonth);
-      expect(ours.requests.azureRead).to.equal(ours.changedObjectsPerMonth);
+      const checks = p.integrityChecksPerMonth;
+      const drills = p.restoreDrillsPerMonth;
+      expect(ours.requests.s3List).to.be.closeTo(
+        (runsPerMonth + checks) * Math.ceil(n / 1000),
+        1e-6,
+      );
+      expect(ours.requests.azureList).to.be.closeTo(
+        (runsPerMonth + checks + drills) * Math.ceil(n / 5000),
+        1e-6,
+      );
+      // per changed object: two S3 HEADs + GET; Azure Put Block + Put Block List + HEAD; plus
+      // each check's and drill's sample (bench: 20 S3 GET / 20 S3 HEAD + GET, 20 blob GET)
+      expect(ours.requests.s3GetHead).to.be.closeTo(
+        3 * ours.changedObjectsPerMonth + 20 * (checks + 2 * drills),
+        1e-6,
+      );
+      expect(ours.requests.azureRead).to.be.closeTo(
+        ours.changedObjectsPerMonth + 20 * (checks + drills),
+        1e-6,
+      );
     }
   });
 
