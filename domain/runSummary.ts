@@ -89,15 +89,24 @@ export type IntegrityOutcome = "match" | "mismatch" | "failure";
  * The integrity check's result (engine.py --verify): $STATE_DIRECTORY/last-integrity.json on
  * the host, status/last-integrity.json in the vault, and one log stream per check.
  */
-export interface IntegrityResult {
+/** What the integrity check and the restore drill both report (engine.py check_main). */
+interface CheckResult {
   checkId: string;
-  kind: "integrity";
   started: string;
   finished: string;
   durationSeconds: number;
   outcome: IntegrityOutcome;
   source: string;
   destination: string;
+  mismatchCount: number;
+  /** The first 100 mismatches; all of them are in the check's mismatches.jsonl.gz on the host. */
+  mismatches: SkippedObject[];
+  /** Why the check itself failed (listing, vault access), or null. */
+  error: string | null;
+}
+
+export interface IntegrityResult extends CheckResult {
+  kind: "integrity";
   /** Start of the last successful backup: objects modified since then are only "pending". */
   backupSince: string | null;
   sourceObjects: number;
@@ -121,11 +130,6 @@ export interface IntegrityResult {
   sampled: number;
   sampledBytes: number;
   sampleMismatch: number;
-  mismatchCount: number;
-  /** The first 100 mismatches; all of them are in the check's mismatches.jsonl.gz on the host. */
-  mismatches: SkippedObject[];
-  /** Why the check itself failed (listing, vault access), or null. */
-  error: string | null;
 }
 
 /**
@@ -133,16 +137,8 @@ export interface IntegrityResult {
  * to the host's disk by the keys their names decode to and compared with the source. On the host
  * as last-drill.json, in the vault as status/last-drill.json, and in the log group.
  */
-export interface DrillResult {
-  checkId: string;
+export interface DrillResult extends CheckResult {
   kind: "drill";
-  started: string;
-  finished: string;
-  durationSeconds: number;
-  /** "match": every restored object equals its source object. */
-  outcome: IntegrityOutcome;
-  source: string;
-  destination: string;
   vaultObjects: number;
   /** Restored and identical to the source, and their bytes. */
   restored: number;
@@ -152,7 +148,4 @@ export interface DrillResult {
   sourceChanged: number;
   /** Sampled blobs larger than the host's free disk space (less 1 GiB): not restored. */
   tooLarge: number;
-  mismatchCount: number;
-  mismatches: SkippedObject[];
-  error: string | null;
 }

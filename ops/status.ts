@@ -107,54 +107,63 @@ export function statusReport(input: StatusInput): StatusReport {
     );
   }
 
-  if (!lastIntegrity) add("last integrity check", "none recorded", "attention");
-  else {
-    const r = lastIntegrity;
+  // The host's two checks: one line each, with what they found and whether it is current.
+  const check = (
+    label: string,
+    r: IntegrityResult | DrillResult | undefined,
+    none: string,
+    summary: (r: IntegrityResult | DrillResult) => string,
+    differ: string,
+    maxAgeDays: number,
+    what: string,
+  ) => {
+    if (!r) {
+      add(label, none, "attention");
+      return;
+    }
+    const shown = r.mismatches
+      .slice(0, 3)
+      .map((m) => `${JSON.stringify(m.key)}: ${m.reason}`)
+      .join("; ");
     const detail =
       r.outcome === "failure"
         ? `could not finish: ${r.error}`
-        : `${r.present} present, ${r.pending} pending, ${r.hashMatched} MD5s matched, ${r.sampled} sampled byte for byte` +
-          (r.mismatchCount
-            ? `; ${r.mismatchCount} mismatches (${r.mismatches
-                .slice(0, 3)
-                .map((m) => `${JSON.stringify(m.key)}: ${m.reason}`)
-                .join("; ")})`
-            : "");
-    const stale = age(r.finished, now) / 24 > (input.integrityMaxAgeDays ?? 8);
+        : summary(r) + (r.mismatchCount ? `; ${r.mismatchCount} ${differ} (${shown})` : "");
+    const stale = age(r.finished, now) / 24 > maxAgeDays;
     add(
-      "last integrity check",
-      `${r.finished} ${r.outcome}: ${detail}${stale ? " (STALE: older than the check's schedule)" : ""}`,
+      label,
+      `${r.finished} ${r.outcome}: ${detail}${stale ? ` (STALE: older than the ${what}'s schedule)` : ""}`,
       r.outcome === "match" && !stale ? "ok" : "attention",
     );
-  }
-  const drill = input.lastDrill;
-  if (!drill)
-    add(
-      "last restore drill",
-      "none recorded (on the host: sudo systemctl start cross-cloud-backup-drill)",
-      "attention",
-    );
-  else {
-    const detail =
-      drill.outcome === "failure"
-        ? `could not finish: ${drill.error}`
-        : `${drill.restored} objects (${bytes(drill.restoredBytes)}) restored and identical to the source` +
-          (drill.sourceGone + drill.sourceChanged
-            ? `, ${drill.sourceGone + drill.sourceChanged} not comparable (gone or changed in the source)`
-            : "") +
-          (drill.mismatchCount
-            ? `; ${drill.mismatchCount} differ (${drill.mismatches
-                .slice(0, 3)
-                .map((m) => `${JSON.stringify(m.key)}: ${m.reason}`)
-                .join("; ")})`
-            : "");
-    const stale = age(drill.finished, now) / 24 > (input.drillMaxAgeDays ?? 32);
-    add(
-      "last restore drill",
-      `${drill.finished} ${drill.outcome}: ${detail}${stale ? " (STALE: older than the drill's schedule)" : ""}`,
-      drill.outcome === "match" && !stale ? "ok" : "attention",
-    );
-  }
+  };
+  check(
+    "last integrity check",
+    lastIntegrity,
+    "none recorded",
+    (r) => {
+      const c = r as IntegrityResult;
+      return `${c.present} present, ${c.pending} pending, ${c.hashMatched} MD5s matched, ${c.sampled} sampled byte for byte`;
+    },
+    "mismatches",
+    input.integrityMaxAgeDays ?? 8,
+    "check",
+  );
+  check(
+    "last restore drill",
+    input.lastDrill,
+    "none recorded (on the host: sudo systemctl start cross-cloud-backup-drill)",
+    (r) => {
+      const d = r as DrillResult;
+      const other = d.sourceGone + d.sourceChanged;
+      return (
+        `${d.restored} objects (${bytes(d.restoredBytes)}) restored and identical to the source` +
+        (other ? `, ${other} not comparable (gone or changed in the source)` : "")
+      );
+    },
+    "differ",
+    input.drillMaxAgeDays ?? 32,
+    "drill",
+  );
   return { lines, verdict: lines.some((l) => l.verdict === "attention") ? "attention" : "ok" };
 }
 

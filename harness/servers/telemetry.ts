@@ -85,6 +85,18 @@ serve({ port: config.port }, (req, body) => {
   });
 });
 
+/** A JSON 1.1 protocol answer (SSM, CloudWatch Logs). */
+function json(
+  status: number,
+  answer: unknown,
+): { status: number; headers: Record<string, string>; body: string } {
+  return {
+    status,
+    headers: { "content-type": "application/x-amz-json-1.1" },
+    body: JSON.stringify(answer),
+  };
+}
+
 interface LogsQuery {
   logGroupName?: string;
   logStreamName?: string;
@@ -98,11 +110,6 @@ function readLogs(
   action: string,
   q: LogsQuery,
 ): { status: number; headers: Record<string, string>; body: string } {
-  const json = (status: number, answer: unknown) => ({
-    status,
-    headers: { "content-type": "application/x-amz-json-1.1" },
-    body: JSON.stringify(answer),
-  });
   const recorded = fs.existsSync(config.recordFile)
     ? fs
         .readFileSync(config.recordFile, "utf8")
@@ -165,11 +172,6 @@ function runCommand(
   target: string,
   body: Buffer,
 ): { status: number; headers: Record<string, string>; body: string } {
-  const json = (status: number, answer: unknown) => ({
-    status,
-    headers: { "content-type": "application/x-amz-json-1.1" },
-    body: JSON.stringify(answer),
-  });
   const input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
   const action = target.slice("AmazonSSM.".length);
   record({ service: "ssm", action, body: input });
@@ -210,11 +212,6 @@ function getParameters(
   target: string,
   body: Buffer,
 ): { status: number; headers: Record<string, string>; body: string } {
-  const json = (status: number, answer: unknown) => ({
-    status,
-    headers: { "content-type": "application/x-amz-json-1.1" },
-    body: JSON.stringify(answer),
-  });
   if (target !== "AmazonSSM.GetParameters")
     return json(400, { __type: "UnknownOperationException", message: target });
   const { Names } = JSON.parse(body.toString("utf8")) as { Names?: unknown };
