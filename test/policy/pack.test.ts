@@ -111,7 +111,7 @@ const BREAKS: Record<string, (rs: LocalResource[], bucket: string) => void> = {
   },
   "no-credential-outputs": (rs) => {
     const s = find(rs, "pulumi:pulumi:Stack");
-    s.props.vaultBlobEndpoint = `DefaultEndpointsProtocol=https;AccountName=v;AccountKey=ZmFrZWtleWZha2VrZXlmYWtla2V5Cg==`;
+    s.props.vaultBlobEndpoint = `DefaultEndpointsProtocol=https;AccountName=v;AccountKey=FAKEaccountKEYforTESTS0000==`;
   },
 };
 

@@ -437,7 +437,7 @@ describe("policy pack: the policies", () => {
       const cases: [string, string][] = [
         [sas, "SAS signature"],
         [
-          "DefaultEndpointsProtocol=https;AccountName=v;AccountKey=ZmFrZWtleWZha2VrZXlmYWtla2V5Cg==",
+          "DefaultEndpointsProtocol=https;AccountName=v;AccountKey=FAKEaccountKEYforTESTS0000==",
           "AccountKey",
         ],
         [
@@ -445,7 +445,7 @@ describe("policy pack: the policies", () => {
           "JWT",
         ],
         ["-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----", "private key"],
-        ["AKIAABCDEFGHIJKLMNOP", "AWS access key id"],
+        ["AKIAFAKEFAKEFAKEFAKE", "AWS access key id"],
       ];
       for (const [value, kind] of cases) {
         const out = await check(
