@@ -12,6 +12,7 @@ import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
 import { STATUS_BLOBS, CONTAINER_NAME } from "../domain/layout";
 import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
 import { formatStatus, statusReport } from "../ops/status";
+import { staleAfterDays, type CheckSchedule } from "../domain/modes";
 import { latestFromLogs, type LatestResults } from "../ops/logStatus";
 
 const USAGE = `usage:
@@ -24,14 +25,6 @@ const USAGE = `usage:
   npm run status -- --log-group <name> --region <region>   CloudWatch Logs only
   with --from or --log-group: [--interval-hours 4] [--sas-expiry <ISO time>]
 options: --json (machine-readable), --help`;
-
-/** A check's result is stale after its schedule's period plus a day. */
-const MAX_AGE_DAYS: Record<string, number | undefined> = {
-  daily: 2,
-  weekly: 8,
-  monthly: 32,
-  off: undefined,
-};
 
 function positiveInt(flag: string, v: string | undefined, def: number): number {
   if (v === undefined) return def;
@@ -98,8 +91,8 @@ async function fromStack(stack: string, logsOnly: boolean): Promise<Source> {
   const schedule = {
     intervalHours: Number(/every (\d+) hours/.exec(out.syncSchedule)?.[1] ?? 4),
     sasExpiry: out.vaultSasExpiry || undefined,
-    integrityMaxAgeDays: MAX_AGE_DAYS[out.integrityCheck ?? "weekly"],
-    drillMaxAgeDays: MAX_AGE_DAYS[out.restoreDrill ?? "monthly"],
+    integrityMaxAgeDays: staleAfterDays((out.integrityCheck ?? "weekly") as CheckSchedule),
+    drillMaxAgeDays: staleAfterDays((out.restoreDrill ?? "monthly") as CheckSchedule),
   };
   const logs = { ...logsSource(out.runLogGroup, out.syncRegion), ...schedule };
   if (logsOnly) return logs;
@@ -158,8 +151,8 @@ export async function main(
   const schedule = {
     intervalHours: positiveInt("--interval-hours", values["interval-hours"], 4),
     sasExpiry: values["sas-expiry"],
-    integrityMaxAgeDays: MAX_AGE_DAYS.weekly,
-    drillMaxAgeDays: MAX_AGE_DAYS.monthly,
+    integrityMaxAgeDays: staleAfterDays("weekly"),
+    drillMaxAgeDays: staleAfterDays("monthly"),
   };
   let source: Source;
   if (values.stack) source = await fromStack(values.stack, values.logs === true);

@@ -229,7 +229,7 @@ export class SyncHost extends pulumi.ComponentResource {
       default:
         assertNever(access);
     }
-    const artifacts = pulumi.secret(plainAccess.apply((a) => renderHostArtifacts(s, a)));
+    const artifacts = pulumi.secret(plainAccess.apply((a) => renderHostArtifacts(s, a, engine)));
     const userData = pulumi.secret(
       artifacts.apply((a) => encodeUserData(renderCloudInit(s, a, args.architecture))),
     );

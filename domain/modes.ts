@@ -36,5 +36,13 @@ export function redundancyNeeds(r: StorageRedundancy): { zones: boolean; pair: b
 export const CHECK_SCHEDULES = ["daily", "weekly", "monthly", "off"] as const;
 export type CheckSchedule = (typeof CHECK_SCHEDULES)[number];
 
+/**
+ * Days after which a check's last result is stale: its schedule's longest period plus a day
+ * (undefined for "off", which has no schedule to be late against).
+ */
+export function staleAfterDays(schedule: CheckSchedule): number | undefined {
+  return { daily: 2, weekly: 8, monthly: 32, off: undefined }[schedule];
+}
+
 /** The CPU architectures the host's AMI comes in. */
 export type Architecture = "arm64" | "x86_64";

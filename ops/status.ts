@@ -2,6 +2,7 @@
 // (written by the host after every run and every integrity check), judged against the schedule.
 // Pure: reading the documents is the caller's job (cli/status.ts), so tests build any state.
 import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
+import { staleAfterDays } from "../domain/modes";
 
 export interface StatusInput {
   lastRun?: RunSummary;
@@ -145,7 +146,7 @@ export function statusReport(input: StatusInput): StatusReport {
       return `${c.present} present, ${c.pending} pending, ${c.hashMatched} MD5s matched, ${c.sampled} sampled byte for byte`;
     },
     "mismatches",
-    input.integrityMaxAgeDays ?? 8,
+    input.integrityMaxAgeDays ?? staleAfterDays("weekly")!,
     "check",
   );
   check(
@@ -161,7 +162,7 @@ export function statusReport(input: StatusInput): StatusReport {
       );
     },
     "differ",
-    input.drillMaxAgeDays ?? 32,
+    input.drillMaxAgeDays ?? staleAfterDays("monthly")!,
     "drill",
   );
   return { lines, verdict: lines.some((l) => l.verdict === "attention") ? "attention" : "ok" };

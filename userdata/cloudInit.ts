@@ -40,12 +40,16 @@ export interface HostArtifacts {
 }
 
 /** Everything the host runs, rendered from plain values. */
-export function renderHostArtifacts(s: SyncSettings, access: VaultAccess): HostArtifacts {
+export function renderHostArtifacts(
+  s: SyncSettings,
+  access: VaultAccess,
+  /** The engine's delivery when the caller has it already (SyncHost creates its parameters). */
+  engine: EngineDelivery = engineDelivery(s),
+): HostArtifacts {
   const units = renderUnits(s.syncIntervalHours, access.kind === "federated", {
     integrity: s.integrityCheck,
     drill: s.restoreDrill,
   });
-  const engine = engineDelivery(s);
   return {
     rcloneConfig: renderRcloneConfig(s, access),
     federationConfig: access.kind === "federated" ? renderFederationConfig(access) : undefined,

@@ -854,7 +854,8 @@ def run_batch(kind, names, src, dst, run_dir, on_done):
 
 
 def head_objects(cfg, names):
-    """HEADs source objects with botocore; yields (name, None | "gone" | error code)."""
+    """HEADs source objects with botocore, 16 at a time; yields (name, problem, head): problem is
+    None (head is S3's answer), "gone" or an error."""
     import botocore.exceptions
     from concurrent.futures import ThreadPoolExecutor
 
@@ -862,15 +863,14 @@ def head_objects(cfg, names):
 
     def one(name):
         try:
-            client.head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + name)
-            return name, None
+            return name, None, client.head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + name)
         except botocore.exceptions.ClientError as e:
             status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             if status == 404:
-                return name, "gone"
-            return name, "HTTP %s on HEAD (%s)" % (status, e.response.get("Error", {}).get("Code", "?"))
+                return name, "gone", None
+            return name, "HTTP %s on HEAD (%s)" % (status, e.response.get("Error", {}).get("Code", "?")), None
         except Exception as e:  # transport errors: not the object's fault
-            return name, "error: %s" % e
+            return name, "error: %s" % e, None
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         yield from pool.map(one, names)
@@ -891,7 +891,7 @@ def process(kind, names, src, dst, run_dir, on_done, cfg=None):
     if not general:
         # rclone skips a --files-from name it cannot find without a word: the object was deleted
         # after the listing, unless S3 still has it; then it is an error, never a silent drop.
-        for name, problem in head_objects(cfg, pending):
+        for name, problem, _ in head_objects(cfg, pending):
             if problem == "gone":
                 on_done(name, "gone", "not found")
             else:
@@ -902,7 +902,7 @@ def process(kind, names, src, dst, run_dir, on_done, cfg=None):
             on_done(n, "error", general[0])
         return
     readable = []
-    for name, problem in head_objects(cfg, pending):
+    for name, problem, _ in head_objects(cfg, pending):
         if problem is None:
             readable.append(name)
         elif problem == "gone":
@@ -928,21 +928,17 @@ S3_METADATA = "s3metadata"
 def keep_metadata(cfg, copied):
     """Copies the user metadata of objects rclone just copied onto their blobs: one S3 HEAD per
     object, and a Get Blob Properties + Set Blob Metadata only where there is metadata. Yields
-    (rel, error) for those that could not be kept."""
-    import botocore.exceptions
-    from concurrent.futures import ThreadPoolExecutor
-
-    client = s3_client(cfg["sourceRegion"])
-
-    def one(item):
-        rel, mtime = item
-        try:
-            h = client.head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + rel)
-        except botocore.exceptions.ClientError:
-            return rel, None  # gone since the copy: nothing to keep
-        meta = h.get("Metadata") or {}
-        if not meta or calendar.timegm(h["LastModified"].utctimetuple()) != mtime:
-            return rel, None  # none, or changed since the copy (the next run copies it again)
+    (rel, error) for those that could not be kept. `copied`: (rel, source mtime) pairs."""
+    mtimes = dict(copied)
+    for rel, problem, head in head_objects(cfg, list(mtimes)):
+        # Gone or unreadable since the copy: nothing to keep. Changed since (another mtime): the
+        # next run copies it again, with its metadata.
+        if problem and problem.startswith("error:"):
+            yield rel, "its user metadata could not be read from S3: %s" % problem
+            continue
+        meta = (head or {}).get("Metadata") or {}
+        if problem or not meta or calendar.timegm(head["LastModified"].utctimetuple()) != mtimes[rel]:
+            continue
         path = "/data/" + urllib.parse.quote(blob_name(rel))
         try:
             with azure_request("HEAD", vault_url(path)) as props:
@@ -953,14 +949,7 @@ def keep_metadata(cfg, copied):
             keep["If-Match"] = headers.get("etag", "*")
             azure_request("PUT", vault_url(path, "comp=metadata"), body=b"", headers=keep).close()
         except RunFailed as e:
-            return rel, "its user metadata could not be stored on the blob: %s" % e
-        return rel, None
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        for rel, error in pool.map(one, copied):
-            if error:
-                yield rel, error
-
+            yield rel, "its user metadata could not be stored on the blob: %s" % e
 
 # ---- the run ----------------------------------------------------------------------------------
 
@@ -993,9 +982,14 @@ def read_ssm_sas(cfg):
     return value
 
 
-def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
+def load_ssm_sas(cfg):
+    """SAS mode with SSM delivery: the SAS, read once a run, for rclone and the engine alike."""
     if cfg["credential"] == "ssm":
         os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
+
+
+def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
+    load_ssm_sas(cfg)
 
     source_list = os.path.join(run_dir, "source.tsv")
     vault_list = os.path.join(run_dir, "vault.tsv")
@@ -1193,8 +1187,6 @@ def last_success_start():
 
 def verify(cfg, run_dir, result, problems, release):
     import botocore.exceptions
-    if cfg["credential"] == "ssm":
-        os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
     source_list = os.path.join(run_dir, "source.tsv")
     vault_list = os.path.join(run_dir, "vault.tsv")
     unstorable = Skipped(os.path.join(run_dir, "unstorable.jsonl.gz"))
@@ -1295,8 +1287,6 @@ def restore_drill(cfg, run_dir, result, problems, release):
     read access to S3. Objects deleted or changed in the source since their backup are counted,
     not compared."""
     import botocore.exceptions
-    if cfg["credential"] == "ssm":
-        os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
     vault_list = os.path.join(run_dir, "vault.tsv")
     log("restore drill: listing the vault")
     result["vaultObjects"] = list_vault(cfg["container"], vault_list)
@@ -1393,6 +1383,7 @@ def check_main(cfg, kind):
     result.update(mismatchCount=0, mismatches=[], error=None)
     problems = Skipped(os.path.join(run_dir, "mismatches.jsonl.gz"))
     try:
+        load_ssm_sas(cfg)
         work(cfg, run_dir, result, problems, release)
     except RunFailed as e:
         result["error"] = str(e)

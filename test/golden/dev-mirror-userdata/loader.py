@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "c00c7c2d93caa40f004c300bb9472bf1e9dc73563910432a7a361e7254d9952f",
+ "sha256": "45400f41c6038b839e06a25d9180128578feb590b5911647d5324f31526b3427",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

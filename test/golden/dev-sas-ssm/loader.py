@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "02a8445d0f039481e3ce4a80615f0fa28195b5d23eac2074bca1c76b6d87670e",
+ "sha256": "16148b184c5f4dbf4bd1a22a11e83d5c5fb01ec3015d63bd77cdbd417efdc9d6",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "0447165cfa011d01a340282a57cfa365331aa30ce49f5665e79477f07f2763a2",
+ "sha256": "5c07204c6675057345ee24229d63f8bf948cb708ceaca7b187f747f54c183f3e",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",

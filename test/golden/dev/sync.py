@@ -782,15 +782,14 @@ def head_objects(cfg, names):
 
     def one(name):
         try:
-            client.head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + name)
-            return name, None
+            return name, None, client.head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + name)
         except botocore.exceptions.ClientError as e:
             status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             if status == 404:
-                return name, "gone"
-            return name, "HTTP %s on HEAD (%s)" % (status, e.response.get("Error", {}).get("Code", "?"))
+                return name, "gone", None
+            return name, "HTTP %s on HEAD (%s)" % (status, e.response.get("Error", {}).get("Code", "?")), None
         except Exception as e:  # transport errors: not the object's fault
-            return name, "error: %s" % e
+            return name, "error: %s" % e, None
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         yield from pool.map(one, names)
@@ -803,7 +802,7 @@ def process(kind, names, src, dst, run_dir, on_done, cfg=None):
             on_done(n, "gone", "not found")
         return
     if not general:
-        for name, problem in head_objects(cfg, pending):
+        for name, problem, _ in head_objects(cfg, pending):
             if problem == "gone":
                 on_done(name, "gone", "not found")
             else:
@@ -814,7 +813,7 @@ def process(kind, names, src, dst, run_dir, on_done, cfg=None):
             on_done(n, "error", general[0])
         return
     readable = []
-    for name, problem in head_objects(cfg, pending):
+    for name, problem, _ in head_objects(cfg, pending):
         if problem is None:
             readable.append(name)
         elif problem == "gone":
@@ -834,20 +833,14 @@ S3_METADATA = "s3metadata"
 
 
 def keep_metadata(cfg, copied):
-    import botocore.exceptions
-    from concurrent.futures import ThreadPoolExecutor
-
-    client = s3_client(cfg["sourceRegion"])
-
-    def one(item):
-        rel, mtime = item
-        try:
-            h = client.head_object(Bucket=cfg["sourceBucket"], Key=cfg["sourcePrefix"] + rel)
-        except botocore.exceptions.ClientError:
-            return rel, None  # gone since the copy: nothing to keep
-        meta = h.get("Metadata") or {}
-        if not meta or calendar.timegm(h["LastModified"].utctimetuple()) != mtime:
-            return rel, None  # none, or changed since the copy (the next run copies it again)
+    mtimes = dict(copied)
+    for rel, problem, head in head_objects(cfg, list(mtimes)):
+        if problem and problem.startswith("error:"):
+            yield rel, "its user metadata could not be read from S3: %s" % problem
+            continue
+        meta = (head or {}).get("Metadata") or {}
+        if problem or not meta or calendar.timegm(head["LastModified"].utctimetuple()) != mtimes[rel]:
+            continue
         path = "/data/" + urllib.parse.quote(blob_name(rel))
         try:
             with azure_request("HEAD", vault_url(path)) as props:
@@ -858,14 +851,7 @@ def keep_metadata(cfg, copied):
             keep["If-Match"] = headers.get("etag", "*")
             azure_request("PUT", vault_url(path, "comp=metadata"), body=b"", headers=keep).close()
         except RunFailed as e:
-            return rel, "its user metadata could not be stored on the blob: %s" % e
-        return rel, None
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        for rel, error in pool.map(one, copied):
-            if error:
-                yield rel, error
-
+            yield rel, "its user metadata could not be stored on the blob: %s" % e
 
 
 
@@ -895,9 +881,13 @@ def read_ssm_sas(cfg):
     return value
 
 
-def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
+def load_ssm_sas(cfg):
     if cfg["credential"] == "ssm":
         os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
+
+
+def backup(cfg, run_id, run_dir, summary, skipped, errors, unreadable, now):
+    load_ssm_sas(cfg)
 
     source_list = os.path.join(run_dir, "source.tsv")
     vault_list = os.path.join(run_dir, "vault.tsv")
@@ -1073,8 +1063,6 @@ def last_success_start():
 
 def verify(cfg, run_dir, result, problems, release):
     import botocore.exceptions
-    if cfg["credential"] == "ssm":
-        os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
     source_list = os.path.join(run_dir, "source.tsv")
     vault_list = os.path.join(run_dir, "vault.tsv")
     unstorable = Skipped(os.path.join(run_dir, "unstorable.jsonl.gz"))
@@ -1166,8 +1154,6 @@ def verify(cfg, run_dir, result, problems, release):
 
 def restore_drill(cfg, run_dir, result, problems, release):
     import botocore.exceptions
-    if cfg["credential"] == "ssm":
-        os.environ["RCLONE_CONFIG_VAULT_SAS_URL"] = read_ssm_sas(cfg)
     vault_list = os.path.join(run_dir, "vault.tsv")
     log("restore drill: listing the vault")
     result["vaultObjects"] = list_vault(cfg["container"], vault_list)
@@ -1259,6 +1245,7 @@ def check_main(cfg, kind):
     result.update(mismatchCount=0, mismatches=[], error=None)
     problems = Skipped(os.path.join(run_dir, "mismatches.jsonl.gz"))
     try:
+        load_ssm_sas(cfg)
         work(cfg, run_dir, result, problems, release)
     except RunFailed as e:
         result["error"] = str(e)

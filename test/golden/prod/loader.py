@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "081d16f135a8c522145e636c3eb40b6ce8de15bbb1d6ef61146934bad18472b7",
+ "sha256": "36626289c1565cb50af04705c497f78fe86b180b621b6293ec10d169726b91b0",
  "parameters": [
   "/cross-cloud-backup/prod/engine/0",
   "/cross-cloud-backup/prod/engine/1",
