@@ -2,20 +2,23 @@
 // index.ts only reads config and exports what this returns; tests can build a stack in-process
 // under mocks, without the per-stack child process.
 import * as pulumi from "@pulumi/pulumi";
-import * as iam from "@pulumi/aws/iam";
 import { settingsFromConfig, type BackupConfig } from "./config";
 import { HostIdentity } from "./components/hostIdentity";
 import { S3ReadOnlyAccess } from "./components/s3ReadOnlyAccess";
 import { AzureBackupVault } from "./components/azureBackupVault";
 import { SyncNetwork } from "./components/syncNetwork";
-import { SyncHost, type HostVaultAccess } from "./components/syncHost";
-import { VaultIdentity } from "./components/vaultIdentity";
+import { SyncHost } from "./components/syncHost";
+import { VaultAccess } from "./components/vaultAccess";
 import { VaultAudit } from "./components/vaultAudit";
 import { BackupAlarms } from "./components/backupAlarms";
 import { RunTelemetry } from "./components/runTelemetry";
 import { CONTAINER_NAME } from "./domain/layout";
+import type { StackOutputs } from "./domain/outputs";
 
-export function buildStack(cfg: BackupConfig, stack: string) {
+/** The stack's outputs as the program makes them (domain/outputs.ts names and types them). */
+export type StackExports = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
+
+export function buildStack(cfg: BackupConfig, stack: string): StackExports {
   const tags = { project: "cross-cloud-backup", stack, "managed-by": "pulumi" };
 
   // The host's AWS identity: one role and instance profile; each component adds its own grants.
@@ -68,42 +71,20 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     tags,
   });
 
-  // Federated mode: the AWS account vouches for the host's role (outbound identity federation),
-  // and one Azure identity trusts exactly that role.
-  let vaultAccess: HostVaultAccess;
-  let identity: VaultIdentity | undefined;
-  if (cfg.credentialMode === "federated") {
-    const issuer =
-      cfg.outboundFederation === "enable"
-        ? // Account-wide and possibly shared with other workloads: destroying this stack leaves
-          // it enabled rather than cutting them off.
-          new iam.OutboundWebIdentityFederation("outbound-federation", {}, { retainOnDelete: true })
-            .issuerIdentifier
-        : iam.getOutboundWebIdentityFederationOutput().issuerIdentifier;
-    identity = new VaultIdentity("vault-identity", {
-      resourceGroupName: vault.resourceGroupName,
-      resourceGroupId: vault.resourceGroupId,
-      location: cfg.azureLocation,
-      storageAccountId: vault.storageAccountId,
-      containerName: vault.containerName,
-      issuer,
-      subject: access.roleArn,
-      syncMode: cfg.syncMode,
-      tags,
-    });
-    vaultAccess = {
-      kind: "federated",
-      tenantId: identity.tenantId,
-      clientId: identity.clientId,
-      blobEndpoint: vault.blobEndpoint,
-      sasIp: egressIp,
-    };
-  } else {
-    vaultAccess = {
-      kind: cfg.credentialDelivery,
-      sasUrl: vault.sasUrl!,
-    };
-  }
+  // How the host reaches the vault: federated (no stored credential) or the vault's SAS.
+  const settings = settingsFromConfig(cfg, stack, CONTAINER_NAME);
+  const vaultAccess = new VaultAccess("vault-access", {
+    credentialMode: cfg.credentialMode,
+    credentialDelivery: cfg.credentialDelivery,
+    outboundFederation: cfg.outboundFederation,
+    vault,
+    location: cfg.azureLocation,
+    hostRoleArn: access.roleArn,
+    hostIp: egressIp,
+    ssmParameterName: settings.ssmParameterName,
+    syncMode: cfg.syncMode,
+    tags,
+  });
 
   // Where runs report; in place before the host boots, so its first run can publish.
   const telemetry = new RunTelemetry("run-telemetry", {
@@ -114,11 +95,9 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     tags,
   });
 
-  const settings = settingsFromConfig(cfg, stack, CONTAINER_NAME);
   const host = new SyncHost("sync-host", {
     settings,
-    vaultAccess,
-    vaultIdentity: identity,
+    vaultAccess: vaultAccess.host,
     instanceType: cfg.instanceType,
     rootVolumeGb: cfg.rootVolumeGb,
     architecture: cfg.architecture,
@@ -144,6 +123,7 @@ export function buildStack(cfg: BackupConfig, stack: string) {
   const alarms = new BackupAlarms("backup-alarms", {
     instanceId: host.instanceId,
     stack,
+    region: cfg.sourceRegion,
     intervalHours: cfg.syncIntervalHours,
     // SAS mode: warn when less than one rotation window is left (nobody ran pulumi up in it).
     credentialWarningSeconds:
@@ -158,43 +138,28 @@ export function buildStack(cfg: BackupConfig, stack: string) {
     syncRoleName: access.roleName,
     syncRoleArn: access.roleArn,
     instanceProfileName: access.instanceProfileName,
+    syncHostInstanceId: host.instanceId,
+    syncHostAmiId: host.amiId,
+    syncRegion: cfg.sourceRegion,
+    syncEgressIp: network.egressIp,
+    syncIntervalHours: cfg.syncIntervalHours,
+    syncMode: cfg.syncMode,
+    integrityCheck: cfg.integrityCheck,
+    restoreDrill: cfg.restoreDrill,
+    credentialMode: cfg.credentialMode,
+    vaultIdentityClientId: pulumi.secret(vaultAccess.identityClientId),
     vaultResourceGroup: vault.resourceGroupName,
     vaultAccountName: vault.accountName,
     vaultContainerName: vault.containerName,
     vaultBlobEndpoint: vault.blobEndpoint,
     vaultPrivateEndpointId: vault.privateEndpointId,
-    /** SAS mode: when the SAS expires ("" in federated mode, which has none). */
-    vaultSasExpiry: vault.sasExpiry ?? "",
-    credentialMode: cfg.credentialMode,
-    /**
-     * Federated mode: the managed identity the host's role federates to ("" in SAS mode). A
-     * secret, as the design treats the host's identity settings, though it grants nothing alone.
-     */
-    vaultIdentityClientId: pulumi.secret(identity?.clientId ?? ""),
-    /** Disabled, Unlocked or Locked: what Azure reports for the WORM policy. */
     vaultImmutabilityState: vault.immutabilityPolicyState,
-    /** Secret: the container URL with the sync host's SAS. */
+    vaultSasExpiry: vault.sasExpiry ?? "",
+    vaultSasParameter: vaultAccess.ssmParameterName,
     vaultSasUrl: vault.sasUrl ?? pulumi.secret(""),
-    syncHostInstanceId: host.instanceId,
-    /** The host's (and the source bucket's) AWS region. */
-    syncRegion: cfg.sourceRegion,
-    /** The SNS topic every alarm notifies (KMS-encrypted). */
     alarmTopicArn: alarms.topicArn,
-    /** CloudWatch Logs group with each run's summary. */
     runLogGroup: telemetry.logGroupName,
-    /** The Log Analytics workspace holding the vault's audit trail. */
     vaultAuditWorkspaceId: audit.workspaceId,
-    syncHostAmiId: host.amiId,
-    syncEgressIp: network.egressIp,
-    syncSchedule: `every ${cfg.syncIntervalHours} hours (UTC)`,
-    /** How often the host checks the vault against the source (daily, weekly, monthly, off). */
-    integrityCheck: cfg.integrityCheck,
-    /** How often the host rehearses a restore (daily, weekly, monthly, off). */
-    restoreDrill: cfg.restoreDrill,
-    syncMode: cfg.syncMode,
-    /** Name of the SSM SecureString with the SAS URL ("" with userData delivery). */
-    vaultSasParameter: host.ssmParameterName,
-    /** Secret: the rclone config the host runs. */
     rcloneConfig: host.rcloneConfig,
-  } satisfies Record<string, pulumi.Input<string>>;
+  };
 }

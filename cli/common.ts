@@ -1,24 +1,41 @@
 // What the operator commands (cli/*.ts) share: reading a stack's outputs, usage errors, and the
 // entry point that maps errors to exit codes (2: usage, 1: anything else).
 import { execFileSync } from "node:child_process";
+import type { StackOutputs } from "../domain/outputs";
 
 /** A mistake in the command line: the command prints what to type and exits 2. */
 export class UsageError extends Error {}
 
+/**
+ * A stack's outputs as `pulumi stack output --json` prints them (secrets as "[secret]"). Partial:
+ * a stack last deployed by an older program may lack some; read each one with `output`.
+ */
+export type Outputs = Partial<StackOutputs>;
+
 /** The stack's outputs, read with the Pulumi CLI (`pulumi stack output --json`). */
-export function stackOutputs(stack: string): Record<string, string> {
+export function stackOutputs(stack: string): Outputs {
   try {
     return JSON.parse(
       execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
       }),
-    ) as Record<string, string>;
+    ) as Outputs;
   } catch (e) {
     throw new Error(
       `cannot read the outputs of stack "${stack}" with the pulumi CLI: ${String(e)}`,
     );
   }
+}
+
+/** One output a command needs; missing means the stack predates it (no silent default). */
+export function output<K extends keyof StackOutputs>(out: Outputs, key: K): StackOutputs[K] {
+  const v = out[key];
+  if (v === undefined || v === null)
+    throw new Error(
+      `the stack has no ${key} output: run pulumi up with this version of the program, which exports it`,
+    );
+  return v;
 }
 
 /** True for errors that are the caller's command line (ours, or node:util parseArgs'). */

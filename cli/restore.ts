@@ -4,7 +4,7 @@
 // flags and prints. Exit 0: all restored; 1: failure or refusal; 2: usage; 3: some keys
 // reported instead of restored; 4: a mismatch with the vault.
 import { parseArgs } from "node:util";
-import { isUsageError, stackOutputs, UsageError } from "./common";
+import { isUsageError, output, stackOutputs, UsageError, type Outputs } from "./common";
 import type { ContainerClient } from "@azure/storage-blob";
 import {
   checkSafety,
@@ -61,21 +61,20 @@ Keys come back exactly as they were in S3, relative to the backed-up prefix: to 
 keys in another bucket, give that prefix in --to. Every object is checked against the vault
 (size, and MD5 where the vault has one) before it is committed; a rerun resumes.`;
 
-interface StackVault {
+export interface StackVault {
   source: VaultSource;
   sourceBucket?: string;
 }
 
-function fromStack(stack: string, container?: string): StackVault {
-  const out = stackOutputs(stack);
-  if (!out.vaultBlobEndpoint) throw new Error(`stack "${stack}" has no vaultBlobEndpoint output`);
+/** The vault `restore --stack` reads (as you, with Entra ID) and the source bucket it protects. */
+export function vaultFromOutputs(out: Outputs, container?: string): StackVault {
   return {
     source: {
       kind: "entra",
-      accountUrl: out.vaultBlobEndpoint.replace(/\/$/, ""),
-      container: container ?? out.vaultContainerName,
+      accountUrl: output(out, "vaultBlobEndpoint").replace(/\/$/, ""),
+      container: container ?? output(out, "vaultContainerName"),
     },
-    sourceBucket: out.sourceBucket || undefined,
+    sourceBucket: output(out, "sourceBucket") || undefined,
   };
 }
 
@@ -149,7 +148,7 @@ export async function main(
   let stackVault: StackVault | undefined;
   let source: VaultSource;
   try {
-    stackVault = v.stack ? fromStack(v.stack, v.container) : undefined;
+    stackVault = v.stack ? vaultFromOutputs(stackOutputs(v.stack), v.container) : undefined;
     source = stackVault?.source ?? vaultSourceFrom(v.from, v.account, v.container);
   } catch (e) {
     if (v.stack) throw e;

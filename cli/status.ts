@@ -6,7 +6,7 @@
 // Exit 0: all well; 1: something needs attention; 2: usage error.
 import { parseArgs } from "node:util";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { runCli, stackOutputs, UsageError } from "./common";
+import { output, runCli, stackOutputs, UsageError, type Outputs } from "./common";
 import { redact } from "../restore/vault";
 import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
 import { STATUS_BLOBS, CONTAINER_NAME } from "../domain/layout";
@@ -67,16 +67,51 @@ async function latestFromVault(c: ContainerClient): Promise<LatestResults> {
   return { lastRun, lastSuccess, lastIntegrity, lastDrill };
 }
 
-interface Source {
+/** What the status is judged against. */
+interface Schedule {
+  intervalHours: number;
+  sasExpiry?: string;
+  integrityMaxAgeDays?: number;
+  drillMaxAgeDays?: number;
+}
+
+interface Source extends Schedule {
   /** Where the documents come from (printed first). */
   label: string;
   read: () => Promise<LatestResults>;
   /** Read when `read` fails (the stack's log group when the vault refuses this network). */
   fallback?: Source;
-  intervalHours: number;
-  sasExpiry?: string;
-  integrityMaxAgeDays?: number;
-  drillMaxAgeDays?: number;
+}
+
+/** Days after which a check's result is stale; a check that is "off" runs on demand only. */
+function maxAgeDays(schedule: CheckSchedule): number {
+  return staleAfterDays(schedule) ?? Infinity;
+}
+
+/** What `status --stack` takes from the stack's outputs: where to read, and the schedule. */
+export interface StackStatus {
+  /** The vault's container, read with your own Entra sign-in. */
+  containerUrl: string;
+  /** The run log group and its region (CloudWatch Logs: the fallback, or --logs). */
+  logGroup: string;
+  region: string;
+  schedule: Schedule;
+}
+
+/** Reads `status --stack`'s outputs (exactly what the program exports; tests feed them). */
+export function statusFromOutputs(out: Outputs): StackStatus {
+  const endpoint = output(out, "vaultBlobEndpoint").replace(/\/?$/, "/");
+  return {
+    containerUrl: `${endpoint}${output(out, "vaultContainerName")}`,
+    logGroup: output(out, "runLogGroup"),
+    region: output(out, "syncRegion"),
+    schedule: {
+      intervalHours: output(out, "syncIntervalHours"),
+      sasExpiry: output(out, "vaultSasExpiry") || undefined,
+      integrityMaxAgeDays: maxAgeDays(output(out, "integrityCheck")),
+      drillMaxAgeDays: maxAgeDays(output(out, "restoreDrill")),
+    },
+  };
 }
 
 function logsSource(group: string, region: string): Pick<Source, "label" | "read"> {
@@ -87,23 +122,13 @@ function logsSource(group: string, region: string): Pick<Source, "label" | "read
 }
 
 async function fromStack(stack: string, logsOnly: boolean): Promise<Source> {
-  const out = stackOutputs(stack);
-  const schedule = {
-    intervalHours: Number(/every (\d+) hours/.exec(out.syncSchedule)?.[1] ?? 4),
-    sasExpiry: out.vaultSasExpiry || undefined,
-    integrityMaxAgeDays: staleAfterDays((out.integrityCheck ?? "weekly") as CheckSchedule),
-    drillMaxAgeDays: staleAfterDays((out.restoreDrill ?? "monthly") as CheckSchedule),
-  };
-  const logs = { ...logsSource(out.runLogGroup, out.syncRegion), ...schedule };
+  const { containerUrl, logGroup, region, schedule } = statusFromOutputs(stackOutputs(stack));
+  const logs = { ...logsSource(logGroup, region), ...schedule };
   if (logsOnly) return logs;
   const { DefaultAzureCredential } = await import("@azure/identity");
-  const endpoint = out.vaultBlobEndpoint.replace(/\/?$/, "/");
-  const container = new ContainerClient(
-    `${endpoint}${out.vaultContainerName}`,
-    new DefaultAzureCredential(),
-  );
+  const container = new ContainerClient(containerUrl, new DefaultAzureCredential());
   return {
-    label: `the vault's status/ (${endpoint}${out.vaultContainerName})`,
+    label: `the vault's status/ (${containerUrl})`,
     read: () => latestFromVault(container),
     fallback: logs,
     ...schedule,
@@ -148,11 +173,11 @@ export async function main(
     throw new UsageError("--logs goes with --stack (use --log-group <name> --region <region>)");
   if (values["sas-expiry"] !== undefined && Number.isNaN(Date.parse(values["sas-expiry"])))
     throw new UsageError(`--sas-expiry must be an ISO time, got "${values["sas-expiry"]}"`);
-  const schedule = {
+  const schedule: Schedule = {
     intervalHours: positiveInt("--interval-hours", values["interval-hours"], 4),
     sasExpiry: values["sas-expiry"],
-    integrityMaxAgeDays: staleAfterDays("weekly"),
-    drillMaxAgeDays: staleAfterDays("monthly"),
+    integrityMaxAgeDays: maxAgeDays("weekly"),
+    drillMaxAgeDays: maxAgeDays("monthly"),
   };
   let source: Source;
   if (values.stack) source = await fromStack(values.stack, values.logs === true);

@@ -4,7 +4,7 @@
 // AWS-RunShellScript document, and ssm:GetCommandInvocation. Exit 0: the vault matches (the
 // restore verified); 4: mismatches; 1: the check could not run; 2: usage error.
 import { parseArgs } from "node:util";
-import { runCli, stackOutputs, UsageError } from "./common";
+import { output, runCli, stackOutputs, UsageError, type Outputs } from "./common";
 import {
   GetCommandInvocationCommand,
   SendCommandCommand,
@@ -70,9 +70,9 @@ export function describeResult(kind: CheckKind, r: IntegrityResult | DrillResult
   return lines.join("\n") + "\n";
 }
 
-function stackTarget(stack: string): { instanceId: string; region: string } {
-  const out = stackOutputs(stack);
-  return { instanceId: out.syncHostInstanceId, region: out.syncRegion };
+/** The host `verify --stack` asks, and the region its SSM client uses, from the stack's outputs. */
+export function verifyTargetFromOutputs(out: Outputs): { instanceId: string; region: string } {
+  return { instanceId: output(out, "syncHostInstanceId"), region: output(out, "syncRegion") };
 }
 
 export async function main(
@@ -110,7 +110,7 @@ export async function main(
     throw new UsageError(`--timeout-minutes must be 1-2880, got "${minutes}"`);
   const kind: CheckKind = values.drill ? "drill" : "integrity";
   const target = values.stack
-    ? stackTarget(values.stack)
+    ? verifyTargetFromOutputs(stackOutputs(values.stack))
     : { instanceId: values["instance-id"]!, region: values.region! };
 
   const ssm = new SSMClient({ region: target.region });

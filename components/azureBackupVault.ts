@@ -8,7 +8,8 @@ import type { CredentialMode } from "../domain/credentials";
 import type { StorageRedundancy, SyncMode } from "../domain/modes";
 import type { Problem } from "../domain/problems";
 import { vaultProblems } from "../domain/vault";
-import { sasPermissions, sasWindow } from "./vaultSas";
+import { sasWindow } from "../domain/sasWindow";
+import { sasPermissions } from "./vaultSas";
 import { createVaultPrivateEndpoint } from "./vaultNetwork";
 
 export interface AzureBackupVaultArgs {

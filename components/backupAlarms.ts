@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as kms from "@pulumi/aws/kms";
 import * as sns from "@pulumi/aws/sns";
-import { getCallerIdentityOutput, getPartitionOutput } from "@pulumi/aws";
+import { getCallerIdentityOutput } from "@pulumi/aws";
+import { awsPartitionOf } from "../domain/awsData";
 import { METRICS, METRICS_NAMESPACE, missedBackupWindow } from "../domain/telemetry";
 
 export interface BackupAlarmsArgs {
@@ -10,6 +11,8 @@ export interface BackupAlarmsArgs {
   instanceId: pulumi.Input<string>;
   /** The stack (the metrics' dimension and the log group's name). */
   stack: string;
+  /** The host's region: the partition of the alarm key's ARNs. */
+  region: string;
   /** Hours between runs: the missed-backup alarm's window follows it. */
   intervalHours: number;
   /** SAS mode: alarm when less than this many seconds of the SAS are left; undefined otherwise. */
@@ -120,7 +123,7 @@ export class BackupAlarms extends pulumi.ComponentResource {
   constructor(name: string, args: BackupAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cross-cloud-backup:aws:BackupAlarms", name, {}, opts);
     const account = getCallerIdentityOutput({}, { parent: this }).accountId;
-    const partition = getPartitionOutput({}, { parent: this }).partition;
+    const partition = awsPartitionOf(args.region);
 
     // CloudWatch can publish to an encrypted topic only with a customer managed key whose policy
     // lets it use the key (the AWS managed aws/sns key does not).

@@ -1,5 +1,6 @@
 // Pure policy renderers for S3ReadOnlyAccess: plain values in, IAM policy documents out.
 // Kept apart from the component so the exact documents can be reasoned about and evaluated.
+import { awsPartitionOf } from "../domain/awsData";
 
 export interface PolicyDocument {
   Version: "2012-10-17";
@@ -23,16 +24,10 @@ export interface ReadOnlyPolicyInput {
   kmsKeyArn?: string;
 }
 
-/** The AWS partition a region belongs to (arn:aws, arn:aws-cn, arn:aws-us-gov). */
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
 /** Trust policy: only the EC2 service may assume the role. */
 export function ec2AssumeRolePolicy(region: string): PolicyDocument {
-  const service = partitionOf(region) === "aws-cn" ? "ec2.amazonaws.com.cn" : "ec2.amazonaws.com";
+  const service =
+    awsPartitionOf(region) === "aws-cn" ? "ec2.amazonaws.com.cn" : "ec2.amazonaws.com";
   return {
     Version: "2012-10-17",
     Statement: [
@@ -53,7 +48,7 @@ export function ec2AssumeRolePolicy(region: string): PolicyDocument {
  * impossible even if an endpoint is misconfigured.
  */
 export function s3ReadOnlyPolicy(input: ReadOnlyPolicyInput): PolicyDocument {
-  const bucketArn = `arn:${partitionOf(input.region)}:s3:::${input.bucketName}`;
+  const bucketArn = `arn:${awsPartitionOf(input.region)}:s3:::${input.bucketName}`;
   const list: Statement = {
     Sid: "ListSourceBucket",
     Effect: "Allow",

@@ -2,13 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as ssm from "@pulumi/aws/ssm";
-import { getCallerIdentityOutput, getPartitionOutput } from "@pulumi/aws";
-import {
-  assertNever,
-  ENTRA_TOKEN_AUDIENCE,
-  WEB_IDENTITY_SIGNING_ALGORITHM,
-  WEB_IDENTITY_TOKEN_SECONDS,
-} from "../domain/credentials";
+import { getCallerIdentityOutput } from "@pulumi/aws";
+import { awsPartitionOf } from "../domain/awsData";
 import { SESSION_MANAGER_ACTIONS } from "../domain/hostPermissions";
 import {
   encodeUserData,
@@ -16,51 +11,20 @@ import {
   renderCloudInit,
   renderHostArtifacts,
   type SyncSettings,
-  type VaultAccess,
 } from "../userdata";
-
-/** The vault access as the program knows it (Outputs); the renderers get the plain values. */
-export type HostVaultAccess =
-  | { kind: "ssm" | "userData"; sasUrl: pulumi.Input<string> }
-  | {
-      kind: "federated";
-      tenantId: pulumi.Input<string>;
-      clientId: pulumi.Input<string>;
-      blobEndpoint: pulumi.Input<string>;
-      /** The host's Elastic IP, which the minted SAS is bound to. */
-      sasIp: pulumi.Input<string>;
-    };
-
-/**
- * The one AWS permission federated mode adds: mint a web identity token for Entra's audience
- * only, short-lived. The condition keys are the ones IAM documents for GetWebIdentityToken.
- */
-export function mintTokenStatement(): object {
-  return {
-    Sid: "MintVaultToken",
-    Effect: "Allow",
-    Action: "sts:GetWebIdentityToken",
-    Resource: "*",
-    Condition: {
-      "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [ENTRA_TOKEN_AUDIENCE] },
-      // ForAllValues is also true when the key is absent: require an audience.
-      Null: { "sts:IdentityTokenAudience": "false" },
-      NumericLessThanEquals: { "sts:DurationSeconds": WEB_IDENTITY_TOKEN_SECONDS },
-      StringEquals: { "sts:SigningAlgorithm": WEB_IDENTITY_SIGNING_ALGORITHM },
-    },
-  };
-}
+import type { HostVaultAccess } from "./vaultAccess";
 
 /** Debian's official AWS account: bookworm images, whose archive also signs rclone and awscli. */
 export const DEBIAN_AMI_OWNER = "136693071363";
 
 export interface SyncHostArgs {
-  /** Plain settings the renderers in userdata/ turn into the host's files. */
-  settings: SyncSettings;
-  /** How the host reaches the vault; its kind must match settings.credential. */
+  /**
+   * Plain settings the renderers in userdata/ turn into the host's files; the credential kind
+   * is vaultAccess's, whatever `credential` says.
+   */
+  settings: Omit<SyncSettings, "credential">;
+  /** How the host reaches the vault (VaultAccess's `host`): the credential kind, decided there. */
   vaultAccess: HostVaultAccess;
-  /** Federated mode: the vault identity that must exist (with its role grants) before boot. */
-  vaultIdentity?: pulumi.Input<pulumi.Resource>;
   instanceType: string;
   /** Root volume size in GiB (the engine keeps each run's listings on disk). */
   rootVolumeGb: number;
@@ -79,19 +43,18 @@ export interface SyncHostArgs {
 /**
  * The EC2 host that runs the backup: Debian 12, IMDSv2 only (hop limit 1), encrypted root
  * volume, no SSH key and no ingress (Session Manager only), replaced whenever its user-data
- * changes. The SAS reaches it through an SSM SecureString by default, never user-data.
+ * changes. Its vault credential comes from VaultAccess (federated by default: none is stored).
  */
 export class SyncHost extends pulumi.ComponentResource {
   public readonly instanceId: pulumi.Output<string>;
   public readonly amiId: pulumi.Output<string>;
-  /** SSM parameter holding the SAS URL ("" with userData delivery). */
-  public readonly ssmParameterName: pulumi.Output<string>;
   /** The rendered rclone config (secret). */
   public readonly rcloneConfig: pulumi.Output<string>;
 
   constructor(name: string, args: SyncHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cross-cloud-backup:aws:SyncHost", name, {}, opts);
-    const s = args.settings;
+    const access = args.vaultAccess;
+    const s: SyncSettings = { ...args.settings, credential: access.kind };
     const tags = args.tags ?? {};
 
     // Session Manager needs only these calls; AmazonSSMManagedInstanceCore would also allow
@@ -103,52 +66,17 @@ export class SyncHost extends pulumi.ComponentResource {
         Action: [...SESSION_MANAGER_ACTIONS],
         Resource: "*",
       },
+      ...access.statements,
     ];
 
-    let parameterName: pulumi.Output<string> = pulumi.output("");
     // Everything the first boot uses: its permissions and its credential.
-    const bootNeeds: pulumi.Input<pulumi.Resource>[] = [...(args.dependsOn ?? [])];
-    const access = args.vaultAccess;
-    if (access.kind !== s.credential)
-      throw new pulumi.InputPropertiesError({
-        message: `SyncHost "${name}": invalid arguments`,
-        errors: [
-          {
-            propertyPath: "vaultAccess.kind",
-            reason: `is "${access.kind}" but settings.credential is "${s.credential}"`,
-          },
-        ],
-      });
-    if (access.kind === "federated") {
-      statements.push(mintTokenStatement());
-      if (args.vaultIdentity) bootNeeds.push(args.vaultIdentity);
-    }
-    if (access.kind === "ssm") {
-      const parameter = new ssm.Parameter(
-        `${name}-sas`,
-        {
-          name: s.ssmParameterName,
-          type: "SecureString",
-          description:
-            "cross-cloud-backup: container SAS URL of the Azure vault (rotated by pulumi up)",
-          value: pulumi.secret(access.sasUrl),
-          tags,
-        },
-        { parent: this },
-      );
-      parameterName = parameter.name;
-      bootNeeds.push(parameter);
-      // The aws/ssm key's policy already lets in-account principals decrypt through SSM.
-      statements.push({
-        Sid: "ReadVaultCredential",
-        Effect: "Allow",
-        Action: "ssm:GetParameter",
-        Resource: parameter.arn,
-      });
-    }
+    const bootNeeds: pulumi.Input<pulumi.Resource>[] = [
+      ...(args.dependsOn ?? []),
+      ...access.bootNeeds,
+    ];
     // The engine, larger than user-data may be, in standard-tier (free) SSM parameters; the
     // loader in user-data pins its SHA-256. Plain strings: the engine holds no secret.
-    const engine = engineDelivery(s);
+    const engine = engineDelivery(s.stack);
     const engineParameters = engine.parameters.map(
       (p, i) =>
         new ssm.Parameter(
@@ -169,7 +97,7 @@ export class SyncHost extends pulumi.ComponentResource {
     // The ARNs are built from the names (known at preview, unlike the parameters' arn outputs),
     // so the host's policy can be evaluated in a preview, by the policy pack too.
     const account = getCallerIdentityOutput({}, { parent: this }).accountId;
-    const partition = getPartitionOutput({}, { parent: this }).partition;
+    const partition = awsPartitionOf(s.sourceRegion);
     statements.push({
       Sid: "ReadSyncEngine",
       Effect: "Allow",
@@ -205,31 +133,9 @@ export class SyncHost extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    let plainAccess: pulumi.Output<VaultAccess>;
-    switch (access.kind) {
-      case "ssm":
-        plainAccess = pulumi.output({ kind: "ssm" as const });
-        break;
-      case "userData":
-        plainAccess = pulumi
-          .secret(access.sasUrl)
-          .apply((sasUrl) => ({ kind: "userData" as const, sasUrl }));
-        break;
-      case "federated":
-        plainAccess = pulumi
-          .all([access.tenantId, access.clientId, access.blobEndpoint, access.sasIp])
-          .apply(([tenantId, clientId, blobEndpoint, sasIp]) => ({
-            kind: "federated" as const,
-            tenantId,
-            clientId,
-            blobEndpoint,
-            sasIp,
-          }));
-        break;
-      default:
-        assertNever(access);
-    }
-    const artifacts = pulumi.secret(plainAccess.apply((a) => renderHostArtifacts(s, a, engine)));
+    const artifacts = pulumi.secret(
+      access.rendered.apply((a) => renderHostArtifacts(s, a, engine)),
+    );
     const userData = pulumi.secret(
       artifacts.apply((a) => encodeUserData(renderCloudInit(s, a, args.architecture))),
     );
@@ -276,11 +182,10 @@ export class SyncHost extends pulumi.ComponentResource {
     this.instanceId = instance.id;
     // The AMI the host runs (not the newest lookup: a newer image never replaces the host).
     this.amiId = instance.ami;
-    this.ssmParameterName = parameterName;
     this.rcloneConfig = pulumi.secret(artifacts.apply((a) => a.rcloneConfig));
     this.registerOutputs({
       instanceId: this.instanceId,
-      ssmParameterName: this.ssmParameterName,
+      amiId: this.amiId,
       rcloneConfig: this.rcloneConfig,
     });
   }

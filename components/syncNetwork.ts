@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { partitionOf } from "./s3ReadOnlyPolicy";
+import { awsPartitionOf } from "../domain/awsData";
 import * as ec2 from "@pulumi/aws/ec2";
 
 export interface SyncNetworkArgs {
@@ -30,7 +30,7 @@ export function s3EndpointPolicy(args: {
   sourceBucket: string;
   sourcePrefix: string;
 }): Record<string, unknown> {
-  const arn = `arn:${partitionOf(args.region)}:s3:::`;
+  const arn = `arn:${awsPartitionOf(args.region)}:s3:::`;
   const bucket = `${arn}${args.sourceBucket}`;
   return {
     Version: "2012-10-17",

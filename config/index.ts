@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RunError } from "@pulumi/pulumi/errors";
-import { awsPartitionOf, instanceTypeInfo } from "../domain/awsData";
+import { AWS_REGIONS, awsPartitionOf, instanceTypeInfo } from "../domain/awsData";
 import { credentialKind } from "../domain/credentials";
 import { LOG_RETENTION_DAYS, logGroupName, METRICS_NAMESPACE } from "../domain/telemetry";
 import type { Architecture } from "../domain/modes";
@@ -117,7 +117,7 @@ export function parseConfig(
     check("sourceRegion", "is required when aws:region (or AWS_REGION) is not set");
   } else {
     const partition = awsPartitionOf(sourceRegion);
-    if (partition === undefined)
+    if (!AWS_REGIONS.includes(sourceRegion))
       check(
         "sourceRegion",
         `${regionSource} "${sourceRegion}" is not an AWS region known to @pulumi/aws (e.g. eu-west-1)`,

@@ -32,9 +32,12 @@ const PARTITION_PREFIXES: readonly (readonly [string, AwsPartition])[] = [
   ["eusc-", "aws-eusc"],
 ];
 
-/** The partition a region of AWS_REGIONS belongs to; undefined for a region not in the table. */
-export function awsPartitionOf(region: string): AwsPartition | undefined {
-  if (!AWS_REGIONS.includes(region)) return undefined;
+/**
+ * The partition a region belongs to, by its name's prefix ("aws" for any other name, as the SDKs
+ * default): the one answer for ARNs, service principals and the config's partition rule. Whether
+ * the region exists is a separate question (AWS_REGIONS); the config adapter asks it first.
+ */
+export function awsPartitionOf(region: string): AwsPartition {
   for (const [prefix, partition] of PARTITION_PREFIXES)
     if (region.startsWith(prefix)) return partition;
   return "aws";

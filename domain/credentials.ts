@@ -10,7 +10,15 @@ export const OUTBOUND_FEDERATION = ["enable", "existing"] as const;
 export type OutboundFederation = (typeof OUTBOUND_FEDERATION)[number];
 
 /** Where the host's credential comes from, as the renderers see it. */
-export type CredentialKind = "ssm" | "userData" | "federated";
+export const CREDENTIAL_KINDS = ["ssm", "userData", "federated"] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+/**
+ * The vault SAS's permissions per sync mode (read, add, create, write, list; mirror mode also
+ * deletes: it moves replaced and deleted blobs to archive/). rclone 1.60.1's copy needs exactly
+ * racwl (toolchain.md). Used by the SAS the program signs and the one the engine mints.
+ */
+export const SAS_PERMISSIONS = { copy: "racwl", mirror: "racwdl" } as const;
 
 /**
  * The audience Entra requires in a federated client assertion.

@@ -1,4 +1,4 @@
-// The run summary the sync engine (userdata/engine.py) writes after every run, to
+// The run summary the sync engine (userdata/engine/ccb, results.py) writes after every run, to
 // $STATE_DIRECTORY/last-run.json on the host and status/last-run.json in the vault. The engine is
 // Python, so this module is the contract both sides are tested against.
 
@@ -86,10 +86,10 @@ export const RUN_SUMMARY_KEYS = [
 export type IntegrityOutcome = "match" | "mismatch" | "failure";
 
 /**
- * The integrity check's result (engine.py --verify): $STATE_DIRECTORY/last-integrity.json on
+ * The integrity check's result (ccb/integrity.py, --verify): $STATE_DIRECTORY/last-integrity.json on
  * the host, status/last-integrity.json in the vault, and one log stream per check.
  */
-/** What the integrity check and the restore drill both report (engine.py check_main). */
+/** What the integrity check and the restore drill both report (ccb/checks.py). */
 interface CheckResult {
   checkId: string;
   started: string;
@@ -133,7 +133,7 @@ export interface IntegrityResult extends CheckResult {
 }
 
 /**
- * The restore drill's result (engine.py --drill): a random sample of the vault's blobs restored
+ * The restore drill's result (ccb/drill.py, --drill): a random sample of the vault's blobs restored
  * to the host's disk by the keys their names decode to and compared with the source. On the host
  * as last-drill.json, in the vault as status/last-drill.json, and in the log group.
  */
@@ -149,3 +149,65 @@ export interface DrillResult extends CheckResult {
   /** Sampled blobs larger than the host's free disk space (less 1 GiB): not restored. */
   tooLarge: number;
 }
+
+/** Every key of IntegrityResult, in the order the engine writes them. */
+export const INTEGRITY_RESULT_KEYS = [
+  "checkId",
+  "kind",
+  "started",
+  "finished",
+  "durationSeconds",
+  "outcome",
+  "source",
+  "destination",
+  "backupSince",
+  "sourceObjects",
+  "sourceBytes",
+  "vaultObjects",
+  "present",
+  "pending",
+  "unstorable",
+  "missing",
+  "sizeMismatch",
+  "hashMismatch",
+  "hashMatched",
+  "sampled",
+  "unreadable",
+  "mtimeMismatch",
+  "sampledBytes",
+  "sampleMismatch",
+  "mismatchCount",
+  "mismatches",
+  "error",
+] as const satisfies readonly (keyof IntegrityResult)[];
+
+/** Every key of DrillResult, in the order the engine writes them. */
+export const DRILL_RESULT_KEYS = [
+  "checkId",
+  "kind",
+  "started",
+  "finished",
+  "durationSeconds",
+  "outcome",
+  "source",
+  "destination",
+  "vaultObjects",
+  "restored",
+  "restoredBytes",
+  "sourceGone",
+  "sourceChanged",
+  "tooLarge",
+  "mismatchCount",
+  "mismatches",
+  "error",
+] as const satisfies readonly (keyof DrillResult)[];
+
+// Compile-time: each list names every key of its type (a key added to the type and not to the
+// list, or the other way round, is a type error).
+type Exhaustive<T, K extends readonly PropertyKey[]> =
+  Exclude<keyof T, K[number]> extends never ? true : never;
+export const KEY_LISTS_ARE_COMPLETE: [
+  Exhaustive<RunSummary, typeof RUN_SUMMARY_KEYS>,
+  Exhaustive<IntegrityResult, typeof INTEGRITY_RESULT_KEYS>,
+  Exhaustive<DrillResult, typeof DRILL_RESULT_KEYS>,
+] = [true, true, true];

@@ -1,4 +1,4 @@
-// What each run publishes (userdata/engine.py, publish()) and the alarms watch. One home for the
+// What each run publishes (the engine's ccb/telemetry.py) and the alarms watch. One home for the
 // names, so the engine, the alarms and their tests cannot drift apart.
 
 /** The project's own CloudWatch namespace; the host may publish into it only. */

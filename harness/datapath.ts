@@ -151,6 +151,9 @@ export class Backup {
     fs.writeFileSync(path.join(this.credentialsDir, "rclone.conf"), artifacts.rcloneConfig, {
       mode: 0o600,
     });
+    fs.writeFileSync(path.join(this.credentialsDir, "settings.json"), artifacts.engineSettings, {
+      mode: 0o600,
+    });
     // The host's entry point is the loader: it reads the engine from SSM (the stand-in, which
     // start() stocks with the engine's parameters) and runs it only if its SHA-256 matches.
     fs.writeFileSync(this.scriptPath, artifacts.loader, { mode: 0o755 });

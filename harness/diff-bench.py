@@ -1,28 +1,27 @@
 # The engine's own memory at large N without the emulators: synthetic listings of N objects (1% missing
-# from the vault), sorted and diffed by the rendered engine's own functions. Used by npm run bench.
-# Usage: python3 -I diff-bench.py <rendered engine> <N>
-import importlib.machinery, importlib.util, json, sys, os, time, resource, tempfile
-loader = importlib.machinery.SourceFileLoader("engine", sys.argv[1])
-engine = importlib.util.module_from_spec(importlib.util.spec_from_loader("engine", loader))
-loader.exec_module(engine)
+# from the vault), sorted and diffed by the engine's own functions (the modules unpacked from its
+# bundle). Used by npm run bench.
+# Usage: python3 -I diff-bench.py <folder holding the ccb package> <N>
+import json, sys, os, time, resource, tempfile
+sys.path.insert(0, sys.argv[1])
+from ccb import base, ledger, march, names, plan as planning  # noqa: E402
 n = int(sys.argv[2])
 d = tempfile.mkdtemp()
-engine.state_dir = d
 t0 = time.time()
 src, dst = os.path.join(d, "s.tsv"), os.path.join(d, "v.tsv")
 with open(src, "w") as s, open(dst, "w") as v:
     for i in range(n):
         rel = "exports/d%d/part%d/object-%d.json" % (i % 20, i % 7, i)
-        name = engine.blob_name(rel)
-        s.write(engine.tsv(json.dumps(name), 1024, 1764086400, "0" * 32, json.dumps(rel), ""))
+        name = names.blob_name(rel)
+        s.write(base.tsv(json.dumps(name), 1024, 1764086400, "0" * 32, json.dumps(rel), ""))
         if i % 100:
-            v.write(engine.tsv(json.dumps(name), 1024, 1764086400, "0" * 32))
+            v.write(base.tsv(json.dumps(name), 1024, 1764086400, "0" * 32))
 sizes = os.path.getsize(src) + os.path.getsize(dst)
 t1 = time.time()
-engine.sort_file(src, d); engine.sort_file(dst, d)
+march.sort_file(src, d); march.sort_file(dst, d)
 plan = {k: open(os.path.join(d, k), "w") for k in ("copy", "archive", "delete")}
-sk = engine.Skipped(os.path.join(d, "sk.gz"))
-counts = engine.diff(src, dst, plan, sk, {}, int(time.time()))
+sk = ledger.Ledger(os.path.join(d, "sk.gz"))
+counts = planning.diff(src, dst, plan, sk, planning.Unreadable(os.path.join(d, "unreadable.jsonl")), int(time.time()))
 for f in plan.values(): f.close()
 t2 = time.time()
 print(json.dumps({"n": n, "listingBytes": sizes, "writeSeconds": round(t1 - t0, 1), "sortDiffSeconds": round(t2 - t1, 1),

@@ -1,26 +1,15 @@
-// Reads a stack file (Pulumi.<stack>.yaml) the way the Pulumi CLI hands it to the program, and
-// turns it into the renderers' settings. Used by the tests and the local demo, so both run the
-// artifacts the stack would deploy.
-import { readFileSync } from "node:fs";
+// A stack's validated config and the renderers' settings, from its stack file (read as the
+// Pulumi CLI hands it to the program, config/stackFile.ts). Used by the tests and the local demo,
+// so both run the artifacts the stack would deploy.
 import * as path from "node:path";
-import { parse } from "yaml";
 import { NAMESPACE, parseConfig, settingsFromConfig, type BackupConfig } from "../config";
+import { stackConfig } from "../config/stackFile";
 import { CONTAINER_NAME } from "../domain/layout";
 import type { SyncSettings } from "../userdata";
 
 export const ROOT = path.resolve(__dirname, "..");
 
-/** The stack file's config as the CLI passes it: namespaced keys, non-strings as JSON. */
-export function stackConfig(stack: string): Record<string, string> {
-  const doc = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config?: Record<string, unknown>;
-  };
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) {
-    out[k] = typeof v === "string" ? v : JSON.stringify(v);
-  }
-  return out;
-}
+export { stackConfig };
 
 /** Validated config of a stack, with bare-key overrides applied. */
 export function stackBackupConfig(

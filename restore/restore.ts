@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
 import { VAULT_FOLDERS } from "../domain/layout";
-import { decodeBlobName } from "./names";
+import { decodeBlobName } from "../domain/blobNames";
 import {
   formatInstant,
   instantOfDate,
@@ -111,7 +111,7 @@ export interface RestoreOptions {
 
 const SAMPLE = 50;
 
-/** The blob metadata value in which the engine keeps the source's x-amz-meta-* (engine.py). */
+/** The blob metadata value in which the engine keeps the source's x-amz-meta-* (the engine's ccb/metadata.py). */
 export const S3_METADATA = "s3metadata";
 
 /**

@@ -4,19 +4,11 @@
 import { BlobServiceClient, ContainerClient, type BlobItem } from "@azure/storage-blob";
 import { CONTAINER_NAME, STATUS_BLOBS, VAULT_FOLDERS } from "../domain/layout";
 import type { RunSummary } from "../domain/runSummary";
-import { blobName } from "./names";
+import { blobName } from "../domain/blobNames";
 import type { ListedBlob } from "./timeline";
 
-/** Removes credentials from text that may be printed (SAS signatures, account keys, tokens). */
-export function redact(text: string): string {
-  return text
-    .replace(
-      /\b(sig|se|sp|sv|st|sr|spr|sip|skoid|sktid|skt|ske|sks|skv)=[^&\s"'<>;]*/gi,
-      "$1=REDACTED",
-    )
-    .replace(/(AccountKey|SharedAccessSignature)=[^;\s"']*/gi, "$1=REDACTED")
-    .replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, "REDACTED-JWT");
-}
+/** Removes credentials from text that may be printed (the engine's patterns: domain/redaction.ts). */
+export { redact } from "../domain/redaction";
 
 export type VaultSource =
   | { kind: "sasUrl"; url: string; container?: string }

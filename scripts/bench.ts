@@ -20,8 +20,7 @@ import type { RequestCounts } from "../harness/countingProxy";
 import { startBackup, type Backup, type SyncRun } from "../harness/datapath";
 import { AzuriteEmulator, stopAll } from "../harness/emulators";
 import { sampleGroupRss, type RssPeak } from "../harness/rss";
-import { stackSettings } from "../harness/stack";
-import { renderSyncScript } from "../userdata";
+import { unpackEngine } from "../harness/engine";
 
 interface Measured {
   n: number;
@@ -63,8 +62,7 @@ interface DiffMeasured {
 function diffBench(n: number): DiffMeasured {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-diff-"));
   try {
-    const engine = path.join(dir, "engine");
-    fs.writeFileSync(engine, renderSyncScript(stackSettings("dev")));
+    const engine = unpackEngine(path.join(dir, "engine"));
     const r = spawnSync(
       "/usr/bin/python3",
       ["-I", path.join(__dirname, "..", "harness", "diff-bench.py"), engine, String(n)],

@@ -16,7 +16,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { startBackup, verifyVault, type Backup, type SyncRun } from "../harness/datapath";
 import { stopAll } from "../harness/emulators";
-import { restoreRehearsal } from "../restore/rehearsal";
+import { restoreRehearsal } from "../harness/rehearsal";
 
 const MiB = 1024 * 1024;
 const tamper = process.argv.includes("--tamper");

@@ -1,5 +1,5 @@
 // `npm run policy -- --stack <dev|prod>`: runs the program under mocks with the stack's config
-// (test/support/program.ts), hands every recorded resource and the stack's outputs to the policy
+// (harness/program.ts), hands every recorded resource and the stack's outputs to the policy
 // pack in-process, with the stack's policy config (policy/config.<stack>.json, the file the
 // workflows pass to `pulumi preview --policy-pack-config`), prints a report per policy and exits
 // non-zero on a mandatory violation.
@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { blocks, evaluate, type LocalResource, type PolicyConfigFile } from "../policy/local";
 import type { PolicyOutcome } from "../policy/local";
-import { ROOT, runProgram, type ProgramResult } from "../test/support/program";
+import { runProgram, type ProgramResult } from "../harness/program";
+import { ROOT } from "../harness/stack";
 
 const PROJECT = "cross-cloud-backup";
 /** The runtime's marker for a secret value (sdk/nodejs/runtime/rpc.ts specialSigKey/specialSecretSig). */

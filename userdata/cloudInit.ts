@@ -5,6 +5,7 @@ import { renderRcloneConfig } from "./rcloneConfig";
 import { CHECKS, renderUnits, type CheckKind } from "./schedule";
 import { aptPreferences, hostPackages } from "./hostPackages";
 import { engineDelivery, renderLoader, type EngineDelivery } from "./engineDelivery";
+import { ENGINE_SETTINGS_PATH, renderEngineSettings } from "./engineSettings";
 import {
   ENTRA_AUTHORITY,
   ENTRA_TOKEN_AUDIENCE,
@@ -28,8 +29,9 @@ export interface HostArtifacts {
   rcloneConfig: string;
   /** Federated mode: the identity the engine presents its AWS token to (JSON, no secret). */
   federationConfig?: string;
+  /** The engine's settings (settings.json; the engine bundle is the same for every stack). */
+  engineSettings: string;
   /** The sync engine (delivered through SSM parameters, see engineDelivery.ts). */
-  syncScript: string;
   engine: EngineDelivery;
   /** The host's entry point, in user-data: fetches and checks the engine, then runs it. */
   loader: string;
@@ -44,7 +46,7 @@ export function renderHostArtifacts(
   s: SyncSettings,
   access: VaultAccess,
   /** The engine's delivery when the caller has it already (SyncHost creates its parameters). */
-  engine: EngineDelivery = engineDelivery(s),
+  engine: EngineDelivery = engineDelivery(s.stack),
 ): HostArtifacts {
   const units = renderUnits(s.syncIntervalHours, access.kind === "federated", {
     integrity: s.integrityCheck,
@@ -53,7 +55,7 @@ export function renderHostArtifacts(
   return {
     rcloneConfig: renderRcloneConfig(s, access),
     federationConfig: access.kind === "federated" ? renderFederationConfig(access) : undefined,
-    syncScript: engine.script,
+    engineSettings: renderEngineSettings(s),
     engine,
     loader: renderLoader(s.sourceRegion, engine),
     service: units.service,
@@ -173,6 +175,12 @@ export function renderCloudInit(
         owner: "root:root",
         permissions: "0600",
         content: artifacts.rcloneConfig,
+      },
+      {
+        path: ENGINE_SETTINGS_PATH,
+        owner: "root:root",
+        permissions: "0600",
+        content: artifacts.engineSettings,
       },
       ...(artifacts.federationConfig === undefined
         ? []

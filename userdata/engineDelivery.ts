@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { stableGzip } from "./gzip";
-import { APP, type SyncSettings } from "./settings";
-import { renderSyncScript } from "./syncScript";
+import { engineBundle } from "./engineBundle";
+import { APP } from "./settings";
 
 /**
  * SSM Parameter Store's standard tier holds values of up to 4 KB at no charge; chunks stay a
@@ -11,13 +11,18 @@ import { renderSyncScript } from "./syncScript";
  * https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
  */
 export const ENGINE_CHUNK_CHARS = 4000;
-/** GetParameters reads at most 10 names in one call. */
-export const MAX_ENGINE_CHUNKS = 10;
+/** GetParameters reads at most 10 names in one call; the loader reads them in such batches. */
+export const GET_PARAMETERS_BATCH = 10;
+/**
+ * The most parameters an engine may use: two GetParameters calls on a host's first run (later
+ * runs use the checked copy it keeps). The engine package with its docstrings needs about 10.
+ */
+export const MAX_ENGINE_CHUNKS = 20;
 
 export interface EngineDelivery {
-  /** The rendered engine (what the host runs). */
-  script: string;
-  /** SHA-256 (hex) of the script's UTF-8 bytes: the loader runs nothing else. */
+  /** The engine bundle (engineBundle.ts): what the host runs, the same for every stack. */
+  bundle: string;
+  /** SHA-256 (hex) of the bundle's UTF-8 bytes: the loader runs nothing else. */
   sha256: string;
   /** The SSM parameters that carry it, in order: gzip, base64, cut into chunks. */
   parameters: { name: string; value: string }[];
@@ -28,24 +33,24 @@ export function engineParameterPrefix(stack: string): string {
   return `/${APP}/${stack}/engine/`;
 }
 
-/** How the engine reaches the host: SSM parameters, pinned by SHA-256 in the loader. */
-export function engineDelivery(s: SyncSettings): EngineDelivery {
-  return packEngine(renderSyncScript(s), s.stack);
+/** How the engine reaches a stack's host: SSM parameters, pinned by SHA-256 in the loader. */
+export function engineDelivery(stack: string): EngineDelivery {
+  return packEngine(engineBundle().text, stack);
 }
 
-/** A script cut into a stack's engine parameters. */
-export function packEngine(script: string, stack: string): EngineDelivery {
-  const bytes = Buffer.from(script, "utf8");
+/** A bundle cut into a stack's engine parameters. */
+export function packEngine(bundle: string, stack: string): EngineDelivery {
+  const bytes = Buffer.from(bundle, "utf8");
   // The same engine always gives the same parameter values, on any machine.
   const packed = stableGzip(bytes).toString("base64");
   const count = Math.ceil(packed.length / ENGINE_CHUNK_CHARS);
   if (count > MAX_ENGINE_CHUNKS)
     throw new Error(
-      `the sync engine needs ${count} SSM parameters of ${ENGINE_CHUNK_CHARS} characters, over the ${MAX_ENGINE_CHUNKS} one GetParameters call reads`,
+      `the sync engine needs ${count} SSM parameters of ${ENGINE_CHUNK_CHARS} characters, over the ${MAX_ENGINE_CHUNKS} the loader reads`,
     );
   const prefix = engineParameterPrefix(stack);
   return {
-    script,
+    bundle,
     sha256: createHash("sha256").update(bytes).digest("hex"),
     parameters: Array.from({ length: count }, (_, i) => ({
       name: `${prefix}${i}`,

@@ -1,6 +1,7 @@
 export * from "./settings";
 export { renderRcloneConfig } from "./rcloneConfig";
-export { renderSyncScript, shq } from "./syncScript";
+export { engineSettings, renderEngineSettings, ENGINE_SETTINGS_PATH } from "./engineSettings";
+export { buildEngineBundle, engineBundle, type EngineBundle } from "./engineBundle";
 export { onCalendar, renderUnits } from "./schedule";
 export {
   decodeUserData,

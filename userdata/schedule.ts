@@ -6,6 +6,7 @@ import {
   SCRIPT_PATH,
 } from "./settings";
 import type { CheckSchedule } from "../domain/modes";
+import { ENGINE_SETTINGS_PATH } from "./engineSettings";
 
 /** The host's own checks: the engine's flag, and the time of day it runs (UTC). */
 export const CHECKS = {
@@ -59,9 +60,10 @@ After=network-online.target
 [Service]
 Type=oneshot
 ExecStart=${SCRIPT_PATH}${args}
-# The rclone config reaches the unprivileged dynamic user as a credential; the file on disk
-# stays root-only (0600).
+# The rclone config and the engine's settings reach the unprivileged dynamic user as
+# credentials; the files on disk stay root-only (0600).
 LoadCredential=rclone.conf:${RCLONE_CONFIG_PATH}
+LoadCredential=settings.json:${ENGINE_SETTINGS_PATH}
 ${federated ? `LoadCredential=federation.json:${FEDERATION_CONFIG_PATH}\n` : ""}# One dynamic user for the backup and its checks: named after the unit otherwise, each would get
 # its own UID, and systemd re-owns the shared state directory whenever one of them starts.
 DynamicUser=yes

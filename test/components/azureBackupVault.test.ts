@@ -10,9 +10,9 @@ import {
   vaultArgsProblems,
 } from "../../components/azureBackupVault";
 import { BLOB_PRIVATE_DNS_ZONE } from "../../components/vaultNetwork";
-import { sasWindow } from "../../components/vaultSas";
-import { FAKE_EIP } from "../support/mocks";
-import type { RecordedInvoke } from "../support/mocks";
+import { sasWindow } from "../../domain/sasWindow";
+import { FAKE_EIP } from "../../harness/mocks";
+import type { RecordedInvoke } from "../../harness/mocks";
 import { isSecretInput, ofType, one, runProgram } from "../support/program";
 import type { ProgramResult } from "../support/program";
 

@@ -9,7 +9,7 @@ import {
   FAKE_EXISTING_ISSUER,
   FAKE_ISSUER,
   FAKE_TENANT_ID,
-} from "../support/mocks";
+} from "../../harness/mocks";
 import {
   isSecretInput,
   ofType,

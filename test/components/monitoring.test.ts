@@ -1,7 +1,7 @@
 // The first part of "know that the backup works": the alarm topic, the host-health alarm and
 // the vault's audit trail, as the program declares them for the dev and prod stacks.
 import { expect } from "chai";
-import { FAKE_ACCOUNT } from "../support/mocks";
+import { FAKE_ACCOUNT } from "../../harness/mocks";
 import { ofType, one, plain, runProgram, type ProgramResult } from "../support/program";
 import { METRICS, METRICS_NAMESPACE } from "../../domain/telemetry";
 import { dashboardName } from "../../components/backupAlarms";

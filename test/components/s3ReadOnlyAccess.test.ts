@@ -10,7 +10,7 @@ import {
   stackConfig,
   type ProgramResult,
 } from "../support/program";
-import type { RecordedResource } from "../support/mocks";
+import type { RecordedResource } from "../../harness/mocks";
 
 const COMPONENT = "cross-cloud-backup:aws:S3ReadOnlyAccess";
 const ROLE = "aws:iam/role:Role";

@@ -7,6 +7,7 @@ import { gunzipSync } from "node:zlib";
 import {
   decodeUserData,
   ENGINE_CHUNK_CHARS,
+  engineBundle,
   engineParameterPrefix,
   MAX_ENGINE_CHUNKS,
 } from "../../userdata";
@@ -19,7 +20,7 @@ import {
   type ProgramResult,
 } from "../support/program";
 import { s3EndpointPolicy } from "../../components/syncNetwork";
-import { FAKE_ACCOUNT, FAKE_EIP, OFFERED_IN_ONE_ZONE, OFFERED_NOWHERE } from "../support/mocks";
+import { FAKE_ACCOUNT, FAKE_EIP, OFFERED_IN_ONE_ZONE, OFFERED_NOWHERE } from "../../harness/mocks";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const PARAMETER = "aws:ssm/parameter:Parameter";
@@ -30,6 +31,11 @@ function sasParameters(r: ProgramResult) {
 }
 
 /** The cloud-config the instance would boot with (user-data is gzip + base64). */
+/** The part number of an engine parameter (/cross-cloud-backup/<stack>/engine/<n>). */
+function partIndex(p: { inputs: Record<string, unknown> }): number {
+  return Number(String(p.inputs.name).split("/").pop());
+}
+
 function userDataOf(r: ProgramResult): string {
   return decodeUserData(plain<string>(one(r, INSTANCE).inputs.userDataBase64));
 }
@@ -38,7 +44,7 @@ function userDataOf(r: ProgramResult): string {
 function engineOf(r: ProgramResult): string {
   const parts = ofType(r, PARAMETER)
     .filter((p) => p.inputs.type === "String")
-    .sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
+    .sort((a, b) => partIndex(a) - partIndex(b));
   return gunzipSync(
     Buffer.from(parts.map((p) => String(p.inputs.insecureValue)).join(""), "base64"),
   ).toString("utf8");
@@ -184,7 +190,8 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     for (const r of [dev, prod, devSas]) {
       const parts = ofType(r, PARAMETER)
         .filter((p) => p.inputs.type === "String")
-        .sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
+        // in part order (engine/10 after engine/9)
+        .sort((a, b) => partIndex(a) - partIndex(b));
       expect(parts.length).to.be.within(2, MAX_ENGINE_CHUNKS);
       const stack = r === prod ? "prod" : "dev";
       parts.forEach((p, i) => {
@@ -196,13 +203,16 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
       const engine = gunzipSync(
         Buffer.from(parts.map((p) => String(p.inputs.insecureValue)).join(""), "base64"),
       );
-      expect(engine.toString("utf8")).to.match(/^#!\/usr\/bin\/python3 -I\n/);
-      expect(engine.toString("utf8")).to.include(`"stack": "${stack}",`);
+      // the engine bundle (the same for every stack); the stack's settings are in user-data
+      const bundle = JSON.parse(engine.toString("utf8")) as { entry: string };
+      expect(bundle.entry).to.equal("ccb.cli");
+      expect(engine.toString("utf8")).to.equal(engineBundle().text);
       // user-data holds the loader, pinned to exactly these bytes, and not the engine
       const userData = userDataOf(r);
       const sha = createHash("sha256").update(engine).digest("hex");
       expect(userData).to.include(`"sha256": "${sha}"`);
-      expect(userData).not.to.include("def list_source(");
+      expect(userData).not.to.include("def list(");
+      expect(userData).to.include(`"stack": "${stack}"`);
       expect(
         Buffer.from(plain<string>(one(r, INSTANCE).inputs.userDataBase64), "base64").length,
       ).to.be.below(8 * 1024);
@@ -240,7 +250,8 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     expect(p.type).to.equal("SecureString");
     expect(isSecretInput(p.value)).to.equal(true);
     expect(plain<string>(p.value)).to.include("sig=");
-    expect(engineOf(devSas)).to.include(`"ssmParameter": "${String(p.name)}",`);
+    // the engine reads the parameter named in its settings (settings.json, in user-data)
+    expect(userDataOf(devSas)).to.include(`"ssmParameterName": "${String(p.name)}"`);
     expect(engineOf(devSas)).not.to.include("sig=");
     expect(userDataOf(devSas)).not.to.include("sig=");
     expect(devSas.outputs.vaultSasParameter).to.deep.equal({ secret: false, value: p.name });

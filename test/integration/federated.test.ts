@@ -72,8 +72,13 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
     const a = renderHostArtifacts(settings, access);
     fs.writeFileSync(path.join(creds, "rclone.conf"), a.rcloneConfig, { mode: 0o600 });
     fs.writeFileSync(path.join(creds, "federation.json"), a.federationConfig!, { mode: 0o600 });
+    fs.writeFileSync(path.join(creds, "settings.json"), a.engineSettings, { mode: 0o600 });
+    // The host's entry point: the loader, which reads the engine bundle from SSM (the stand-in).
     const script = path.join(dir, "sync");
-    fs.writeFileSync(script, a.syncScript, { mode: 0o755 });
+    fs.writeFileSync(script, a.loader, { mode: 0o755 });
+    telemetry.setSsmParameters(
+      Object.fromEntries(a.engine.parameters.map((p) => [p.name, p.value])),
+    );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...s3RemoteEnv(s3),

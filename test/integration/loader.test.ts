@@ -1,8 +1,8 @@
 // The host's entry point (userdata/loader.py, rendered into user-data) against the SSM stand-in:
 // it runs the engine only if the bytes read from Parameter Store match the SHA-256 it pins, keeps
-// the checked copy, and never runs anything else. The engine here is a small script that reports
-// its arguments; every backup test runs the real engine through the same loader
-// (harness/datapath.ts).
+// the checked copy, and never runs anything else. The engine here is a small bundle (the format of
+// userdata/engineBundle.ts) whose entry point reports its arguments; every backup test runs the
+// real engine bundle through the same loader (harness/datapath.ts).
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -12,12 +12,18 @@ import * as path from "node:path";
 import { startTelemetryStandIn, type TelemetryStandIn } from "../../harness/telemetryStandIn";
 import { packEngine, renderLoader, type EngineDelivery } from "../../userdata";
 
-const FAKE_ENGINE = [
-  "#!/usr/bin/python3 -I",
-  "import json, os, sys",
-  "print(json.dumps({'ran': True, 'args': sys.argv[1:], 'script': os.path.basename(sys.argv[0])}))",
-  "",
-].join("\n");
+/** A bundle whose entry point prints what ran, its arguments and the file it was served from. */
+function fakeBundle(ran: string, padding = ""): string {
+  const cli = [
+    "import json, os",
+    "def main(argv):",
+    `    print(json.dumps({'ran': ${ran}, 'args': argv, 'script': os.path.basename(os.path.dirname(os.path.dirname(__file__)))}))`,
+    "    return 0",
+    padding,
+  ].join("\n");
+  const modules = { fake: "", "fake.cli": cli };
+  return JSON.stringify({ format: 1, entry: "fake.cli", packages: ["fake"], modules }) + "\n";
+}
 
 describe("the host's loader: engine from SSM Parameter Store, pinned by SHA-256", function () {
   this.timeout(60_000);
@@ -38,7 +44,7 @@ describe("the host's loader: engine from SSM Parameter Store, pinned by SHA-256"
     state = path.join(dir, "state");
     fs.mkdirSync(state);
     // a long engine, so that it spans several parameters, as the real one does
-    engine = packEngine(FAKE_ENGINE + `# ${randomBytes(6000).toString("hex")}\n`, "dev");
+    engine = packEngine(fakeBundle("True", `# ${randomBytes(6000).toString("hex")}\n`), "dev");
     loaderPath = path.join(dir, "cross-cloud-backup-sync");
     fs.writeFileSync(loaderPath, renderLoader("eu-west-1", engine), { mode: 0o755 });
     aws.reset();
@@ -74,13 +80,13 @@ describe("the host's loader: engine from SSM Parameter Store, pinned by SHA-256"
     expect(JSON.parse(first.out)).to.deep.equal({
       ran: true,
       args: ["--verify", "x y"],
-      script: `engine-${engine.sha256.slice(0, 16)}.py`,
+      script: `engine-${engine.sha256.slice(0, 16)}.json`,
     });
     expect(ssmCalls().map((c) => c.body.Names)).to.deep.equal([
       engine.parameters.map((p) => p.name),
     ]);
-    expect(cached()).to.deep.equal([`engine-${engine.sha256.slice(0, 16)}.py`]);
-    expect(fs.readFileSync(path.join(state, cached()[0]), "utf8")).to.equal(engine.script);
+    expect(cached()).to.deep.equal([`engine-${engine.sha256.slice(0, 16)}.json`]);
+    expect(fs.readFileSync(path.join(state, cached()[0]), "utf8")).to.equal(engine.bundle);
     const second = run();
     expect(second.code, second.err).to.equal(0);
     expect(ssmCalls()).to.have.length(1);
@@ -89,7 +95,7 @@ describe("the host's loader: engine from SSM Parameter Store, pinned by SHA-256"
   it("refuses an engine whose bytes differ from the pinned SHA-256, and keeps nothing", () => {
     const tampered = fromEngine();
     const last = engine.parameters[engine.parameters.length - 1].name;
-    const other = packEngine(FAKE_ENGINE.replace("'ran': True", "'ran': 'tampered'"), "dev");
+    const other = packEngine(fakeBundle("'tampered'"), "dev");
     // a complete, valid gzip stream, only not the pinned one
     for (const p of engine.parameters) delete tampered[p.name];
     other.parameters.forEach((p, i) => (tampered[engine.parameters[i].name] = p.value));
@@ -122,6 +128,6 @@ describe("the host's loader: engine from SSM Parameter Store, pinned by SHA-256"
     expect(r.code, r.err).to.equal(0);
     expect(JSON.parse(r.out).ran).to.equal(true);
     expect(ssmCalls()).to.have.length(2);
-    expect(fs.readFileSync(copy, "utf8")).to.equal(engine.script);
+    expect(fs.readFileSync(copy, "utf8")).to.equal(engine.bundle);
   });
 });

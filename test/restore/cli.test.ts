@@ -1,7 +1,7 @@
 // The restore command's contract: flags parsed strictly, usage errors that say what to type
 // (exit 2), and no credential in anything it prints.
 import { expect } from "chai";
-import { spawnRestore } from "../../restore/rehearsal";
+import { spawnRestore } from "../../harness/rehearsal";
 import { redact, vaultSourceFrom } from "../../restore/vault";
 
 describe("restore command: usage", function () {

@@ -10,7 +10,7 @@ import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from "@aws-s
 import { startBackup, why, type Backup } from "../../harness/datapath";
 import { AZURITE_ACCOUNT, AZURITE_KEY, S3RVER_CREDENTIALS } from "../../harness/emulators";
 import { restore, RESTORE_EXIT } from "../../restore/restore";
-import { readOnlyVaultUrl, restoreEnv, spawnRestore, type CliRun } from "../../restore/rehearsal";
+import { readOnlyVaultUrl, restoreEnv, spawnRestore, type CliRun } from "../../harness/rehearsal";
 import { S3Target, s3Client } from "../../restore/target";
 import { openVault, vaultSourceFrom } from "../../restore/vault";
 

@@ -1,26 +1,25 @@
-// The sync engine's pure parts (userdata/engine.py), called in the rendered script with the
-// Python the host runs. The data path tests (test/integration) run the whole engine.
+// The sync engine's pure parts (the package userdata/engine/ccb), called in the modules unpacked
+// from the bundle the host runs, with the host's Python. The data path tests (test/integration)
+// run the whole engine through the loader; test/engine/ holds the engine's own unit tests.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stackSettings } from "../../harness/stack";
-import { renderSyncScript } from "../../userdata";
+import { unpackEngine } from "../../harness/engine";
 
 const PYTHON = "/usr/bin/python3";
-let script: string;
 let dir: string;
 
-/** Runs `code` with the rendered engine loaded as module `engine`; returns what it prints as JSON. */
+/** Runs `code` with the engine's modules imported (names, runs, base, federation, results);
+ * returns what it prints as JSON. */
 function py(code: string): unknown {
   const prelude = [
-    "import importlib.machinery, importlib.util, json, sys",
-    'loader = importlib.machinery.SourceFileLoader("engine", sys.argv[1])',
-    'engine = importlib.util.module_from_spec(importlib.util.spec_from_loader("engine", loader))',
-    "loader.exec_module(engine)",
+    "import json, sys",
+    "sys.path.insert(0, sys.argv[1])",
+    "from ccb import base, federation, names, results, runs",
   ].join("\n");
-  const r = spawnSync(PYTHON, ["-I", "-c", `${prelude}\n${code}`, script], { encoding: "utf8" });
+  const r = spawnSync(PYTHON, ["-I", "-c", `${prelude}\n${code}`, dir], { encoding: "utf8" });
   expect(r.status, r.stderr).to.equal(0);
   return JSON.parse(r.stdout);
 }
@@ -28,8 +27,7 @@ function py(code: string): unknown {
 describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-engine-"));
-    script = path.join(dir, "cross-cloud-backup-sync");
-    fs.writeFileSync(script, renderSyncScript(stackSettings("dev")), { mode: 0o755 });
+    unpackEngine(dir);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -47,7 +45,7 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
       "quote\u201bx",
       "",
     ];
-    const got = py(`print(json.dumps([engine.key_problem(k) for k in ${JSON.stringify(keys)}]))`);
+    const got = py(`print(json.dumps([names.key_problem(k) for k in ${JSON.stringify(keys)}]))`);
     const problems = got as (string | null)[];
     expect(problems.every((p) => typeof p === "string" && p.length > 10)).to.equal(true);
     expect(problems[0]).to.match(/ends in '\/'/);
@@ -72,7 +70,7 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
       "a/b/c",
     ];
     const got = py(
-      `ks = ${JSON.stringify(keys)}\nprint(json.dumps([[engine.key_problem(k), engine.blob_name(k), engine.decode_blob_name(engine.blob_name(k))] for k in ks]))`,
+      `ks = ${JSON.stringify(keys)}\nprint(json.dumps([[names.key_problem(k), names.blob_name(k), names.decode_blob_name(names.blob_name(k))] for k in ks]))`,
     ) as [string | null, string, string][];
     got.forEach(([problem, , back], i) => {
       expect(problem, keys[i]).to.equal(null);
@@ -92,9 +90,9 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
     const got = py(
       [
         "import os, tempfile",
-        "engine.time.time_ns = lambda: 1764086400123456789",
+        "runs.time.time_ns = lambda: 1764086400123456789",
         "d = tempfile.mkdtemp()",
-        "ids = [engine.new_run_dir(d) for _ in range(3)]",
+        "ids = [runs.new_run_dir(d) for _ in range(3)]",
         "print(json.dumps({'ids': ids, 'dirs': sorted(os.listdir(d))}))",
       ].join("\n"),
     ) as { ids: string[]; dirs: string[] };
@@ -109,7 +107,7 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
   it("redacts SAS and SigV4 secrets from any message", () => {
     const msg =
       'Put "https://acct.blob.core.windows.net/backup/data/x?se=2026-11-26T00%3A00%3A00Z&sig=FAKEsignatureForTests%3D&sp=racwl&sv=2022-11-02": dial tcp: connection refused; X-Amz-Signature=abcdef0123&X-Amz-Credential=AKIAFAKE';
-    const got = py(`print(json.dumps(engine.redact(${JSON.stringify(msg)})))`) as string;
+    const got = py(`print(json.dumps(base.redact(${JSON.stringify(msg)})))`) as string;
     expect(got).to.not.match(/FAKEsignatureForTests|abcdef0123|AKIAFAKE/);
     expect(got).to.include("sig=REDACTED");
     expect(got).to.include("connection refused");
@@ -119,7 +117,7 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
     const got = py(
       [
         `doc = json.dumps({"error": 'Put "https://a.blob.core.windows.net/backup/x?se=2026-01-01&sig=FAKEsig0000%3D": refused', "key": "house=1&rose=2"})`,
-        "out = engine.redact(doc)",
+        "out = base.redact(doc)",
         "print(json.dumps({'out': out, 'parsed': json.loads(out)}))",
       ].join("\n"),
     ) as { out: string; parsed: Record<string, string> };
@@ -134,7 +132,7 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
     // Obviously fake, JWT-shaped (header.payload.signature, base64url).
     const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmYWtlLXJvbGUifQ.ZmFrZS1zaWduYXR1cmUtZm9yLXRlc3Rz";
     const msg = `Entra said: bad assertion ${jwt}; url ?skoid=00000000-0000-0000-0000-0000000000aa&sktid=t&ske=x&sig=abc`;
-    const got = py(`print(json.dumps(engine.redact(${JSON.stringify(msg)})))`) as string;
+    const got = py(`print(json.dumps(base.redact(${JSON.stringify(msg)})))`) as string;
     expect(got).to.not.include("eyJ");
     expect(got).to.not.include("ZmFrZS1zaWduYXR1cmU");
     expect(got).to.include("REDACTED-JWT");
@@ -147,7 +145,7 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
       [
         "out = {}",
         "for s, d in [(503, ''), (429, ''), (401, 'AADSTS700213: No matching federated identity record'), (401, 'AADSTS70021: No matching'), (400, 'AADSTS700016: Application not found'), (401, 'AADSTS700024: expired')]:",
-        "    out['%d %s' % (s, d[:12])] = engine.transient(s) or bool(engine.ENTRA_RETRY.search(d))",
+        "    out['%d %s' % (s, d[:12])] = federation.transient(s) or bool(federation.ENTRA_RETRY.search(d))",
         "print(json.dumps(out))",
       ].join("\n"),
     );
@@ -163,16 +161,14 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
 
   it("keeps the run summary's keys in step with domain/runSummary.ts", async () => {
     const { RUN_SUMMARY_KEYS } = await import("../../domain/runSummary");
-    const body = fs.readFileSync(script, "utf8");
-    const block = body.slice(body.indexOf("summary = {"), body.indexOf("skipped = Skipped("));
-    const keys = [...block.matchAll(/"([A-Za-z]+)":/g)].map((m) => m[1]);
-    expect(keys).to.deep.equal([...RUN_SUMMARY_KEYS]);
+    const got = py("print(json.dumps(list(results.RunSummary(runId='r', started='s').to_dict())))");
+    expect(got).to.deep.equal([...RUN_SUMMARY_KEYS]);
   });
 
   it("exits with the codes domain/runSummary.ts documents", async () => {
     const { EXIT_CODES } = await import("../../domain/runSummary");
     const got = py(
-      "print(json.dumps({'success': engine.EXIT_SUCCESS, 'failure': engine.EXIT_FAILURE, 'partial': engine.EXIT_PARTIAL, 'mismatch': engine.EXIT_MISMATCH, 'overlap': engine.EXIT_OVERLAP}))",
+      "print(json.dumps({o: results.exit_code(o) for o in ('success', 'failure', 'partial', 'mismatch')} | {'overlap': results.EXIT['overlap']}))",
     );
     expect(got).to.deep.equal(EXIT_CODES);
   });

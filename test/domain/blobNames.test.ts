@@ -1,14 +1,13 @@
-// The restore's blob-name decoding (restore/names.ts) against the engine's own
-// (userdata/engine.py decode_blob_name, in the rendered script, run by the host's Python) over
+// The blob-name encoding and decoding (domain/blobNames.ts) against the engine's own
+// (the engine's ccb/names.py decode_blob_name, unpacked from the bundle, run by the host's Python) over
 // one corpus: one definition of the encoding, two implementations that must agree exactly.
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stackSettings } from "../../harness/stack";
-import { renderSyncScript } from "../../userdata";
-import { blobName, decodeBlobName, encodeSegment } from "../../restore/names";
+import { unpackEngine } from "../../harness/engine";
+import { blobName, decodeBlobName, encodeSegment } from "../../domain/blobNames";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -46,20 +45,18 @@ const CORPUS = [
 function pythonNames(keys: string[], names: string[]): { encoded: string[]; decoded: string[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-names-"));
   try {
-    const script = path.join(dir, "engine");
-    fs.writeFileSync(script, renderSyncScript(stackSettings("dev")));
+    unpackEngine(dir);
     const input = path.join(dir, "input.json");
     fs.writeFileSync(input, JSON.stringify({ keys, names }));
     const runner = [
-      "import importlib.machinery, importlib.util, json, sys",
-      'loader = importlib.machinery.SourceFileLoader("engine", sys.argv[1])',
-      'engine = importlib.util.module_from_spec(importlib.util.spec_from_loader("engine", loader))',
-      "loader.exec_module(engine)",
+      "import json, sys",
+      "sys.path.insert(0, sys.argv[1])",
+      "from ccb import names as engine",
       'data = json.load(open(sys.argv[2], encoding="utf-8"))',
       'print(json.dumps({"encoded": [engine.blob_name(k) for k in data["keys"]],',
       '                  "decoded": [engine.decode_blob_name(n) for n in data["names"]]}))',
     ].join("\n");
-    const r = spawnSync(PYTHON, ["-I", "-c", runner, script, input], { encoding: "utf8" });
+    const r = spawnSync(PYTHON, ["-I", "-c", runner, dir, input], { encoding: "utf8" });
     expect(r.status, r.stderr).to.equal(0);
     return JSON.parse(r.stdout) as { encoded: string[]; decoded: string[] };
   } finally {
@@ -67,7 +64,7 @@ function pythonNames(keys: string[], names: string[]): { encoded: string[]; deco
   }
 }
 
-describe("restore: blob names decode exactly as the engine encodes them", () => {
+describe("blob names: decoding gives back exactly what the engine encoded", () => {
   // Names as the engine writes them, plus raw names containing every encoding character in every
   // position (decode must agree on them too, even where the engine would never produce them).
   const rawNames = [

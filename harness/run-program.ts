@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const exported = require("../../index") as Record<string, unknown>;
+    const exported = require("../index") as Record<string, unknown>;
     const outputs: Record<string, { secret: boolean; value: unknown }> = {};
     for (const [k, v] of Object.entries(exported)) {
       const o = pulumi.output(v) as pulumi.Output<unknown>;

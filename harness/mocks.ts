@@ -1,5 +1,6 @@
-// The one mocks module: records every resource and invoke the program makes, answers the
-// invokes the program is known to use, and throws on any other (a forgotten invoke fails loudly).
+// The one Pulumi mocks module, for the unit tests and `npm run policy`: records every resource and
+// invoke the program makes, answers the invokes the program is known to use, and throws on any
+// other (a forgotten invoke fails loudly).
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RecordedResource {
@@ -78,7 +79,6 @@ const invokeHandlers: Record<string, (args: Record<string, unknown>) => Record<s
     arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/test`,
     userId: "AIDAFAKE",
   }),
-  "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
   "aws:iam/getOutboundWebIdentityFederation:getOutboundWebIdentityFederation": () => ({
     issuerIdentifier: FAKE_EXISTING_ISSUER,
   }),
@@ -113,19 +113,19 @@ export const mocks: pulumi.runtime.Mocks = {
       name: args.name,
       inputs: args.inputs as Record<string, unknown>,
     });
+    const inputs = args.inputs as Record<string, unknown>;
     const state: Record<string, unknown> = {
-      ...args.inputs,
-      name: args.inputs.name ?? args.name,
+      ...inputs,
+      name: inputs.name ?? args.name,
       arn: `arn:aws:mock:${args.type.split(":")[1]}::${FAKE_ACCOUNT}:${args.name}`,
-      ...typeDefaults(args.type, args.name, args.inputs as Record<string, unknown>),
+      ...typeDefaults(args.type, args.name, inputs),
     };
     return { id: `${args.name}-id`, state };
   },
   call(args: pulumi.runtime.MockCallArgs) {
     invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
     const handler = invokeHandlers[args.token];
-    if (!handler)
-      throw new Error(`unexpected invoke ${args.token}: add it to test/support/mocks.ts`);
+    if (!handler) throw new Error(`unexpected invoke ${args.token}: add it to harness/mocks.ts`);
     return handler(args.inputs as Record<string, unknown>);
   },
 };

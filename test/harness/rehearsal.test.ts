@@ -1,9 +1,9 @@
-// restore/rehearsal.ts, which the demo calls: it must pass on a healthy vault and throw when the
+// harness/rehearsal.ts, which the demo calls: it must pass on a healthy vault and throw when the
 // restore cannot give the data back exactly.
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { startBackup, type Backup } from "../../harness/datapath";
-import { restoreRehearsal } from "../../restore/rehearsal";
+import { restoreRehearsal } from "../../harness/rehearsal";
 
 describe("restore rehearsal (demo)", function () {
   this.timeout(300_000);

@@ -3,10 +3,11 @@
 // (U+2400-U+241F, U+2421), a backslash becomes a fullwidth backslash (U+FF3C), and a trailing
 // period becomes a fullwidth full stop (U+FF0E), because Azure cannot hold names ending in ".".
 // The engine names (and does not store) any key that already contains one of those characters,
-// so decoding is unambiguous. This is the one TypeScript copy of userdata/engine.py's
-// decode_blob_name; test/restore/names.test.ts runs both over the same corpus.
+// so decoding is unambiguous. This is the one TypeScript copy of the engine's ccb/names.py's
+// decode_blob_name; test/domain/blobNames.test.ts runs both over the same corpus. It lives in
+// domain/ because restore, the harness and the engine all depend on it.
 
-/** rclone's encoding of one key segment (engine.py encode_segment). */
+/** rclone's encoding of one key segment (ccb/names.py encode_segment). */
 export function encodeSegment(seg: string): string {
   let out = "";
   for (const ch of seg) {

@@ -5,8 +5,8 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import type { Backup } from "../harness/datapath";
-import { decodeBlobName } from "./names";
+import { decodeBlobName } from "../domain/blobNames";
+import type { Backup } from "./datapath";
 
 const ROOT = path.resolve(__dirname, "..");
 

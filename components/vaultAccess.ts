@@ -1,0 +1,243 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as iam from "@pulumi/aws/iam";
+import * as ssm from "@pulumi/aws/ssm";
+import {
+  assertNever,
+  credentialKind,
+  ENTRA_TOKEN_AUDIENCE,
+  WEB_IDENTITY_SIGNING_ALGORITHM,
+  WEB_IDENTITY_TOKEN_SECONDS,
+  type CredentialKind,
+  type CredentialMode,
+  type OutboundFederation,
+} from "../domain/credentials";
+import type { CredentialDelivery, SyncMode } from "../domain/modes";
+import type { VaultAccess as RenderedVaultAccess } from "../userdata";
+import { VaultIdentity } from "./vaultIdentity";
+
+/** The vault the host is given access to: what AzureBackupVault exposes. */
+export interface VaultRef {
+  resourceGroupName: pulumi.Input<string>;
+  /** Where the federated identity's custom roles are defined and may be assigned. */
+  resourceGroupId: pulumi.Input<string>;
+  storageAccountId: pulumi.Input<string>;
+  containerName: pulumi.Input<string>;
+  blobEndpoint: pulumi.Input<string>;
+  /** SAS mode: the container URL with its service SAS (a secret); undefined in federated mode. */
+  sasUrl?: pulumi.Input<string>;
+}
+
+export interface VaultAccessArgs {
+  /** "federated": no stored credential (the default); "sas": the vault's service SAS. */
+  credentialMode: CredentialMode;
+  /** SAS mode: "ssm" (an SSM SecureString the host reads at every run) or "userData". */
+  credentialDelivery: CredentialDelivery;
+  /** Federated mode: "enable" the AWS account's outbound identity federation, or read the "existing" one. */
+  outboundFederation: OutboundFederation;
+  vault: VaultRef;
+  /** Azure region of the managed identity (federated mode). */
+  location: string;
+  /** The host's role: the only AWS principal the federated identity trusts. */
+  hostRoleArn: pulumi.Input<string>;
+  /** The host's egress IP: a SAS the host mints (federated mode) is bound to it. */
+  hostIp: pulumi.Input<string>;
+  /** SAS mode with ssm delivery: the SecureString's name (the renderers' settings carry it too). */
+  ssmParameterName: string;
+  /** "copy" never deletes in the vault, so the federated identity gets no delete. */
+  syncMode: SyncMode;
+  tags?: Record<string, string>;
+}
+
+/**
+ * What the sync host needs from VaultAccess, in one value, so the credential kind is decided in
+ * one place and the host never has to cross-check it.
+ */
+export interface HostVaultAccess {
+  /** The renderers' credential kind (settings.credential). */
+  kind: CredentialKind;
+  /** The access as the renderers take it: plain values, a secret (userData carries the SAS). */
+  rendered: pulumi.Output<RenderedVaultAccess>;
+  /** What the host's role needs for it: mint a token (federated), read the parameter (ssm). */
+  statements: pulumi.Input<object>[];
+  /** What must exist before the host first boots: the identity with its grants, or the SAS. */
+  bootNeeds: pulumi.Resource[];
+}
+
+/**
+ * The one AWS permission federated mode adds: mint a web identity token for Entra's audience
+ * only, short-lived. The condition keys are the ones IAM documents for GetWebIdentityToken.
+ */
+export function mintTokenStatement(): object {
+  return {
+    Sid: "MintVaultToken",
+    Effect: "Allow",
+    Action: "sts:GetWebIdentityToken",
+    Resource: "*",
+    Condition: {
+      "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [ENTRA_TOKEN_AUDIENCE] },
+      // ForAllValues is also true when the key is absent: require an audience.
+      Null: { "sts:IdentityTokenAudience": "false" },
+      NumericLessThanEquals: { "sts:DurationSeconds": WEB_IDENTITY_TOKEN_SECONDS },
+      StringEquals: { "sts:SigningAlgorithm": WEB_IDENTITY_SIGNING_ALGORITHM },
+    },
+  };
+}
+
+/**
+ * Logical names the credential's resources had before this component owned them (the stack
+ * created the federation and the identity, SyncHost the SSM parameter). They are kept, and
+ * aliases name the former parents, so `pulumi up` moves them in the state instead of replacing
+ * them: a new identity would mean a new client id and new role assignments while the host runs,
+ * and a replaced parameter would leave the host without its SAS between delete and create.
+ */
+export const KEPT_NAMES = {
+  federation: "outbound-federation",
+  identity: "vault-identity",
+  parameter: "sync-host-sas",
+} as const;
+const FORMER_PARAMETER_OWNER = { name: "sync-host", type: "cross-cloud-backup:aws:SyncHost" };
+
+/**
+ * How the sync host reaches the vault; the one place the credential kind is chosen.
+ * - federated: the AWS account's outbound identity federation (enabled here, or read) and a
+ *   VaultIdentity that trusts exactly the host's role; the host mints a token, no secret stored.
+ * - sas + ssm: the vault's SAS in an SSM SecureString the host reads at every run.
+ * - sas + userData: the SAS travels in the (secret) user-data.
+ * Outputs: `host` (what SyncHost consumes), `kind`, `identityClientId`, `ssmParameterName`.
+ */
+export class VaultAccess extends pulumi.ComponentResource {
+  public readonly kind: CredentialKind;
+  /** Everything SyncHost needs, in one value. */
+  public readonly host: HostVaultAccess;
+  /** Federated mode: the managed identity's client id ("" otherwise). */
+  public readonly identityClientId: pulumi.Output<string>;
+  /** SAS mode with ssm delivery: the SecureString's name ("" otherwise). */
+  public readonly ssmParameterName: pulumi.Output<string>;
+
+  constructor(name: string, args: VaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cross-cloud-backup:azure:VaultAccess", name, {}, opts);
+    const kind = credentialKind(args.credentialMode, args.credentialDelivery);
+    if (kind !== "federated" && args.vault.sasUrl === undefined) {
+      const reason = `is missing: credentialMode "sas" delivers the vault's SAS (AzureBackupVault with credentialMode "sas" mints it)`;
+      throw new pulumi.InputPropertiesError({
+        message: `VaultAccess "${name}": invalid arguments:\n  - vault.sasUrl: ${reason}`,
+        errors: [{ propertyPath: "vault.sasUrl", reason }],
+      });
+    }
+    const tags = args.tags ?? {};
+
+    let host: HostVaultAccess;
+    let identityClientId: pulumi.Output<string> = pulumi.output("");
+    let parameterName: pulumi.Output<string> = pulumi.output("");
+    switch (kind) {
+      case "federated": {
+        // The AWS account vouches for the host's role (outbound identity federation), and one
+        // Azure identity trusts exactly that role.
+        const issuer =
+          args.outboundFederation === "enable"
+            ? // Account-wide and possibly shared with other workloads: destroying this stack
+              // leaves it enabled rather than cutting them off.
+              new iam.OutboundWebIdentityFederation(
+                KEPT_NAMES.federation,
+                {},
+                {
+                  parent: this,
+                  retainOnDelete: true,
+                  aliases: [{ parent: pulumi.rootStackResource }],
+                },
+              ).issuerIdentifier
+            : iam.getOutboundWebIdentityFederationOutput({ parent: this }).issuerIdentifier;
+        const identity = new VaultIdentity(
+          KEPT_NAMES.identity,
+          {
+            resourceGroupName: args.vault.resourceGroupName,
+            resourceGroupId: args.vault.resourceGroupId,
+            location: args.location,
+            storageAccountId: args.vault.storageAccountId,
+            containerName: args.vault.containerName,
+            issuer,
+            subject: args.hostRoleArn,
+            syncMode: args.syncMode,
+            tags,
+          },
+          // Its children (identity, trust, roles, assignments) inherit this alias.
+          { parent: this, aliases: [{ parent: pulumi.rootStackResource }] },
+        );
+        identityClientId = identity.clientId;
+        host = {
+          kind,
+          rendered: pulumi
+            .all([identity.tenantId, identity.clientId, args.vault.blobEndpoint, args.hostIp])
+            .apply(([tenantId, clientId, blobEndpoint, sasIp]) => ({
+              kind,
+              tenantId,
+              clientId,
+              blobEndpoint,
+              sasIp,
+            })),
+          statements: [mintTokenStatement()],
+          bootNeeds: [identity],
+        };
+        break;
+      }
+      case "ssm": {
+        const parameter = new ssm.Parameter(
+          KEPT_NAMES.parameter,
+          {
+            name: args.ssmParameterName,
+            type: "SecureString",
+            description:
+              "cross-cloud-backup: container SAS URL of the Azure vault (rotated by pulumi up)",
+            value: pulumi.secret(args.vault.sasUrl!),
+            tags,
+          },
+          {
+            parent: this,
+            aliases: [
+              {
+                parent: pulumi.createUrn(FORMER_PARAMETER_OWNER.name, FORMER_PARAMETER_OWNER.type),
+              },
+            ],
+          },
+        );
+        parameterName = parameter.name;
+        host = {
+          kind,
+          // The host reads the SAS from the parameter at run time: nothing secret to render.
+          rendered: pulumi.output({ kind }),
+          // The aws/ssm key's policy already lets in-account principals decrypt through SSM.
+          statements: [
+            {
+              Sid: "ReadVaultCredential",
+              Effect: "Allow",
+              Action: "ssm:GetParameter",
+              Resource: parameter.arn,
+            },
+          ],
+          bootNeeds: [parameter],
+        };
+        break;
+      }
+      case "userData":
+        host = {
+          kind,
+          rendered: pulumi.secret(args.vault.sasUrl!).apply((sasUrl) => ({ kind, sasUrl })),
+          statements: [],
+          bootNeeds: [],
+        };
+        break;
+      default:
+        assertNever(kind);
+    }
+
+    this.kind = kind;
+    this.host = host;
+    this.identityClientId = identityClientId;
+    this.ssmParameterName = parameterName;
+    this.registerOutputs({
+      kind: this.kind,
+      identityClientId: this.identityClientId,
+      ssmParameterName: this.ssmParameterName,
+    });
+  }
+}

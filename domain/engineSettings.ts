@@ -1,0 +1,39 @@
+// The engine's settings: the small JSON document (settings.json) cloud-init writes on the host
+// beside the engine bundle, which is the same for every stack. Each setting keeps the name of
+// the stack config key it comes from (or of the SyncSettings field where it has no key of its
+// own), from Pulumi.yaml to the engine's field. The engine checks the document against these
+// rules at start (generated into its contract.py) and names the setting that breaks one.
+import { CREDENTIAL_KINDS } from "./credentials";
+import { SYNC_MODES } from "./modes";
+
+export type SettingRule =
+  | { type: "string"; values?: readonly string[]; pattern?: string; rule?: string }
+  | { type: "integer"; min?: number; max?: number };
+
+export const ENGINE_SETTINGS = {
+  // The config schema has checked names and regions at preview time; the engine checks only
+  // what would make it misbehave.
+  sourceBucket: { type: "string", pattern: ".+", rule: "must not be empty" },
+  sourcePrefix: { type: "string", pattern: "(.*/)?", rule: "must be empty or end in '/'" },
+  sourceRegion: { type: "string", pattern: ".+", rule: "must not be empty" },
+  containerName: { type: "string", pattern: "[^/]+", rule: "must be a container name (no '/')" },
+  syncMode: { type: "string", values: SYNC_MODES },
+  maxDeletes: { type: "integer", min: 0 },
+  maxDeletePercent: { type: "integer", min: 0, max: 100 },
+  /** How the host authenticates to the vault (domain/credentials.ts CredentialKind). */
+  credential: { type: "string", values: CREDENTIAL_KINDS },
+  /** The SSM SecureString holding the SAS URL (credential "ssm"). */
+  ssmParameterName: { type: "string" },
+  /** The stack: the metrics' dimension. */
+  stack: { type: "string" },
+  /** Where runs publish metrics ("" = not at all) and their summary. */
+  metricsNamespace: { type: "string" },
+  logGroup: { type: "string" },
+  integritySampleObjects: { type: "integer", min: 0 },
+  restoreDrillObjects: { type: "integer", min: 0 },
+} as const satisfies Record<string, SettingRule>;
+
+export type EngineSettingName = keyof typeof ENGINE_SETTINGS;
+export type EngineSettings = {
+  [K in EngineSettingName]: (typeof ENGINE_SETTINGS)[K]["type"] extends "integer" ? number : string;
+};

@@ -1,0 +1,47 @@
+"""Shared by the engine's unit tests: settings, temporary folders and listing rows."""
+
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+from ccb import base, settings
+
+VALID = {
+    "sourceBucket": "example-bucket", "sourcePrefix": "", "sourceRegion": "eu-west-1",
+    "containerName": "backup", "syncMode": "copy", "maxDeletes": 100, "maxDeletePercent": 50,
+    "credential": "ssm", "ssmParameterName": "/cross-cloud-backup/dev/vault-sas-url", "stack": "dev",
+    "metricsNamespace": "CrossCloudBackup", "logGroup": "/cross-cloud-backup/dev",
+    "integritySampleObjects": 20, "restoreDrillObjects": 20,
+}
+
+
+def make_settings(**overrides):
+    return settings.parse(dict(VALID, **overrides))
+
+
+def source_row(rel, size=10, mtime=1000, md5="", problem=""):
+    """A source listing line, as Source.list writes it."""
+    from ccb import names
+
+    return base.tsv(json.dumps(names.blob_name(rel)), size, mtime, md5, json.dumps(rel), problem)
+
+
+def vault_row(name, size=10, mtime=1000, md5=""):
+    """A vault listing line, as Vault.list writes it."""
+    return base.tsv(json.dumps(name), size, mtime, md5)
+
+
+class TempDirTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="ccb-unit-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, name, lines):
+        path = os.path.join(self.dir, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("".join(lines))
+        return path

@@ -1,0 +1,44 @@
+"""What every module needs: the run's error type, redacted logging and UTC times."""
+
+import calendar
+import re
+import sys
+import time
+
+from . import contract
+
+_REDACTIONS = tuple((re.compile(p, re.IGNORECASE), r) for p, r in contract.REDACTIONS)
+
+
+class RunFailed(Exception):
+    """The run cannot go on; the message names what failed."""
+
+
+def redact(text):
+    """Remove anything that looks like a credential from a message (contract.REDACTIONS)."""
+    text = str(text)
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def log(msg):
+    print("cross-cloud-backup: " + redact(msg), file=sys.stderr, flush=True)
+
+
+def utc(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def epoch_of(iso):
+    """Seconds since the epoch of an ISO 8601 UTC time (fractions ignored)."""
+    return calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S"))
+
+
+def epoch_of_datetime(dt):
+    """Seconds since the epoch of a botocore datetime (S3's LastModified)."""
+    return calendar.timegm(dt.utctimetuple())
+
+
+def tsv(*fields):
+    return "\t".join(str(f) for f in fields) + "\n"

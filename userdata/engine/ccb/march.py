@@ -1,0 +1,45 @@
+"""One walk over two sorted listings (after rclone's fs/march): the backup, the integrity check
+and anything else that compares the source with the vault implement its three callbacks.
+
+Listings are tab-separated files whose first field is the JSON-encoded blob name; sort(1) sorts
+them on disk (external memory), so neither listing ever sits in memory."""
+
+import os
+import subprocess
+
+
+def sort_file(path, tmpdir):
+    """Sorts a listing in place by its first field, bytewise (LC_ALL=C)."""
+    subprocess.run(
+        ["sort", "-t", "\t", "-k1,1", "-S", "32M", "-T", tmpdir, "-o", path, path],
+        check=True,
+        env=dict(os.environ, LC_ALL="C"),
+    )
+
+
+def rows(path):
+    """The rows of a listing file, as lists of fields."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            yield line.rstrip("\n").split("\t")
+
+
+def march(src, dst, src_only, dst_only, match):
+    """Walks two row iterators sorted by their first field together: calls src_only(s) for a
+    name only the source has, dst_only(d) for one only the vault has, and match(s, d) for one
+    both have, in name order."""
+    s, d = next(src, None), next(dst, None)
+    while s is not None or d is not None:
+        if d is None or (s is not None and s[0] < d[0]):
+            src_only(s)
+            s = next(src, None)
+        elif s is None or d[0] < s[0]:
+            dst_only(d)
+            d = next(dst, None)
+        else:
+            match(s, d)
+            s, d = next(src, None), next(dst, None)
+
+
+def ignore(_row):
+    """A callback for rows that need nothing."""

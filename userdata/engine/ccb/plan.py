@@ -1,0 +1,139 @@
+"""The plan: what a backup copies, archives and deletes, from the two sorted listings.
+
+An object is copied when it is missing from the vault or differs in size, modification time
+(S3 LastModified, which the copy carries onto the blob) or MD5 (where both sides have one).
+Objects S3 refused before are retried once a day, or as soon as they change."""
+
+import json
+import os
+
+from . import names
+from .base import log, tsv, utc
+from .march import march, rows
+
+# Names per rclone run (and rclone checkers per run, see rclone.run_batch).
+BATCH_SIZE = 1000
+UNREADABLE_RETRY_SECONDS = 24 * 3600
+PLAN_FILES = ("copy", "archive", "delete")
+
+
+class Unreadable:
+    """Known-unreadable objects, kept on the host between runs: key -> {size, mtime, md5,
+    reason, lastTry}."""
+
+    def __init__(self, path):
+        self.path = path
+        self.entries = {}
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    try:
+                        e = json.loads(line)
+                        self.entries[e["key"]] = e
+                    except (ValueError, KeyError):
+                        continue
+
+    def save(self):
+        with open(self.path + ".tmp", "w", encoding="utf-8") as f:
+            for e in self.entries.values():
+                f.write(json.dumps(e) + "\n")
+        os.replace(self.path + ".tmp", self.path)
+
+
+class Planner:
+    """The march's callbacks for a backup: writes the plan files and counts what it saw."""
+
+    def __init__(self, plan, skipped, unreadable, now):
+        self.plan, self.skipped, self.unreadable, self.now = plan, skipped, unreadable, now
+        self.counts = {"unchanged": 0, "new": 0, "changed": 0, "vaultOnly": 0, "kept": 0, "bytesChanged": 0,
+                       "deferred": 0}
+        self.seen_unreadable = set()
+
+    def src_only(self, s):
+        self._source_row("new", s, None)
+
+    def match(self, s, d):
+        self._source_row("changed", s, d)
+
+    def dst_only(self, d):
+        self.counts["vaultOnly"] += 1
+        blob = json.loads(d[0])
+        rel = names.restores_exactly(blob)
+        if rel is not None:
+            self.plan["delete"].write(rel + "\n")
+            return
+        # Not a name this engine writes (another writer, or an older engine): it cannot be
+        # addressed safely, so mirror mode leaves it where it is.
+        self.counts["kept"] += 1
+        if self.counts["kept"] <= 20:
+            log("mirror: leaving vault blob data/%s in place (not a name this engine writes)" % json.dumps(blob))
+
+    def _source_row(self, action, s, d):
+        _, size, mtime, md5, rel_json, problem = s
+        rel = json.loads(rel_json)
+        if d is not None and size == d[1] and mtime == d[2] and (not md5 or not d[3] or md5 == d[3]):
+            self.counts["unchanged"] += 1
+            return
+        if problem:
+            self.skipped.add_key(rel, problem)
+            return
+        if self._deferred(rel, size, mtime, md5):
+            return
+        self.counts[action] += 1
+        self.counts["bytesChanged"] += int(size)
+        self.plan["copy"].write(tsv(json.dumps(rel), size, mtime, md5))
+        if d is not None:
+            self.plan["archive"].write(rel + "\n")
+
+    def _deferred(self, rel, size, mtime, md5):
+        """True when S3 refused this very object less than a day ago (it is named again)."""
+        known = self.unreadable.entries.get(rel)
+        if known is None:
+            return False
+        self.seen_unreadable.add(rel)
+        if (known["size"], known["mtime"], known["md5"]) != (int(size), int(mtime), md5):
+            del self.unreadable.entries[rel]  # the object changed: try it again now
+            return False
+        if self.now - known["lastTry"] < UNREADABLE_RETRY_SECONDS:
+            self.skipped.add_key(rel, known["reason"] + " (last tried %s)" % utc(known["lastTry"]))
+            self.counts["deferred"] += 1
+            return True
+        return False
+
+    def forget_gone(self):
+        """Forgets unreadable objects that are gone from the source (or were readable this time)."""
+        for rel in [k for k in self.unreadable.entries if k not in self.seen_unreadable]:
+            del self.unreadable.entries[rel]
+
+
+def diff(source_path, vault_path, plan, skipped, unreadable, now):
+    """Walks the two sorted listings; writes the copy, archive and delete lists; returns counts."""
+    planner = Planner(plan, skipped, unreadable, now)
+    march(rows(source_path), rows(vault_path), planner.src_only, planner.dst_only, planner.match)
+    planner.forget_gone()
+    return planner.counts
+
+
+def conflict_free(items, key=lambda x: x):
+    """Groups of at most BATCH_SIZE items in which no name is a folder of another ("a" and
+    "a/b"): rclone 1.60.1, given both in one --files-from list, copies one of them and reports
+    nothing for the other."""
+    group, taken, folders = [], set(), set()
+    for item in items:
+        name = key(item)
+        parts = name.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        if group and (len(group) == BATCH_SIZE or name in folders or any(p in taken for p in prefixes)):
+            yield group
+            group, taken, folders = [], set(), set()
+        group.append(item)
+        taken.add(name)
+        folders.update(prefixes)
+    if group:
+        yield group
+
+
+def batches(path, key=lambda line: line):
+    """Lines of a plan file in conflict-free batches (the plan itself never sits in memory)."""
+    with open(path, encoding="utf-8") as f:
+        yield from conflict_free((line.rstrip("\n") for line in f), key)

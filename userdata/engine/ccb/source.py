@@ -1,0 +1,122 @@
+"""The S3 source: its listing, HEADs and reads, through botocore. Never writes."""
+
+import json
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from . import names
+from .base import RunFailed, epoch_of_datetime, tsv
+
+STREAM_BYTES = 1 << 20
+
+
+class Source:
+    """The source bucket under the prefix, for one run (botocore clients are thread-safe)."""
+
+    def __init__(self, settings, env=None):
+        self.settings = settings
+        self.env = os.environ if env is None else env
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            import botocore.config
+            import botocore.session
+
+            endpoint = self.env.get("AWS_ENDPOINT_URL_S3") or None
+            cfg = botocore.config.Config(
+                retries={"max_attempts": 4, "mode": "standard"},
+                connect_timeout=10,
+                read_timeout=60,
+                # An endpoint override (an emulator) is addressed path-style; AWS virtual-host style.
+                s3={"addressing_style": "path" if endpoint else "virtual"},
+            )
+            self._client = botocore.session.get_session().create_client(
+                "s3", region_name=self.settings.sourceRegion, endpoint_url=endpoint, config=cfg)
+        return self._client
+
+    def key(self, rel):
+        return self.settings.sourcePrefix + rel
+
+    def rclone_path(self):
+        prefix = self.settings.sourcePrefix
+        return "source:%s%s" % (self.settings.sourceBucket, "/" + prefix.rstrip("/") if prefix else "")
+
+    def list(self, out_path, skipped):
+        """Streams the source listing to out_path; returns (objects, bytes). Each line: blob name,
+        size, mtime, md5, key, problem. Keys the vault cannot hold at all go to `skipped`."""
+        import botocore.exceptions
+
+        bucket = self.settings.sourceBucket
+        count = total = 0
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=self.settings.sourcePrefix, PaginationConfig={"PageSize": 1000})
+            with open(out_path, "w", encoding="utf-8") as out:
+                for page in pages:
+                    for o in page.get("Contents", []):
+                        count += 1
+                        total += int(o["Size"])
+                        self._write_row(out, o, skipped)
+        except botocore.exceptions.ClientError as e:
+            code = e.response.get("Error", {}).get("Code", "")
+            if code == "NoSuchBucket":
+                raise RunFailed("source bucket %s does not exist (NoSuchBucket)" % bucket)
+            if code in ("AccessDenied", "403"):
+                raise RunFailed("not allowed to list the source bucket %s (AccessDenied)" % bucket)
+            raise RunFailed("cannot list the source bucket %s: %s" % (bucket, code or e))
+        except botocore.exceptions.BotoCoreError as e:
+            raise RunFailed("cannot list the source bucket %s: %s" % (bucket, e))
+        return count, total
+
+    def _write_row(self, out, o, skipped):
+        rel, size = o["Key"][len(self.settings.sourcePrefix):], int(o["Size"])
+        problem = names.key_problem(rel)
+        if problem is not None:
+            skipped.add_key(rel, problem)
+            return
+        etag = o.get("ETag", "").strip('"').lower()
+        md5 = etag if re.fullmatch(r"[0-9a-f]{32}", etag) else ""
+        name = names.blob_name(rel)
+        problem = names.storage_problem(name, size, o.get("StorageClass", "STANDARD"))
+        out.write(tsv(json.dumps(name), size, epoch_of_datetime(o["LastModified"]), md5, json.dumps(rel), problem or ""))
+
+    def head_many(self, rels):
+        """HEADs objects, 16 at a time; yields (rel, problem, head): problem is None (head is S3's
+        answer), "gone" or an error."""
+        import botocore.exceptions
+
+        def one(rel):
+            try:
+                return rel, None, self.client.head_object(Bucket=self.settings.sourceBucket, Key=self.key(rel))
+            except botocore.exceptions.ClientError as e:
+                status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                if status == 404:
+                    return rel, "gone", None
+                return rel, "HTTP %s on HEAD (%s)" % (status, e.response.get("Error", {}).get("Code", "?")), None
+            except Exception as e:  # transport errors: not the object's fault
+                return rel, "error: %s" % e, None
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            yield from pool.map(one, rels)
+
+    def head(self, rel):
+        return self.client.head_object(Bucket=self.settings.sourceBucket, Key=self.key(rel))
+
+    def get(self, rel):
+        return self.client.get_object(Bucket=self.settings.sourceBucket, Key=self.key(rel))
+
+    def chunks(self, rel):
+        body = self.get(rel)["Body"]
+        return iter(lambda: body.read(STREAM_BYTES), b"")
+
+    def probe(self):
+        """One cheap request: None when the bucket answers, else what went wrong."""
+        try:
+            self.client.list_objects_v2(
+                Bucket=self.settings.sourceBucket, Prefix=self.settings.sourcePrefix, MaxKeys=1)
+        except Exception as e:  # botocore raises several unrelated exception types
+            return "the source bucket: %s" % e
+        return None

@@ -1,0 +1,137 @@
+"""The vault: the backup container, through Azure Blob's REST API and the run's SAS."""
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+
+from . import contract
+from .base import RunFailed, epoch_of, tsv
+
+STREAM_BYTES = 1 << 20
+DATA = contract.VAULT_FOLDERS["data"]
+
+
+class Vault:
+    """The container. `reached` turns true once a listing succeeded: only then is the status
+    blob worth writing (a vault that cannot be listed will not take it either)."""
+
+    def __init__(self, settings, credentials, sleep=time.sleep):
+        self.settings = settings
+        self.credentials = credentials
+        self.sleep = sleep
+        self.reached = False
+
+    def request(self, method, url, body=None, headers=None, attempts=4):
+        """One Azure Blob request with a few retries for transient failures."""
+        hdrs = {"x-ms-version": "2021-08-06"}
+        hdrs.update(headers or {})
+        delay = 1.0
+        for attempt in range(1, attempts + 1):
+            req = urllib.request.Request(url, data=body, method=method, headers=hdrs)
+            try:
+                return urllib.request.urlopen(req, timeout=60)
+            except urllib.error.HTTPError as e:
+                code = e.headers.get("x-ms-error-code") or str(e.code)
+                if e.code < 500 or attempt == attempts:
+                    raise RunFailed("%s (HTTP %d)" % (code, e.code))
+            except (urllib.error.URLError, OSError) as e:
+                reason = getattr(e, "reason", e)
+                if attempt == attempts:
+                    raise RunFailed("cannot reach the vault: %s" % reason)
+            self.sleep(delay)
+            delay *= 2
+
+    def url(self, path="", query=""):
+        """A URL in the container (path like "/status/x.json"), signed with its SAS."""
+        u = urllib.parse.urlsplit(self.credentials.sas_url())
+        q = "%s&%s" % (query, u.query) if query else u.query
+        return urllib.parse.urlunsplit((u.scheme, u.netloc, u.path.rstrip("/") + path, q, ""))
+
+    def blob_url(self, name, query=""):
+        """The URL of data/<name>."""
+        return self.url("/" + DATA + urllib.parse.quote(name), query)
+
+    def list(self, out_path):
+        """Streams the data/ listing to out_path; returns the number of blobs. Each line: blob
+        name (relative to data/), size, mtime (-1 when the blob records none), md5."""
+        container = self.settings.containerName
+        count, marker = 0, ""
+        with open(out_path, "w", encoding="utf-8") as out:
+            while True:
+                q = "restype=container&comp=list&prefix=%s&include=metadata&maxresults=5000" % DATA
+                if marker:
+                    q += "&marker=" + urllib.parse.quote(marker, safe="")
+                try:
+                    resp = self.request("GET", self.url(query=q))
+                except RunFailed as e:
+                    if str(e).startswith("ContainerNotFound"):
+                        raise RunFailed("vault container %s does not exist (ContainerNotFound)" % container)
+                    raise RunFailed("cannot list the vault container %s: %s" % (container, e))
+                with resp:
+                    n, marker = _write_page(resp, out)
+                count += n
+                if not marker:
+                    self.reached = True
+                    return count
+
+    def put_status(self, path, body):
+        """Writes one small blob (a single Put Blob request)."""
+        self.request("PUT", self.url("/" + urllib.parse.quote(path)), body=body,
+                     headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "application/json"},
+                     attempts=2).close()
+
+    def get_json(self, path):
+        """A small JSON blob (e.g. status/last-success.json)."""
+        with self.request("GET", self.url("/" + urllib.parse.quote(path)), attempts=2) as resp:
+            return json.load(resp)
+
+    def chunks(self, name):
+        resp = self.request("GET", self.blob_url(name))
+        return iter(lambda: resp.read(STREAM_BYTES), b"")
+
+    def probe(self):
+        """One cheap request: None when the container answers, else what went wrong."""
+        try:
+            self.request("GET", self.url(query="restype=container&comp=list&maxresults=1"), attempts=3).close()
+        except RunFailed as e:
+            return "the vault: %s" % e
+        return None
+
+
+def _write_page(resp, out):
+    """Writes one List Blobs page's blobs; returns (blobs, next marker)."""
+    count, marker = 0, ""
+    for _, el in ET.iterparse(resp, events=("end",)):
+        if el.tag == "Blob":
+            out.write(_blob_row(el))
+            count += 1
+            el.clear()
+        elif el.tag == "NextMarker":
+            marker = el.text or ""
+    return count, marker
+
+
+def _blob_row(el):
+    name_el = el.find("Name")
+    name = name_el.text or ""
+    if name_el.get("Encoded") == "true":
+        name = urllib.parse.unquote(name)
+    props = el.find("Properties")
+    size = int(props.findtext("Content-Length") or 0)
+    md5b64 = props.findtext("Content-MD5") or ""
+    md5 = base64.b64decode(md5b64).hex() if md5b64 else ""
+    mtime_meta = None
+    meta = el.find("Metadata")
+    if meta is not None:
+        for m in meta:
+            if m.tag.lower() == "mtime":
+                mtime_meta = m.text
+    try:
+        mtime = epoch_of(mtime_meta) if mtime_meta else -1
+    except ValueError:
+        mtime = -1
+    return tsv(json.dumps(name[len(DATA):]), size, mtime, md5)

@@ -1,0 +1,57 @@
+// The engine's contract.py, generated from domain/: the names the program and the engine share
+// (metrics, status blobs, vault folders, exit codes, result keys, SAS permissions, redaction and
+// the settings' rules). `npm run gen:contract` writes it; test/userdata/contract.test.ts fails
+// when the committed file differs from what this renders.
+import * as path from "node:path";
+import { SAS_PERMISSIONS } from "../domain/credentials";
+import { ENGINE_SETTINGS } from "../domain/engineSettings";
+import { STATUS_BLOBS, VAULT_FOLDERS } from "../domain/layout";
+import { REDACTIONS } from "../domain/redaction";
+import {
+  DRILL_RESULT_KEYS,
+  EXIT_CODES,
+  INTEGRITY_RESULT_KEYS,
+  RUN_SUMMARY_KEYS,
+} from "../domain/runSummary";
+import { METRICS } from "../domain/telemetry";
+
+export const ENGINE_CONTRACT_PATH = path.join(__dirname, "engine", "ccb", "contract.py");
+
+/** A JSON value as a Python literal (JSON strings, numbers, lists and objects are Python too). */
+function py(value: unknown): string {
+  const text = JSON.stringify(value, null, 4);
+  if (/\b(true|false|null)\b/.test(JSON.stringify(value)))
+    throw new Error("engine contract: booleans and null are not Python literals");
+  return text;
+}
+
+export function renderEngineContract(): string {
+  const redactions = REDACTIONS.map((r) => [r.pattern, r.replacement.replace(/\$(\d)/g, "\\$1")]);
+  const entries: [string, string, unknown][] = [
+    ["METRICS", "CloudWatch metric names (domain/telemetry.ts METRICS).", METRICS],
+    ["STATUS_BLOBS", "What the host publishes under status/ (domain/layout.ts).", STATUS_BLOBS],
+    ["VAULT_FOLDERS", "The vault's folders (domain/layout.ts).", VAULT_FOLDERS],
+    ["EXIT_CODES", "The engine's exit codes (domain/runSummary.ts).", EXIT_CODES],
+    ["RUN_SUMMARY_KEYS", "The run summary's keys, in order.", RUN_SUMMARY_KEYS],
+    [
+      "INTEGRITY_RESULT_KEYS",
+      "The integrity check's result keys, in order.",
+      INTEGRITY_RESULT_KEYS,
+    ],
+    ["DRILL_RESULT_KEYS", "The restore drill's result keys, in order.", DRILL_RESULT_KEYS],
+    ["SAS_PERMISSIONS", "The vault SAS's permissions per sync mode.", SAS_PERMISSIONS],
+    [
+      "REDACTIONS",
+      "(pattern, replacement) pairs, applied case-insensitively (domain/redaction.ts).",
+      redactions,
+    ],
+    ["SETTINGS", "settings.json: each setting's rule (domain/engineSettings.ts).", ENGINE_SETTINGS],
+  ];
+  return [
+    "# GENERATED FROM domain/ BY userdata/engineContract.ts: DO NOT EDIT.",
+    "# Regenerate with `npm run gen:contract`; test/userdata/contract.test.ts fails when it is stale.",
+    '"""The names the engine shares with the program, generated from domain/."""',
+    "",
+    ...entries.flatMap(([name, doc, value]) => [`# ${doc}`, `${name} = ${py(value)}`, ""]),
+  ].join("\n");
+}
