@@ -5,8 +5,18 @@
 /** How a run ended. "partial": everything readable was backed up; some objects were skipped. */
 export type RunOutcome = "success" | "partial" | "failure";
 
-/** The engine's exit codes (75 = another run was in progress; this one did nothing). */
-export const EXIT_CODES = { success: 0, failure: 1, partial: 3, mismatch: 4, overlap: 75 } as const;
+/**
+ * The engine's exit codes (2 = a usage error; 75 = another run was in progress, this one did
+ * nothing).
+ */
+export const EXIT_CODES = {
+  success: 0,
+  failure: 1,
+  usage: 2,
+  partial: 3,
+  mismatch: 4,
+  overlap: 75,
+} as const;
 
 export interface SkippedObject {
   /** The S3 key, relative to the source prefix. */

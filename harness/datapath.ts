@@ -243,7 +243,7 @@ export class Backup {
     return env;
   }
 
-  /** Start one run of the rendered sync script; resolves when it exits. */
+  /** Start one run of the host's entry point (the loader, then the engine bundle); resolves when it exits. */
   start(timeoutMs = 150_000, args: string[] = []): { pid: number; done: Promise<SyncRun> } {
     this.s3Proxy.reset();
     this.azureProxy.reset();

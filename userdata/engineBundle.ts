@@ -29,9 +29,15 @@ const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex
 
 /** Builds the bundle from the package's source files (sorted, so it is reproducible). */
 export function buildEngineBundle(dir: string = ENGINE_PACKAGE_DIR): EngineBundle {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".py"))
-    .sort();
+  const entries = readdirSync(dir);
+  // Only modules travel: anything else (a subpackage, a data file) would be missing on the host
+  // while the unit tests, which import the folder, still saw it.
+  const stray = entries.filter((f) => !f.endsWith(".py") && f !== "__pycache__");
+  if (stray.length)
+    throw new Error(
+      `the engine package holds ${stray.join(", ")}: only modules (*.py) are bundled`,
+    );
+  const files = entries.filter((f) => f.endsWith(".py")).sort();
   const sources: Record<string, string> = {};
   for (const f of files) {
     const name =

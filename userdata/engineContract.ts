@@ -17,12 +17,22 @@ import { METRICS } from "../domain/telemetry";
 
 export const ENGINE_CONTRACT_PATH = path.join(__dirname, "engine", "ccb", "contract.py");
 
-/** A JSON value as a Python literal (JSON strings, numbers, lists and objects are Python too). */
-function py(value: unknown): string {
-  const text = JSON.stringify(value, null, 4);
-  if (/\b(true|false|null)\b/.test(JSON.stringify(value)))
-    throw new Error("engine contract: booleans and null are not Python literals");
-  return text;
+/**
+ * A value as a read-only Python literal: objects become MappingProxyType, arrays tuples, so no
+ * module of the engine can change a shared name at run time.
+ */
+function py(value: unknown, indent = 0): string {
+  const pad = " ".repeat(indent + 4);
+  const end = " ".repeat(indent);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" && Number.isInteger(value)) return String(value);
+  if (Array.isArray(value))
+    return `(\n${value.map((v) => `${pad}${py(v, indent + 4)},`).join("\n")}\n${end})`;
+  if (value !== null && typeof value === "object")
+    return `MappingProxyType({\n${Object.entries(value)
+      .map(([k, v]) => `${pad}${JSON.stringify(k)}: ${py(v, indent + 4)},`)
+      .join("\n")}\n${end}})`;
+  throw new Error(`engine contract: ${JSON.stringify(value)} has no Python literal here`);
 }
 
 export function renderEngineContract(): string {
@@ -51,6 +61,8 @@ export function renderEngineContract(): string {
     "# GENERATED FROM domain/ BY userdata/engineContract.ts: DO NOT EDIT.",
     "# Regenerate with `npm run gen:contract`; test/userdata/contract.test.ts fails when it is stale.",
     '"""The names the engine shares with the program, generated from domain/."""',
+    "",
+    "from types import MappingProxyType",
     "",
     ...entries.flatMap(([name, doc, value]) => [`# ${doc}`, `${name} = ${py(value)}`, ""]),
   ].join("\n");

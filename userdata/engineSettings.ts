@@ -17,7 +17,16 @@ export function engineSettings(s: SyncSettings): EngineSettings {
   return out as EngineSettings;
 }
 
-/** settings.json as the host gets it (no credential: names and numbers only). */
+/**
+ * settings.json as the host gets it (no credential: names and numbers only). ASCII only: it
+ * travels inside cloud-init's YAML, where characters such as U+0085, U+2028 or a C1 control
+ * would be folded or make the whole document invalid; JSON's \uXXXX escapes carry any key
+ * prefix S3 allows exactly.
+ */
 export function renderEngineSettings(s: SyncSettings): string {
-  return JSON.stringify(engineSettings(s), null, 1) + "\n";
+  const json = JSON.stringify(engineSettings(s), null, 1);
+  return (
+    json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) +
+    "\n"
+  );
 }

@@ -41,7 +41,7 @@ const CORPUS = [
   "a./b./c.",
 ];
 
-/** Runs the rendered engine's functions over the corpus: [blob_name(k), decode_blob_name(x)]. */
+/** Runs the engine's functions (unpacked from its bundle) over the corpus: [blob_name(k), decode_blob_name(x)]. */
 function pythonNames(keys: string[], names: string[]): { encoded: string[]; decoded: string[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-names-"));
   try {

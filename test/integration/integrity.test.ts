@@ -1,4 +1,4 @@
-// The integrity check (engine.py --verify, through the host's loader) with real rclone, s3rver
+// The integrity check (ccb/integrity.py, --verify, through the host's loader) with real rclone, s3rver
 // and Azurite: it passes on an exact copy, and finds a tampered, a missing and a truncated blob;
 // it publishes its result to the metrics, the log group and the vault's status/.
 import { expect } from "chai";

@@ -92,6 +92,36 @@ describe("the host's loader: engine from SSM Parameter Store, pinned by SHA-256"
     expect(ssmCalls()).to.have.length(1);
   });
 
+  it("reads an engine of more than 10 parts in GetParameters calls of at most 10 names, in order", () => {
+    engine = packEngine(fakeBundle("True", `# ${randomBytes(30000).toString("hex")}\n`), "dev");
+    fs.writeFileSync(loaderPath, renderLoader("eu-west-1", engine), { mode: 0o755 });
+    expect(engine.parameters.length).to.be.within(11, 20);
+    stock(fromEngine());
+    const r = run("--drill");
+    expect(r.code, r.err).to.equal(0);
+    expect(JSON.parse(r.out)).to.include({ ran: true });
+    const names = engine.parameters.map((p) => p.name);
+    expect(ssmCalls().map((c) => c.body.Names)).to.deep.equal([
+      names.slice(0, 10),
+      names.slice(10),
+    ]);
+  });
+
+  it("refuses a checked bundle it cannot run (not a bundle, or no entry module) with a message, not a traceback", () => {
+    for (const bad of [
+      "not json at all\n",
+      JSON.stringify({ format: 1, entry: "x.cli", modules: {} }),
+    ]) {
+      engine = packEngine(bad, "dev");
+      fs.writeFileSync(loaderPath, renderLoader("eu-west-1", engine), { mode: 0o755 });
+      stock(fromEngine());
+      const r = run();
+      expect(r.code).to.equal(1);
+      expect(r.err).to.include("the sync engine bundle cannot be run");
+      expect(r.err).not.to.include("Traceback");
+    }
+  });
+
   it("refuses an engine whose bytes differ from the pinned SHA-256, and keeps nothing", () => {
     const tampered = fromEngine();
     const last = engine.parameters[engine.parameters.length - 1].name;

@@ -1,4 +1,4 @@
-// The host's restore drill (engine.py --drill, through the loader) with real rclone, s3rver and
+// The host's restore drill (ccb/drill.py, --drill, through the loader) with real rclone, s3rver and
 // Azurite: a random sample of the vault's blobs is restored to disk by the keys their names decode
 // to (trailing dots, backslashes, unicode, multipart, empty objects) and compared with the source
 // byte for byte; a tampered blob fails the drill; it never writes to S3.

@@ -1,5 +1,5 @@
 // The real data path: the sync script, rclone config and flags rendered for the dev stack, run
-// by the real rclone against s3rver and Azurite on 127.0.0.1 (see test/support/datapath.ts).
+// by the real rclone against s3rver and Azurite on 127.0.0.1 (see harness/datapath.ts).
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";

@@ -24,7 +24,7 @@ function py(code: string): unknown {
   return JSON.parse(r.stdout);
 }
 
-describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
+describe("sync engine: pure parts (modules unpacked from the bundle, Debian's python3)", () => {
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-engine-"));
     unpackEngine(dir);
@@ -168,7 +168,7 @@ describe("sync engine: pure parts (rendered engine, Debian's python3)", () => {
   it("exits with the codes domain/runSummary.ts documents", async () => {
     const { EXIT_CODES } = await import("../../domain/runSummary");
     const got = py(
-      "print(json.dumps({o: results.exit_code(o) for o in ('success', 'failure', 'partial', 'mismatch')} | {'overlap': results.EXIT['overlap']}))",
+      "print(json.dumps({o: results.exit_code(o) for o in ('success', 'failure', 'partial', 'mismatch')} | {k: results.EXIT[k] for k in ('usage', 'overlap')}))",
     );
     expect(got).to.deep.equal(EXIT_CODES);
   });

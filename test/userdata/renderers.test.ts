@@ -163,6 +163,39 @@ describe("userdata renderers", () => {
       });
     }
 
+    it("carries any prefix preview accepts to the engine exactly: cloud-init's YAML reads settings.json back unchanged", () => {
+      // C1 controls, NEL and the Unicode line and paragraph separators break or fold YAML;
+      // astral characters need surrogate pairs in JSON's escapes.
+      const prefixes = [
+        "a\u0090b/",
+        "a\u0085b/",
+        "a\u2028b/",
+        "a\u2029b/",
+        "caf\u00e9/\u{1F600}/",
+        "exports/",
+      ];
+      for (const prefix of prefixes) {
+        const r = renderStack("dev", { sourcePrefix: prefix });
+        expect(r.artifacts.engineSettings, prefix).to.match(/^[\x00-\x7f]*$/);
+        withTemp((dir) => {
+          const f = path.join(dir, "user-data");
+          writeFileSync(f, r.cloudInit);
+          const res = run("cloud-init", ["schema", "--config-file", f]);
+          expect(res.out, JSON.stringify(prefix)).to.match(/Valid cloud-config/);
+          // What cloud-init writes (PyYAML, as cloud-init parses it), as the engine reads it.
+          const read = run("/usr/bin/python3", [
+            "-c",
+            "import json, sys, yaml\ndoc = yaml.safe_load(open(sys.argv[1], encoding='utf-8'))\n" +
+              "f = [w for w in doc['write_files'] if w['path'].endswith('/settings.json')][0]\n" +
+              "print(json.dumps(json.loads(f['content'])['sourcePrefix']))",
+            f,
+          ]);
+          expect(read.code, read.out).to.equal(0);
+          expect(JSON.parse(read.out), JSON.stringify(prefix)).to.equal(prefix);
+        });
+      }
+    });
+
     it("fits EC2's 16 KB user-data limit once gzipped, and decodes back to the same document", () => {
       for (const [name, r] of cases) {
         const encoded = encodeUserData(r.cloudInit);

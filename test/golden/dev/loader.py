@@ -4,7 +4,7 @@
 
 LOADER = {
  "region": "eu-west-1",
- "sha256": "b277373847da73977cb99135a1cfe83f6910bf279b8b8fbc9265180c4deac540",
+ "sha256": "e5f41587f9d5a1f81ef9fca8f17c98c6dc8b63ed1629b69c322b71d10e27b798",
  "parameters": [
   "/cross-cloud-backup/dev/engine/0",
   "/cross-cloud-backup/dev/engine/1",
@@ -42,6 +42,7 @@ import linecache
 import os
 import sys
 import tempfile
+import traceback
 
 
 def log(msg):
@@ -86,6 +87,10 @@ class BundleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec):
         return None
 
+    def get_source(self, name):
+        """The module's source (tracebacks and inspect read it through the loader)."""
+        return self.modules[name]
+
     def exec_module(self, module):
         spec = module.__spec__
         source = self.modules[spec.name]
@@ -97,7 +102,13 @@ class BundleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def run(body, origin):
     """Runs the checked bundle's entry point with the loader's arguments."""
-    bundle = json.loads(body.decode("utf-8"))
+    try:
+        bundle = json.loads(body.decode("utf-8"))
+        if bundle.get("format") != 1 or bundle.get("entry") not in bundle.get("modules", {}):
+            raise ValueError("not an engine bundle of format 1 with its entry module")
+    except (ValueError, AttributeError) as e:
+        log("the sync engine bundle cannot be run (%s): %s" % (type(e).__name__, e))
+        return 1
     sys.meta_path.insert(0, BundleFinder(bundle, origin))
     return importlib.import_module(bundle["entry"]).main(sys.argv[1:])
 
@@ -139,7 +150,13 @@ def main():
             return 1
         keep(state, path, body)
     # Run exactly the bytes that were checked (not the file, which could change in between).
-    return run(body, path)
+    try:
+        return run(body, path)
+    except Exception:
+        # Python's own handler reads source lines from disk, where the bundle's modules are not;
+        # the traceback module reads them through the loader (get_source).
+        traceback.print_exc()
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import time
 
 from . import contract
 
-_REDACTIONS = tuple((re.compile(p, re.IGNORECASE), r) for p, r in contract.REDACTIONS)
+_REDACTIONS = tuple((re.compile(p, re.IGNORECASE | re.ASCII), r) for p, r in contract.REDACTIONS)
 
 
 class RunFailed(Exception):
@@ -20,6 +20,18 @@ def redact(text):
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def redact_doc(doc):
+    """A JSON-like document with every string in it redacted (before it is serialised, where a
+    JSON escape could hide a credential from the patterns)."""
+    if isinstance(doc, str):
+        return redact(doc)
+    if isinstance(doc, dict):
+        return {k: redact_doc(v) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple)):
+        return [redact_doc(v) for v in doc]
+    return doc
 
 
 def log(msg):

@@ -8,7 +8,7 @@ import time
 import types
 
 from . import contract, runs, telemetry
-from .base import RunFailed, log, utc
+from .base import RunFailed, log, redact, utc
 from .drill import restore_drill
 from .integrity import verify
 from .ledger import Ledger
@@ -36,9 +36,9 @@ def run_check(ctx, kind):
             ctx.credentials.load_ssm()
             work(ctx, run_dir, result, problems, lock.release)
         except RunFailed as e:
-            result.error = str(e)
+            result.error = redact(str(e))
         except Exception as e:
-            result.error = "internal error: %s: %s" % (type(e).__name__, e)
+            result.error = redact("internal error: %s: %s" % (type(e).__name__, e))
     result.mismatchCount, result.mismatches = problems.count, problems.first
     result.outcome = "failure" if result.error else "mismatch" if problems.count else "match"
     result.finished, result.durationSeconds = utc(time.time()), round(time.time() - started, 3)

@@ -1,8 +1,9 @@
 """The engine's entry point: `cross-cloud-backup-sync [--verify | --drill]`.
 
-Exit status: 0 success (a check: the vault matches), 1 failure, 3 partial (everything readable
-was backed up; some objects were skipped and are named), 4 a check found mismatches, 75 another
-run was in progress (this one did nothing). The codes are the contract's (EXIT_CODES)."""
+Exit status: 0 success (a check: the vault matches), 1 failure, 2 a usage error, 3 partial
+(everything readable was backed up; some objects were skipped and are named), 4 a check found
+mismatches, 75 another run was in progress (this one did nothing). The codes are the contract's
+(EXIT_CODES); a settings.json the engine refuses is a failure (1) that names the setting."""
 
 import json
 import os
@@ -102,13 +103,27 @@ def record_run(ctx, run_dir, summary):
     runs.print_line(doc, HEADLINE)
 
 
+def record_unconfigured(paths, error):
+    """A backup that cannot read its settings still leaves a failed summary on the host (it
+    cannot publish: where to is in the settings; the missed-backup alarm covers it)."""
+    os.makedirs(paths.runs, exist_ok=True)
+    run_id = runs.new_run_dir(paths.runs)
+    now = utc(time.time())
+    summary = RunSummary(runId=run_id, started=now, finished=now, errorCount=1, errors=[error])
+    body = runs.to_json(summary.to_dict())
+    runs.write_atomic(os.path.join(paths.runs, run_id, "summary.json"), body)
+    runs.write_atomic(paths.state_file("last-run.json"), body)
+
+
 def main(argv):
     if argv and argv[0] not in CHECK_FLAGS or len(argv) > 1:
         print(USAGE, file=sys.stderr)
-        return 2
+        return EXIT["usage"]
     try:
         ctx = context()
     except RunFailed as e:
         log("ERROR: %s" % e)
+        if not argv:
+            record_unconfigured(settings_mod.Paths.from_env(), str(e))
         return EXIT["failure"]
     return run_check(ctx, CHECK_FLAGS[argv[0]]) if argv else run_backup(ctx)

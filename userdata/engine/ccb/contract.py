@@ -2,8 +2,10 @@
 # Regenerate with `npm run gen:contract`; test/userdata/contract.test.ts fails when it is stale.
 """The names the engine shares with the program, generated from domain/."""
 
+from types import MappingProxyType
+
 # CloudWatch metric names (domain/telemetry.ts METRICS).
-METRICS = {
+METRICS = MappingProxyType({
     "heartbeat": "Heartbeat",
     "runFailed": "RunFailed",
     "runPartial": "RunPartial",
@@ -18,35 +20,36 @@ METRICS = {
     "integritySampledBytes": "IntegritySampledBytes",
     "restoreDrillFailed": "RestoreDrillFailed",
     "restoreDrillObjects": "RestoreDrillObjects",
-    "restoreDrillBytes": "RestoreDrillBytes"
-}
+    "restoreDrillBytes": "RestoreDrillBytes",
+})
 
 # What the host publishes under status/ (domain/layout.ts).
-STATUS_BLOBS = {
+STATUS_BLOBS = MappingProxyType({
     "lastRun": "status/last-run.json",
     "lastSuccess": "status/last-success.json",
     "lastIntegrity": "status/last-integrity.json",
-    "lastDrill": "status/last-drill.json"
-}
+    "lastDrill": "status/last-drill.json",
+})
 
 # The vault's folders (domain/layout.ts).
-VAULT_FOLDERS = {
+VAULT_FOLDERS = MappingProxyType({
     "data": "data/",
     "archive": "archive/",
-    "status": "status/"
-}
+    "status": "status/",
+})
 
 # The engine's exit codes (domain/runSummary.ts).
-EXIT_CODES = {
+EXIT_CODES = MappingProxyType({
     "success": 0,
     "failure": 1,
+    "usage": 2,
     "partial": 3,
     "mismatch": 4,
-    "overlap": 75
-}
+    "overlap": 75,
+})
 
 # The run summary's keys, in order.
-RUN_SUMMARY_KEYS = [
+RUN_SUMMARY_KEYS = (
     "runId",
     "started",
     "finished",
@@ -72,11 +75,11 @@ RUN_SUMMARY_KEYS = [
     "skippedCount",
     "skipped",
     "errorCount",
-    "errors"
-]
+    "errors",
+)
 
 # The integrity check's result keys, in order.
-INTEGRITY_RESULT_KEYS = [
+INTEGRITY_RESULT_KEYS = (
     "checkId",
     "kind",
     "started",
@@ -103,11 +106,11 @@ INTEGRITY_RESULT_KEYS = [
     "sampleMismatch",
     "mismatchCount",
     "mismatches",
-    "error"
-]
+    "error",
+)
 
 # The restore drill's result keys, in order.
-DRILL_RESULT_KEYS = [
+DRILL_RESULT_KEYS = (
     "checkId",
     "kind",
     "started",
@@ -124,99 +127,99 @@ DRILL_RESULT_KEYS = [
     "tooLarge",
     "mismatchCount",
     "mismatches",
-    "error"
-]
+    "error",
+)
 
 # The vault SAS's permissions per sync mode.
-SAS_PERMISSIONS = {
+SAS_PERMISSIONS = MappingProxyType({
     "copy": "racwl",
-    "mirror": "racwdl"
-}
+    "mirror": "racwdl",
+})
 
 # (pattern, replacement) pairs, applied case-insensitively (domain/redaction.ts).
-REDACTIONS = [
-    [
-        "\\b(sig|se|sp|sv|st|sr|spr|sip|skoid|sktid|skt|ske|sks|skv)=[^&\\s\"'<>;\\\\]*",
-        "\\1=REDACTED"
-    ],
-    [
-        "\\b(AccountKey|SharedAccessSignature)=[^;\\s\"'\\\\]*",
-        "\\1=REDACTED"
-    ],
-    [
+REDACTIONS = (
+    (
+        "([?&;\\s\"'(]|\\\\u0026|%26|&amp;)(sig|se|sp|sv|st|sr|spr|sip|skoid|sktid|skt|ske|sks|skv)=[^&\\s\"'<>;\\\\]*",
+        "\\1\\2=REDACTED",
+    ),
+    (
+        "(AccountKey|SharedAccessSignature)=[^;\\s\"'\\\\]*",
+        "\\1=REDACTED",
+    ),
+    (
         "eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*",
-        "REDACTED-JWT"
-    ],
-    [
+        "REDACTED-JWT",
+    ),
+    (
         "\\b(Signature|Credential|X-Amz-Security-Token)=[^&\\s\"'<>\\\\]*",
-        "\\1=REDACTED"
-    ]
-]
+        "\\1=REDACTED",
+    ),
+)
 
 # settings.json: each setting's rule (domain/engineSettings.ts).
-SETTINGS = {
-    "sourceBucket": {
+SETTINGS = MappingProxyType({
+    "sourceBucket": MappingProxyType({
         "type": "string",
         "pattern": ".+",
-        "rule": "must not be empty"
-    },
-    "sourcePrefix": {
+        "rule": "must not be empty",
+    }),
+    "sourcePrefix": MappingProxyType({
         "type": "string",
         "pattern": "(.*/)?",
-        "rule": "must be empty or end in '/'"
-    },
-    "sourceRegion": {
+        "rule": "must be empty or end in '/'",
+    }),
+    "sourceRegion": MappingProxyType({
         "type": "string",
         "pattern": ".+",
-        "rule": "must not be empty"
-    },
-    "containerName": {
+        "rule": "must not be empty",
+    }),
+    "containerName": MappingProxyType({
         "type": "string",
         "pattern": "[^/]+",
-        "rule": "must be a container name (no '/')"
-    },
-    "syncMode": {
+        "rule": "must be a container name (no '/')",
+    }),
+    "syncMode": MappingProxyType({
         "type": "string",
-        "values": [
+        "values": (
             "copy",
-            "mirror"
-        ]
-    },
-    "maxDeletes": {
-        "type": "integer",
-        "min": 0
-    },
-    "maxDeletePercent": {
+            "mirror",
+        ),
+    }),
+    "maxDeletes": MappingProxyType({
         "type": "integer",
         "min": 0,
-        "max": 100
-    },
-    "credential": {
+    }),
+    "maxDeletePercent": MappingProxyType({
+        "type": "integer",
+        "min": 0,
+        "max": 100,
+    }),
+    "credential": MappingProxyType({
         "type": "string",
-        "values": [
+        "values": (
             "ssm",
             "userData",
-            "federated"
-        ]
-    },
-    "ssmParameterName": {
-        "type": "string"
-    },
-    "stack": {
-        "type": "string"
-    },
-    "metricsNamespace": {
-        "type": "string"
-    },
-    "logGroup": {
-        "type": "string"
-    },
-    "integritySampleObjects": {
+            "federated",
+        ),
+    }),
+    "ssmParameterName": MappingProxyType({
+        "type": "string",
+    }),
+    "stack": MappingProxyType({
+        "type": "string",
+    }),
+    "metricsNamespace": MappingProxyType({
+        "type": "string",
+    }),
+    "logGroup": MappingProxyType({
+        "type": "string",
+    }),
+    "integritySampleObjects": MappingProxyType({
         "type": "integer",
-        "min": 0
-    },
-    "restoreDrillObjects": {
+        "min": 0,
+    }),
+    "restoreDrillObjects": MappingProxyType({
         "type": "integer",
-        "min": 0
-    }
-}
+        "min": 0,
+    }),
+})

@@ -147,7 +147,7 @@ def sign_container_sas(account, container, key, permissions, expiry, ip=""):
 
 
 def mint_sas(fed, settings, now, log):
-    """A container URL with a fresh user-delegation SAS; returns (url, expiry epoch)."""
+    """The container's URL with a fresh user-delegation SAS."""
     token = web_identity_token(fed, settings.sourceRegion)
     access = entra_access_token(fed, token)
     # The key starts a little in the past (clock skew) and ends with the SAS.

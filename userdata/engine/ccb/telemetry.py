@@ -6,7 +6,7 @@ import json
 import time
 
 from . import contract
-from .base import log, redact
+from .base import log, redact_doc
 
 M = contract.METRICS
 
@@ -62,6 +62,6 @@ def send(settings, env, stream, document, values):
         logs = client("logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS")
         logs.create_log_stream(logGroupName=settings.logGroup, logStreamName=stream)
         logs.put_log_events(logGroupName=settings.logGroup, logStreamName=stream, logEvents=[
-            {"timestamp": int(time.time() * 1000), "message": redact(json.dumps(document, ensure_ascii=False))}])
+            {"timestamp": int(time.time() * 1000), "message": json.dumps(redact_doc(document), ensure_ascii=False)}])
     except Exception as e:
         log("summary not sent to CloudWatch Logs (the backup is unaffected): %s" % e)
