@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".tmp/**", "eslint.config.mjs"] },
+  { ignores: ["node_modules/**", ".tmp/**", "eslint.config.mjs", ".mocharc.cjs"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
