@@ -78,6 +78,8 @@ describe("AzureBackupVault", function () {
   // These runs use the SAS mode, which has the most vault-side parts (the SAS, Shared Key);
   // test/components/federation.test.ts covers the federated default.
   before(function () {
+    // Five program runs; other files run beside this one (mocha's parallel workers).
+    this.timeout(300_000);
     const sas = { credentialMode: "sas" };
     devStarted = new Date();
     dev = runProgram("dev", sas);

@@ -23,7 +23,7 @@ const HOUR_MS = 3_600_000;
 const FAST_FAIL = ["--retries", "1", "--low-level-retries", "1"];
 
 describe("vault SAS permissions with rclone 1.60.1 against Azurite", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let azurite: AzuriteEmulator;
   let tmp: string;
   let counter = 0;

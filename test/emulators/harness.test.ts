@@ -31,7 +31,7 @@ async function refused(url: string): Promise<boolean> {
 }
 
 describe("emulator harness", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   after(stopAll);
 
   it("s3rver: SIGKILL then restart() serves the same data on the same port; stop() cleans up", async () => {

@@ -29,7 +29,7 @@ sas_url = https://example.invalid/vault?sv=2022-11-02&spr=https&sp=racwl&sig=inv
 `;
 
 describe("emulatorRemoteEnv: production-shaped rclone remotes reach the emulators via env only", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const bucket = "source-bucket";
   const container = "vault";
   const objects: Record<string, string> = {

@@ -313,7 +313,7 @@ describe("s3rver 3.7.1 (patched) against the SDK and rclone 1.60.1", function ()
 });
 
 describe("s3rver 3.7.1 (patched): (e) keys with segments longer than a file name", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   // its own server: unpatched, the first long key crashes the process
   let s3: S3Emulator;
   let client: S3Client;

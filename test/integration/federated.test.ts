@@ -33,7 +33,7 @@ function expectNoSecrets(text: string): void {
 }
 
 describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azurite OAuth, rclone)", function () {
-  this.timeout(180_000);
+  this.timeout(360_000);
   let s3: S3Emulator;
   let fed: FederatedVault;
   let settings: SyncSettings;

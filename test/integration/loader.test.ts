@@ -26,7 +26,7 @@ function fakeBundle(ran: string, padding = ""): string {
 }
 
 describe("the host's loader: engine from SSM Parameter Store, pinned by SHA-256", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let aws: TelemetryStandIn;
   let dir: string;
   let state: string;

@@ -10,7 +10,7 @@ import { startTelemetryStandIn } from "../../harness/telemetryStandIn";
 import { METRICS, METRICS_NAMESPACE, logGroupName } from "../../domain/telemetry";
 
 describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", function () {
-  this.timeout(180_000);
+  this.timeout(360_000);
   let b: Backup;
 
   before(async () => {

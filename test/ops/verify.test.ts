@@ -42,7 +42,7 @@ const RESULT: IntegrityResult = {
 };
 
 describe("npm run verify (SSM Run Command stand-in)", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let aws: TelemetryStandIn;
   const saved: Record<string, string | undefined> = {};
   const env = (): Record<string, string> => ({

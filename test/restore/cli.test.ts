@@ -5,7 +5,7 @@ import { spawnRestore } from "../../harness/rehearsal";
 import { redact, vaultSourceFrom } from "../../restore/vault";
 
 describe("restore command: usage", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const env = { ...process.env, AWS_REGION: "us-east-1" };
 
   it("--help documents every part of the contract", async () => {

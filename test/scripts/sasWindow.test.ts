@@ -60,7 +60,7 @@ describe("sas-window script", () => {
   });
 
   it("prints only the JSON list on stdout, as the workflow's output expects, for this repository's stacks", function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     const run = (args: string[]) =>
       spawnSync(
         process.execPath,
