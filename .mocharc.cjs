@@ -1,4 +1,4 @@
-// mocha's configuration. Test files run in parallel, three at a time: most of the integration
+// mocha's configuration. Test files run in parallel, two at a time: most of the integration
 // tests wait on emulators, rclone and retries rather than on the CPU. The slowest files start
 // first (durations measured by `npm test`), so the run ends soon after its longest file instead
 // of starting it last; every other file follows in name order, so none can be left out. The
@@ -38,9 +38,9 @@ module.exports = {
     ...SLOWEST_FIRST.filter((f) => all.includes(f)),
     ...all.filter((f) => !SLOWEST_FIRST.includes(f)),
   ],
-  // Generous: three files share two cores; a test that waits on purpose sets its own limit.
+  // Generous: two files share two cores; a test that waits on purpose sets its own limit.
   timeout: 120000,
   reporter: "spec",
   parallel: true,
-  jobs: 3,
+  jobs: 2,
 };

@@ -127,7 +127,6 @@ describe("userdata renderers", () => {
           "cloud-init.yaml": r.cloudInit,
           "rclone.conf": r.artifacts.rcloneConfig,
           "settings.json": r.artifacts.engineSettings,
-          "loader.py": r.artifacts.loader,
           [SERVICE_NAME]: r.artifacts.service,
           [TIMER_NAME]: r.artifacts.timer,
           ...checkUnitFiles(r.artifacts),
