@@ -160,8 +160,8 @@ export interface DrillResult extends CheckResult {
   tooLarge: number;
 }
 
-/** Every key of IntegrityResult, in the order the engine writes them. */
-export const INTEGRITY_RESULT_KEYS = [
+/** The keys every check result starts with, and those it ends with (the engine's order). */
+const CHECK_RESULT_HEAD = [
   "checkId",
   "kind",
   "started",
@@ -170,6 +170,12 @@ export const INTEGRITY_RESULT_KEYS = [
   "outcome",
   "source",
   "destination",
+] as const;
+const CHECK_RESULT_TAIL = ["mismatchCount", "mismatches", "error"] as const;
+
+/** Every key of IntegrityResult, in the order the engine writes them. */
+export const INTEGRITY_RESULT_KEYS = [
+  ...CHECK_RESULT_HEAD,
   "backupSince",
   "sourceObjects",
   "sourceBytes",
@@ -186,30 +192,19 @@ export const INTEGRITY_RESULT_KEYS = [
   "mtimeMismatch",
   "sampledBytes",
   "sampleMismatch",
-  "mismatchCount",
-  "mismatches",
-  "error",
+  ...CHECK_RESULT_TAIL,
 ] as const satisfies readonly (keyof IntegrityResult)[];
 
 /** Every key of DrillResult, in the order the engine writes them. */
 export const DRILL_RESULT_KEYS = [
-  "checkId",
-  "kind",
-  "started",
-  "finished",
-  "durationSeconds",
-  "outcome",
-  "source",
-  "destination",
+  ...CHECK_RESULT_HEAD,
   "vaultObjects",
   "restored",
   "restoredBytes",
   "sourceGone",
   "sourceChanged",
   "tooLarge",
-  "mismatchCount",
-  "mismatches",
-  "error",
+  ...CHECK_RESULT_TAIL,
 ] as const satisfies readonly (keyof DrillResult)[];
 
 // Compile-time: each list names every key of its type (a key added to the type and not to the
