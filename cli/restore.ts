@@ -1,8 +1,9 @@
 // npm run restore -- --from <vault> --to <s3://bucket/prefix | directory> [options]
 // Brings objects back from the vault with their exact keys, now or as at a time, verified, and
 // never into the source bucket unless asked twice. The work is in restore/; this file parses
-// flags and prints. Exit 0: all restored; 1: failure or refusal; 2: usage; 3: some keys
-// reported instead of restored; 4: a mismatch with the vault.
+// flags and prints. Exit 0: all restored (unverified objects named); 1: failure or refusal;
+// 2: usage; 3: some keys reported instead of restored; 4: an object refused by its verdict (a
+// mismatch with its content record, or unverified with --strict).
 import { parseArgs } from "node:util";
 import { isUsageError, output, stackOutputs, UsageError, type Outputs } from "./common";
 import type { ContainerClient } from "@azure/storage-blob";
@@ -17,7 +18,7 @@ import {
   type RestoreReport,
 } from "../restore/restore";
 import { DirTarget, parseS3Target, S3Target, s3Client, type Target } from "../restore/target";
-import { parseInstant } from "../restore/timeline";
+import { parseInstant, type Instant } from "../restore/timeline";
 import {
   describeVault,
   lastRunSummary,
@@ -52,14 +53,24 @@ what to restore:
 how:
   --dry-run                  list what would be restored (counts, bytes) and write nothing
   --overwrite                replace objects that differ in the target (never by default)
+  --strict                   refuse objects the vault cannot verify (no content record and no
+                             matching Content-MD5, or a record that contradicts its blob) instead
+                             of restoring them and naming them as unverified (exit 4)
+  --accept-mismatch          restore objects whose bytes differ from their content record (they
+                             are refused by default, exit 4), and name them
   --region <aws region>      the target bucket's region (default: AWS_REGION)
   --concurrency <n>          objects copied at once (default 8)
   --json                     print the report as JSON on stdout
   --help
 
 Keys come back exactly as they were in S3, relative to the backed-up prefix: to get the original
-keys in another bucket, give that prefix in --to. Every object is checked against the vault
-(size, and MD5 where the vault has one) before it is committed; a rerun resumes.`;
+keys in another bucket, give that prefix in --to. Every object is read in full and its size and
+MD5 checked against the content record the engine wrote on its blob before it is committed:
+verified, unverified (restored and named; --strict refuses) or mismatch (refused and named;
+--accept-mismatch restores). A rerun resumes.
+
+exit codes: 0 restored (unverified objects named), 1 failure or refusal, 2 usage, 3 some keys
+reported instead of restored, 4 an object refused by its verdict.`;
 
 export interface StackVault {
   source: VaultSource;
@@ -78,41 +89,45 @@ export function vaultFromOutputs(out: Outputs, container?: string): StackVault {
   };
 }
 
-export async function main(
-  argv: string[],
-  io: { out: (s: string) => void; err: (s: string) => void } = {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
-  },
-): Promise<number> {
+const OPTIONS = {
+  stack: { type: "string" },
+  account: { type: "string" },
+  from: { type: "string" },
+  container: { type: "string" },
+  to: { type: "string" },
+  "in-place": { type: "boolean" },
+  "yes-overwrite-source": { type: "boolean" },
+  "source-bucket": { type: "string" },
+  prefix: { type: "string" },
+  at: { type: "string" },
+  "list-points": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  overwrite: { type: "boolean" },
+  strict: { type: "boolean" },
+  "accept-mismatch": { type: "boolean" },
+  region: { type: "string" },
+  concurrency: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean" },
+} as const;
+
+/** The command line, checked as far as it can be without the network. */
+export interface RestoreFlags {
+  /** The flags as given. */
+  values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
+  at?: Instant;
+  concurrency: number;
+}
+
+/** Parses and checks the flags; throws UsageError (or parseArgs' error) with what to type. */
+export function parseRestoreFlags(argv: string[]): RestoreFlags {
   const { values: v } = parseArgs({
     args: argv,
     strict: true,
     allowPositionals: false,
-    options: {
-      stack: { type: "string" },
-      account: { type: "string" },
-      from: { type: "string" },
-      container: { type: "string" },
-      to: { type: "string" },
-      "in-place": { type: "boolean" },
-      "yes-overwrite-source": { type: "boolean" },
-      "source-bucket": { type: "string" },
-      prefix: { type: "string" },
-      at: { type: "string" },
-      "list-points": { type: "boolean" },
-      "dry-run": { type: "boolean" },
-      overwrite: { type: "boolean" },
-      region: { type: "string" },
-      concurrency: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean" },
-    },
+    options: OPTIONS,
   });
-  if (v.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
+  if (v.help) return { values: v, concurrency: 8 };
   const vaultFlags = [v.stack, v.account, v.from].filter((x) => x !== undefined).length;
   if (vaultFlags !== 1)
     throw new UsageError("say where the vault is with exactly one of --stack, --account or --from");
@@ -123,6 +138,10 @@ export async function main(
     );
   if (v["yes-overwrite-source"] && !v["in-place"])
     throw new UsageError("--yes-overwrite-source only confirms --in-place");
+  if (v.strict && v["accept-mismatch"])
+    throw new UsageError(
+      "--strict (refuse what cannot be verified) and --accept-mismatch (restore what is known to differ) contradict each other: give one",
+    );
   const at = v.at === undefined ? undefined : parseInstant(v.at);
   if (v.at !== undefined && at === undefined)
     throw new UsageError(
@@ -144,6 +163,21 @@ export async function main(
       );
   } else if (v["in-place"] && v.to !== undefined)
     throw new UsageError(`--to must be s3://<bucket>/[prefix] with --in-place; got "${v.to}"`);
+  return { values: v, at, concurrency };
+}
+
+export async function main(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void } = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+  },
+): Promise<number> {
+  const { values: v, at, concurrency } = parseRestoreFlags(argv);
+  if (v.help) {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
 
   let stackVault: StackVault | undefined;
   let source: VaultSource;
@@ -218,6 +252,8 @@ export async function main(
     prefix: v.prefix,
     at,
     overwrite: v.overwrite,
+    strict: v.strict,
+    acceptMismatch: v["accept-mismatch"],
     sourceBucket,
     otherSourceBuckets,
     inPlace: v["in-place"],

@@ -49,17 +49,27 @@ export function hostCommands(kind: CheckKind): string[] {
   ];
 }
 
+/** The integrity rotation in words: what share of the vault was read back, within what, since when. */
+export function coverage(r: IntegrityResult): string {
+  const pct = `${(Math.floor(r.coveredFraction * 1000) / 10).toFixed(1)}%`;
+  return r.coveredSince
+    ? `${pct} of the vault read back within the last ${r.coverageDays} days (rotation since ${r.coveredSince}; this check read (${r.readFrom}, ${r.readUpTo}])`
+    : `no blob read back in a completed rotation yet (every blob is read within ${r.coverageDays} days)`;
+}
+
 export function describeResult(kind: CheckKind, r: IntegrityResult | DrillResult): string {
   const lines = [
     `${kind === "integrity" ? "integrity check" : "restore drill"} ${r.checkId}: ${r.outcome}`,
   ];
   if (r.kind === "integrity")
     lines.push(
-      `  ${r.present} present, ${r.pending} pending, ${r.missing} missing, ${r.sizeMismatch} of another size, ${r.hashMismatch} MD5 mismatches, ${r.sampled} sampled byte for byte (${r.sampleMismatch} differ)`,
+      `  ${r.present} present, ${r.pending} pending, ${r.missing} missing, ${r.sizeMismatch} of another size, ${r.etagMismatch} holding another ETag, ${r.unrecorded} without a content record`,
+      `  ${r.sampled} read back from the vault (${r.sampledBytes} bytes): ${r.sampleMismatch} with other bytes than recorded, ${r.sampleUnverified} with nothing to verify against`,
+      `  ${coverage(r)}`,
     );
   else
     lines.push(
-      `  ${r.restored} restored and identical to the source (${r.restoredBytes} bytes), ${r.sourceGone + r.sourceChanged} not comparable`,
+      `  ${r.restored} restored and verified as a restore verifies (${r.restoredBytes} bytes), ${r.sourceCompared} of them also identical to the source, ${r.sourceGone + r.sourceChanged} no longer in the source as backed up`,
     );
   if (r.error) lines.push(`  error: ${r.error}`);
   for (const m of r.mismatches) lines.push(`  MISMATCH ${JSON.stringify(m.key)}: ${m.reason}`);

@@ -326,6 +326,7 @@ export function settingsFromConfig(
     syncIntervalHours: cfg.syncIntervalHours,
     integrityCheck: cfg.integrityCheck,
     integritySampleObjects: cfg.integritySampleObjects,
+    integrityCoverageDays: cfg.integrityCoverageDays,
     restoreDrill: cfg.restoreDrill,
     restoreDrillObjects: cfg.restoreDrillObjects,
     stack,

@@ -215,14 +215,19 @@ export const SCHEMA = {
     "copy",
   ),
   integrityCheck: oneOf(
-    'How often the host proves the vault matches the source: every object present with its size, MD5s compared where both sides have one, and integritySampleObjects objects read from both sides and compared byte for byte ("off": on demand only).',
+    'How often the host proves the vault matches the source: every object present with the ETag its blob\'s content record holds, and a rotating share of the vault read back and checked against the recorded MD5, so that every blob is read within integrityCoverageDays ("off": on demand only).',
     CHECK_SCHEDULES,
     "weekly",
   ),
   integritySampleObjects: integer(
-    `Objects the integrity check reads from both sides and compares byte for byte (${range(LIMITS.integritySampleObjects)}); half are drawn from objects without a comparable MD5 (multipart uploads).`,
+    `Objects each integrity check reads back from the vault at random, on top of its rotating share, and checks against their recorded MD5 (${range(LIMITS.integritySampleObjects)}).`,
     20,
     LIMITS.integritySampleObjects,
+  ),
+  integrityCoverageDays: integer(
+    `Days within which the integrity check has read every blob back from the vault once (${range(LIMITS.integrityCoverageDays)}); each check reads the share of the vault that time since the last check covers. Reading costs the vault's egress (see the README's cost notes).`,
+    365,
+    LIMITS.integrityCoverageDays,
   ),
   restoreDrill: oneOf(
     'How often the host rehearses a restore: restoreDrillObjects blobs, picked at random, restored from the vault to its disk by their keys and compared with the source byte for byte (needs no write access to S3; "off": on demand only).',

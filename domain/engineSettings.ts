@@ -30,6 +30,7 @@ export const ENGINE_SETTINGS = {
   metricsNamespace: { type: "string" },
   logGroup: { type: "string" },
   integritySampleObjects: { type: "integer", min: 0 },
+  integrityCoverageDays: { type: "integer", min: 1 },
   restoreDrillObjects: { type: "integer", min: 0 },
 } as const satisfies Record<string, SettingRule>;
 

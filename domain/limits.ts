@@ -25,6 +25,7 @@ export const LIMITS = {
   sasRotationDays: { min: 1, max: 180 },
   /** Objects the integrity check reads from both sides and compares byte for byte. */
   integritySampleObjects: { min: 0, max: 1_000 },
+  integrityCoverageDays: { min: 7, max: 3_650 },
   /** Objects each restore drill restores from the vault and compares with the source. */
   restoreDrillObjects: { min: 1, max: 1_000 },
   /** Log Analytics workspace retention (PerGB2018): 30-730 days. */

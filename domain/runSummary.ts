@@ -49,6 +49,19 @@ export interface RunSummary {
   bytesChanged: number;
   copied: number;
   bytesCopied: number;
+  /** Copied blobs whose content was recorded (seal: source re-read, hashed, recorded on the blob). */
+  sealed: number;
+  /** Blobs without a content record sealed without copying them again (their bytes are the
+   * source's), and of those, the ones whose bytes were read back from the vault to prove it. */
+  adopted: number;
+  adoptedByRead: number;
+  /** Bytes read from S3 to hash them. */
+  hashedBytes: number;
+  /** Objects whose metadata alone changed (same ETag, another LastModified), recorded again
+   * without a copy. */
+  refreshed: number;
+  /** Blobs without a content record left for the next run (adoption is time-boxed per run). */
+  adoptDeferred: number;
   /** Mirror mode: overwritten blobs moved to archive/<runId>/ before the new copy. */
   archived: number;
   /** Mirror mode: blobs moved to archive/<runId>/ because their source object is gone. */
@@ -83,6 +96,12 @@ export const RUN_SUMMARY_KEYS = [
   "copied",
   "bytesCopied",
   "bytesChanged",
+  "sealed",
+  "adopted",
+  "adoptedByRead",
+  "hashedBytes",
+  "refreshed",
+  "adoptDeferred",
   "archived",
   "deleted",
   "vanished",
@@ -117,29 +136,45 @@ interface CheckResult {
 
 export interface IntegrityResult extends CheckResult {
   kind: "integrity";
-  /** Start of the last successful backup: objects modified since then are only "pending". */
+  /** Start of the last successful backup: a change older than it is a mismatch, not "pending". */
   backupSince: string | null;
   sourceObjects: number;
   sourceBytes: number;
   vaultObjects: number;
-  /** In the vault with the source's size (and MD5, where both have one). */
+  /** In the vault, with a content record holding the source object's ETag and size. */
   present: number;
+  /** Changed in the source since the last successful backup started: the next run copies it. */
   pending: number;
   /** Keys the backup cannot hold, and objects it could not read (both named in its summaries). */
   unstorable: number;
   unreadable: number;
   missing: number;
   sizeMismatch: number;
-  hashMismatch: number;
-  /** The blob records another modification time than the source object (neither changed since
-   * the last successful backup). */
-  mtimeMismatch: number;
-  /** Objects whose MD5 was compared and matched. */
-  hashMatched: number;
-  /** Objects read from both sides and compared byte for byte, and their bytes. */
+  /** The blob's content record holds another ETag than the source object's (changed before
+   * the last successful backup started, and still not copied). */
+  etagMismatch: number;
+  /** Blobs without a content record (an older engine's, or a seal that did not complete). */
+  unrecorded: number;
+  /** Blobs without a content record whose source object is gone: nothing can verify them, and
+   * restore names them as unverified. Counted, not failed. */
+  unrecordedVaultOnly: number;
+  /** Blobs read back from the vault this check and checked against their content record (the
+   * rule restore applies, domain/verdict.ts), and their bytes. */
   sampled: number;
   sampledBytes: number;
+  /** Of those: bytes that differ from the record (mismatch), or nothing trustworthy to check
+   * against (unverified). */
   sampleMismatch: number;
+  sampleUnverified: number;
+  /** The rotation: every blob is read once per coverageDays. This check read the blobs whose
+   * position (from a hash of the name) lies in (readFrom, readUpTo] of the cycle. */
+  coverageDays: number;
+  readFrom: string | null;
+  readUpTo: string | null;
+  /** Share of the vault's blobs read within the last coverageDays (1: all of them), and when
+   * the unbroken rotation began. */
+  coveredFraction: number;
+  coveredSince: string | null;
 }
 
 /**
@@ -150,9 +185,11 @@ export interface IntegrityResult extends CheckResult {
 export interface DrillResult extends CheckResult {
   kind: "drill";
   vaultObjects: number;
-  /** Restored and identical to the source, and their bytes. */
+  /** Restored and verified as restore verifies (domain/verdict.ts), and their bytes. */
   restored: number;
   restoredBytes: number;
+  /** Of those, also identical to the source object (it still has the recorded ETag). */
+  sourceCompared: number;
   /** Sampled blobs whose source object is gone (copy mode keeps them) or changed since. */
   sourceGone: number;
   sourceChanged: number;
@@ -184,14 +221,20 @@ export const INTEGRITY_RESULT_KEYS = [
   "pending",
   "unstorable",
   "missing",
-  "sizeMismatch",
-  "hashMismatch",
-  "hashMatched",
-  "sampled",
   "unreadable",
-  "mtimeMismatch",
+  "sizeMismatch",
+  "etagMismatch",
+  "unrecorded",
+  "unrecordedVaultOnly",
+  "sampled",
   "sampledBytes",
   "sampleMismatch",
+  "sampleUnverified",
+  "coverageDays",
+  "readFrom",
+  "readUpTo",
+  "coveredFraction",
+  "coveredSince",
   ...CHECK_RESULT_TAIL,
 ] as const satisfies readonly (keyof IntegrityResult)[];
 
@@ -201,6 +244,7 @@ export const DRILL_RESULT_KEYS = [
   "vaultObjects",
   "restored",
   "restoredBytes",
+  "sourceCompared",
   "sourceGone",
   "sourceChanged",
   "tooLarge",

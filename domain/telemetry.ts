@@ -22,6 +22,8 @@ export const METRICS = {
   integrityCheckFailed: "IntegrityCheckFailed",
   integrityObjectsChecked: "IntegrityObjectsChecked",
   integritySampledBytes: "IntegritySampledBytes",
+  /** Integrity check: share of the vault read back within integrityCoverageDays. */
+  integrityCoveredPercent: "IntegrityCoveredPercent",
   /** Restore drill (--drill): 1 when a restored object differed or the drill could not finish. */
   restoreDrillFailed: "RestoreDrillFailed",
   restoreDrillObjects: "RestoreDrillObjects",

@@ -180,13 +180,16 @@ export class Backup {
     return direct.replace(`127.0.0.1:${this.azurite.port}`, `127.0.0.1:${this.azureProxy.port}`);
   }
 
-  /** Keys whose bodies the last run read from S3 (object GETs seen by the counting proxy). */
+  /**
+   * Keys whose bodies the last run read from S3 (object GETs seen by the counting proxy), once
+   * each: a copied object is read twice, by rclone's copy and by the engine's hash (seal.py).
+   */
   objectGetKeys(): string[] {
     const prefix = `/${this.settings.sourceBucket}/`;
-    return this.s3Proxy.log
+    const keys = this.s3Proxy.log
       .filter((l) => l.kind === "GET")
-      .map((l) => decodeURIComponent(new URL(l.url, "http://x").pathname.slice(prefix.length)))
-      .sort();
+      .map((l) => decodeURIComponent(new URL(l.url, "http://x").pathname.slice(prefix.length)));
+    return [...new Set(keys)].sort();
   }
 
   /** Every call the sync script made to the (stand-in) AWS CLI, oldest first. */
@@ -333,15 +336,48 @@ export class Backup {
     );
   }
 
-  /** Upload as a multipart object (AWS-style "<md5>-<parts>" ETag with the patched emulator). */
-  async putMultipart(key: string, body: Buffer, partSize = 5 * 1024 * 1024): Promise<void> {
+  /**
+   * PutObject with SSE-KMS. Its ETag (returned) is not the MD5 of the body, as on S3: the
+   * patched emulator gives it a new random one for every write.
+   */
+  async putKms(key: string, body: string | Buffer): Promise<string> {
+    const data = typeof body === "string" ? Buffer.from(body) : body;
+    const out = await this.source.send(
+      new PutObjectCommand({
+        Bucket: this.settings.sourceBucket,
+        Key: key,
+        Body: data,
+        ContentLength: data.length,
+        ServerSideEncryption: "aws:kms",
+      }),
+    );
+    return out.ETag!;
+  }
+
+  /**
+   * Upload as a multipart object: `body` cut into parts of `partSize` bytes, or the given parts
+   * (S3 wants every part but the last to be at least 5 MiB; the emulator does not check). With
+   * the patched emulator, as on S3, the ETag (returned) is "<md5 of the parts' md5s>-<parts>" and
+   * LastModified is when the upload started.
+   */
+  async putMultipart(
+    key: string,
+    body: Buffer | Buffer[],
+    partSize = 5 * 1024 * 1024,
+  ): Promise<string> {
     const Bucket = this.settings.sourceBucket;
+    const chunks: Buffer[] = [];
+    if (Array.isArray(body)) chunks.push(...body);
+    else {
+      for (let i = 0; i < body.length; i += partSize) chunks.push(body.subarray(i, i + partSize));
+    }
+    if (chunks.length === 0) throw new Error(`putMultipart ${key}: no parts`);
     const { UploadId } = await this.source.send(
       new CreateMultipartUploadCommand({ Bucket, Key: key }),
     );
     const parts: { ETag?: string; PartNumber: number }[] = [];
-    for (let i = 0, n = 1; i < body.length; i += partSize, n++) {
-      const chunk = body.subarray(i, Math.min(i + partSize, body.length));
+    for (const [i, chunk] of chunks.entries()) {
+      const n = i + 1;
       const r = await this.source.send(
         new UploadPartCommand({
           Bucket,
@@ -354,7 +390,7 @@ export class Backup {
       );
       parts.push({ ETag: r.ETag, PartNumber: n });
     }
-    await this.source.send(
+    const done = await this.source.send(
       new CompleteMultipartUploadCommand({
         Bucket,
         Key: key,
@@ -362,6 +398,7 @@ export class Backup {
         MultipartUpload: { Parts: parts },
       }),
     );
+    return done.ETag!;
   }
 
   async remove(key: string): Promise<void> {

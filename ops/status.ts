@@ -143,7 +143,7 @@ export function statusReport(input: StatusInput): StatusReport {
     "none recorded",
     (r) => {
       const c = r as IntegrityResult;
-      return `${c.present} present, ${c.pending} pending, ${c.hashMatched} MD5s matched, ${c.sampled} sampled byte for byte`;
+      return `${c.present} present, ${c.pending} pending, ${c.sampled} read back and checked against their content record, ${Math.floor((c.coveredFraction ?? 0) * 1000) / 10}% of the vault read within ${c.coverageDays ?? "?"} days`;
     },
     "mismatches",
     input.integrityMaxAgeDays ?? staleAfterDays("weekly")!,
@@ -157,8 +157,8 @@ export function statusReport(input: StatusInput): StatusReport {
       const d = r as DrillResult;
       const other = d.sourceGone + d.sourceChanged;
       return (
-        `${d.restored} objects (${bytes(d.restoredBytes)}) restored and identical to the source` +
-        (other ? `, ${other} not comparable (gone or changed in the source)` : "")
+        `${d.restored} objects (${bytes(d.restoredBytes)}) restored and verified as a restore verifies, ${d.sourceCompared ?? 0} also identical to the source` +
+        (other ? `, ${other} no longer in the source as backed up` : "")
       );
     },
     "differ",

@@ -6,13 +6,23 @@
 // - exact keys: blob names are decoded exactly as the engine encoded them (names.ts);
 // - safe: never writes into the source bucket unless in place and confirmed; never replaces a
 //   different object in the target unless told to; a dry run writes nothing;
-// - verified: every object's bytes are checked against the vault's size and MD5 before they are
-//   committed, and the target's size after; every key is restored, already present, or reported;
+// - verified: every object's bytes are read in full and judged by the one rule for bytes read
+//   back from the vault (domain/verdict.ts: size and MD5 against the content record the engine
+//   wrote) before they are committed, and the target's size is checked after; a mismatch is
+//   refused unless acceptMismatch, an unverified object is restored and named unless strict;
+//   every key is restored, already present, or reported with its reason;
 // - resumable: objects the target already holds identically are not copied again.
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
 import { VAULT_FOLDERS } from "../domain/layout";
 import { decodeBlobName } from "../domain/blobNames";
+import { S3_METADATA, S3_METADATA_BASE64 } from "../domain/contentRecord";
+import {
+  contentVerdict,
+  expectedContent,
+  type BlobFacts,
+  type VerdictResult,
+} from "../domain/verdict";
 import {
   formatInstant,
   instantOfDate,
@@ -24,10 +34,21 @@ import {
   type ListedBlob,
   type Segment,
 } from "./timeline";
-import { MismatchError, type ObjectHeaders, type Target, type VerifiedBody } from "./target";
-import { listCurrent, listHistory, runSummaries, splitArchiveName } from "./vault";
+import { ContentRefused, type ObjectHeaders, type Target, type VerifiedBody } from "./target";
+import {
+  blobFactsOf,
+  listCurrent,
+  listHistory,
+  metadataValue,
+  runSummaries,
+  splitArchiveName,
+} from "./vault";
 
-/** Exit codes, as the engine's: 3 = some keys reported instead of restored, 4 = a mismatch. */
+/**
+ * Exit codes, as the engine's: 3 = some keys reported instead of restored; 4 = an object refused
+ * by its verdict (a mismatch, or an unverified object with strict) or a target that holds another
+ * size after the copy.
+ */
 export const RESTORE_EXIT = { ok: 0, failure: 1, usage: 2, partial: 3, mismatch: 4 } as const;
 
 /** The restore would break a safety rule; nothing was written. */
@@ -41,8 +62,14 @@ export interface Chosen {
   versionId?: string;
   etag?: string;
   size: number;
-  /** Hex MD5 the vault records for the blob, if it has one (multipart sources have none). */
-  md5?: string;
+  /**
+   * The blob's Content-MD5 in hex, if it has one. Trusted only when a consistent content record
+   * names the same MD5 (an older engine stored the source's ETag there, which for SSE-KMS and
+   * multipart objects is not the MD5 of the bytes).
+   */
+  contentMD5?: string;
+  /** The blob's raw content record (CONTENT_RECORD metadata), if it has one. */
+  record?: string;
   headers: ObjectHeaders;
   from: Segment["kind"];
   note?: string;
@@ -51,6 +78,12 @@ export interface Chosen {
 export interface KeyReason {
   key: string;
   reason: string;
+}
+
+/** An object named for its verdict, and whether its bytes were committed to the target anyway. */
+export interface VerdictKey extends KeyReason {
+  /** true: counted in `restored` (accepted mismatch, unverified without strict); false: refused. */
+  restored: boolean;
 }
 
 export interface RestoreReport {
@@ -75,11 +108,22 @@ export interface RestoreReport {
   /** Keys the target cannot hold, or copies the vault cannot serve as they are. */
   unwritable: KeyReason[];
   unavailable: KeyReason[];
-  mismatches: KeyReason[];
+  /** Restored objects whose size and MD5 matched (their content record, or an older blob's true Content-MD5). */
+  verified: number;
+  /**
+   * Objects whose bytes differ from a consistent content record or read short (the reason says
+   * which), or that the target holds with another size after the copy. Refused (restored:
+   * false, exit 4) unless acceptMismatch; then committed and named (restored: true).
+   */
+  mismatches: VerdictKey[];
+  /**
+   * Objects whose bytes nothing trustworthy could check (no content record and no matching
+   * Content-MD5, or a record that contradicts its blob; the reason says which). Committed and
+   * named (restored: true); with strict, refused (restored: false, exit 4).
+   */
+  unverified: VerdictKey[];
   failed: KeyReason[];
   notes: string[];
-  /** Objects without an MD5 in the vault: checked by size only. */
-  sizeOnly: number;
   interrupted: boolean;
   durationSeconds: number;
   exitCode: number;
@@ -95,6 +139,10 @@ export interface RestoreOptions {
   dryRun?: boolean;
   /** Replace objects that differ in the target. */
   overwrite?: boolean;
+  /** Refuse unverified objects (default: restore them and name them in `unverified`). */
+  strict?: boolean;
+  /** Commit objects whose bytes differ from their content record (default: refuse them). */
+  acceptMismatch?: boolean;
   /** The bucket the backup reads from; needed to refuse writing into it. */
   sourceBucket?: string;
   otherSourceBuckets?: string[];
@@ -111,22 +159,21 @@ export interface RestoreOptions {
 
 const SAMPLE = 50;
 
-/** The blob metadata value in which the engine keeps the source's x-amz-meta-* (the engine's ccb/metadata.py). */
-export const S3_METADATA = "s3metadata";
-
 /**
- * The source object's user metadata, as the engine kept it: one URL-encoded JSON value (S3's
- * metadata names allow characters Azure's do not). rclone's own `mtime` is not user metadata.
+ * The source object's user metadata, as the engine kept it (S3_METADATA): one URL-encoded JSON
+ * value (S3's metadata names allow characters Azure's do not), or, where that would not fit in
+ * Azure's 8 KiB of metadata, "b64:" and the base64 of the JSON (domain/contentRecord.ts).
+ * rclone's own `mtime` and the content record are not user metadata.
  */
 export function userMetadataOf(
   blobMetadata: Record<string, string> | undefined,
 ): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(blobMetadata ?? {})) {
-    if (k.toLowerCase() === S3_METADATA)
-      Object.assign(metadata, JSON.parse(decodeURIComponent(v)) as Record<string, string>);
-  }
-  return metadata;
+  const v = metadataValue(blobMetadata, S3_METADATA);
+  if (v === undefined) return {};
+  const json = v.startsWith(S3_METADATA_BASE64)
+    ? Buffer.from(v.slice(S3_METADATA_BASE64.length), "base64").toString("utf8")
+    : decodeURIComponent(v);
+  return { ...(JSON.parse(json) as Record<string, string>) };
 }
 
 function headersOf(item: ListedBlob): ObjectHeaders {
@@ -143,14 +190,15 @@ function headersOf(item: ListedBlob): ObjectHeaders {
 }
 
 function chosenOf(key: string, seg: Segment, note?: string): Chosen {
-  const p = seg.item.properties;
+  const facts = blobFactsOf(seg.item);
   return {
     key,
     blob: seg.blob,
     versionId: seg.kind === "current" && !seg.item.versionId ? undefined : seg.versionId,
-    etag: seg.versionId ? undefined : p.etag,
-    size: p.contentLength ?? 0,
-    md5: p.contentMD5?.length ? Buffer.from(p.contentMD5).toString("hex") : undefined,
+    etag: seg.versionId ? undefined : seg.item.properties.etag,
+    size: facts.size,
+    contentMD5: facts.contentMD5,
+    record: facts.record,
     headers: headersOf(seg.item),
     from: seg.kind,
     note,
@@ -220,8 +268,31 @@ export async function selectObjects(
   return { chosen, notAtTime, unavailable, notes };
 }
 
-/** The blob's bytes, checked against the vault's size and MD5 when fully read. */
-async function openBody(c: ContainerClient, o: Chosen): Promise<VerifiedBody> {
+const factsOf = (o: Chosen): BlobFacts => ({
+  size: o.size,
+  contentMD5: o.contentMD5,
+  record: o.record,
+});
+
+/** What decides whether bytes read are committed (RestoreOptions). */
+interface Policy {
+  strict?: boolean;
+  acceptMismatch?: boolean;
+}
+
+/** A blob's bytes as a restore reads them: the body a target writes, and what was read. */
+interface ReadBody extends VerifiedBody {
+  /** The bytes read so far. */
+  bytesRead(): number;
+  /** The verdict on the bytes read, once check() ran. */
+  verdict(): VerdictResult | undefined;
+}
+
+/**
+ * The blob's bytes, with their size and MD5 computed while they stream; check() applies the
+ * verdict (domain/verdict.ts) to them and refuses what the policy refuses.
+ */
+async function openBody(c: ContainerClient, o: Chosen, policy: Policy): Promise<ReadBody> {
   const base = c.getBlobClient(o.blob);
   const blob = o.versionId ? base.withVersion(o.versionId) : base;
   const resp = await blob.download(0, undefined, {
@@ -243,22 +314,30 @@ async function openBody(c: ContainerClient, o: Chosen): Promise<VerifiedBody> {
     }
   }
   const md5 = () => (digest ??= h.digest("hex"));
+  let result: VerdictResult | undefined;
   return {
     chunks: chunks(),
     md5,
+    bytesRead: () => n,
+    verdict: () => result,
     check() {
-      if (n !== o.size)
-        throw new MismatchError(`read ${n} bytes from the vault, which lists ${o.size}`);
-      if (o.md5 && md5() !== o.md5)
-        throw new MismatchError(`content MD5 ${md5()} differs from the vault's record ${o.md5}`);
+      result = contentVerdict(factsOf(o), { size: n, md5: md5() });
+      if (result.verdict === "mismatch" && !policy.acceptMismatch)
+        throw new ContentRefused("mismatch", result.reason);
+      if (result.verdict === "unverified" && policy.strict)
+        throw new ContentRefused("unverified", result.reason);
     },
   };
 }
 
-/** Hex MD5 of an object's blob: the vault's record, or computed by reading it. */
+/**
+ * Hex MD5 of an object's bytes: its trusted MD5 (a consistent content record), or computed by
+ * reading the blob. Throws ContentRefused when the read is short (a mismatch).
+ */
 async function blobMd5(c: ContainerClient, o: Chosen): Promise<string> {
-  if (o.md5) return o.md5;
-  const body = await openBody(c, o);
+  const want = expectedContent(factsOf(o));
+  if (want.trusted && want.md5 !== undefined) return want.md5;
+  const body = await openBody(c, o, {});
   // reading computes the digest
   for await (const chunk of body.chunks) void chunk;
   body.check();
@@ -345,17 +424,19 @@ export async function restore(opts: RestoreOptions): Promise<RestoreReport> {
     notAtTimeSample: sel.notAtTime.slice(0, SAMPLE),
     unwritable: [],
     unavailable: sel.unavailable,
+    verified: 0,
     mismatches: [],
+    unverified: [],
     failed: [],
     notes: sel.notes,
-    sizeOnly: sel.chosen.filter((o) => !o.md5).length,
     interrupted: false,
     durationSeconds: 0,
     exitCode: 0,
   };
   const finish = () => {
     report.durationSeconds = Math.round((Date.now() - started) / 100) / 10;
-    report.exitCode = report.mismatches.length
+    const refused = [...report.mismatches, ...report.unverified].some((k) => !k.restored);
+    report.exitCode = refused
       ? RESTORE_EXIT.mismatch
       : report.failed.length || report.interrupted || (report.different.length && !overwrite)
         ? RESTORE_EXIT.failure
@@ -371,7 +452,9 @@ export async function restore(opts: RestoreOptions): Promise<RestoreReport> {
   const writable = sel.chosen.filter((o) => !unwritable.has(o.key));
 
   // Plan against the target: one listing, then a content comparison only where sizes match
-  // but the ETag cannot tell (multipart uploads, SSE-KMS, a directory).
+  // but the ETag cannot tell (multipart uploads, SSE-KMS, a directory). The vault's side is the
+  // MD5 of a consistent content record, or else the MD5 of the blob's bytes, read (an older
+  // blob's Content-MD5 may be a source ETag).
   const existing = await target.existing(opts.prefix ?? "");
   const toCopy: Chosen[] = [];
   const concurrency = opts.concurrency ?? 8;
@@ -399,8 +482,13 @@ export async function restore(opts: RestoreOptions): Promise<RestoreReport> {
         toCopy.push(o);
       }
     } catch (e) {
-      if (e instanceof MismatchError) report.mismatches.push({ key: o.key, reason: e.message });
-      else report.failed.push({ key: o.key, reason: `comparing with the target: ${errText(e)}` });
+      if (!(e instanceof ContentRefused))
+        report.failed.push({ key: o.key, reason: `comparing with the target: ${errText(e)}` });
+      else if (opts.acceptMismatch) {
+        // Nothing to compare with: the copy is read (and judged) again when it is written.
+        report.different.push({ key: o.key, reason: `cannot compare: ${e.reason}` });
+        toCopy.push(o);
+      } else report.mismatches.push({ key: o.key, reason: e.reason, restored: false });
     }
   });
   toCopy.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -418,27 +506,43 @@ export async function restore(opts: RestoreOptions): Promise<RestoreReport> {
   let lastProgress = Date.now();
   const every = opts.progressIntervalMs ?? 2000;
   let written = 0;
+  let done = 0;
+  const policy: Policy = { strict: opts.strict, acceptMismatch: opts.acceptMismatch };
   await pool(toCopy, concurrency, async (o) => {
     if (opts.stopAfter !== undefined && written >= opts.stopAfter) {
       report.interrupted = true;
       return;
     }
     try {
-      const body = await openBody(c, o);
+      const body = await openBody(c, o, policy);
       await target.write(o.key, o.size, o.headers, body, opts.overwrite === true || inPlaceWrite);
+      const verdict = body.verdict();
+      if (verdict === undefined)
+        throw new Error("the target committed the bytes without checking them");
+      const read = body.bytesRead();
       const size = await target.sizeOf(o.key);
-      if (size !== o.size) {
+      if (size !== read) {
         report.mismatches.push({
           key: o.key,
-          reason: `the target holds ${size ?? "no"} bytes after the copy, the vault ${o.size}`,
+          reason: `the target holds ${size ?? "no"} bytes after the copy of ${read}`,
+          restored: false,
         });
         return;
       }
       written++;
       report.restored++;
-      report.restoredBytes += o.size;
+      report.restoredBytes += read;
+      if (verdict.verdict === "verified") report.verified++;
+      else if (verdict.verdict === "unverified")
+        report.unverified.push({ key: o.key, reason: verdict.reason, restored: true });
+      else report.mismatches.push({ key: o.key, reason: verdict.reason, restored: true });
     } catch (e) {
-      if (e instanceof MismatchError) report.mismatches.push({ key: o.key, reason: e.message });
+      if (e instanceof ContentRefused)
+        (e.verdict === "mismatch" ? report.mismatches : report.unverified).push({
+          key: o.key,
+          reason: e.reason,
+          restored: false,
+        });
       else if ((e as { statusCode?: number }).statusCode === 412)
         report.failed.push({
           key: o.key,
@@ -446,15 +550,15 @@ export async function restore(opts: RestoreOptions): Promise<RestoreReport> {
         });
       else report.failed.push({ key: o.key, reason: errText(e) });
     }
+    done++;
     if (opts.progress && Date.now() - lastProgress >= every) {
       lastProgress = Date.now();
-      const done = report.restored + report.mismatches.length + report.failed.length;
       opts.progress(
         `restore: ${done}/${toCopy.length} objects, ${fmtBytes(report.restoredBytes)} of ${fmtBytes(report.toCopyBytes)}`,
       );
     }
   });
-  for (const list of [report.mismatches, report.failed])
+  for (const list of [report.mismatches, report.unverified, report.failed])
     list.sort((a, b) => (a.key < b.key ? -1 : 1));
   return finish();
 }
@@ -468,15 +572,12 @@ export function formatReport(r: RestoreReport, limit = 50): string {
       `dry run: would restore ${r.toCopy} objects (${fmtBytes(r.toCopyBytes)}) of ${r.selected} (${fmtBytes(r.selectedBytes)})${at} into ${r.target}; ${r.alreadyPresent} already there; nothing written`,
     );
   } else {
+    const despite = r.mismatches.filter((m) => m.restored).length;
     lines.push(
-      `restored ${r.restored} objects (${fmtBytes(r.restoredBytes)}) of ${r.selected}${at} into ${r.target} in ${r.durationSeconds} s; ${r.alreadyPresent} already there; ${r.mismatches.length} mismatches; ${r.failed.length} failed`,
+      `restored ${r.restored} objects (${fmtBytes(r.restoredBytes)}) of ${r.selected}${at} into ${r.target} in ${r.durationSeconds} s (${r.verified} verified, ${r.unverified.filter((u) => u.restored).length} unverified${despite ? `, ${despite} despite a mismatch` : ""}); ${r.alreadyPresent} already there; ${r.mismatches.length} mismatches; ${r.failed.length} failed`,
     );
   }
   if (r.notAtTime) lines.push(`${r.notAtTime} objects did not exist at that time (not restored)`);
-  if (r.sizeOnly)
-    lines.push(
-      `${r.sizeOnly} objects have no MD5 in the vault (multipart sources): checked by size`,
-    );
   const section = (title: string, list: KeyReason[]) => {
     if (!list.length) return;
     lines.push(`${title} (${list.length}):`);
@@ -489,9 +590,28 @@ export function formatReport(r: RestoreReport, limit = 50): string {
   );
   section("not restored: the target cannot hold these keys", r.unwritable);
   section("not restored: the vault cannot serve these copies as they are", r.unavailable);
-  section("MISMATCH (not committed)", r.mismatches);
+  section(
+    "MISMATCH (not restored)",
+    r.mismatches.filter((m) => !m.restored),
+  );
+  section(
+    "MISMATCH, restored anyway (--accept-mismatch)",
+    r.mismatches.filter((m) => m.restored),
+  );
+  section(
+    "UNVERIFIED, not restored (--strict)",
+    r.unverified.filter((u) => !u.restored),
+  );
+  section(
+    "unverified, restored (nothing trustworthy to check their bytes against)",
+    r.unverified.filter((u) => u.restored),
+  );
   section("failed", r.failed);
   for (const n of r.notes) lines.push(`note: ${n}`);
+  if (r.mismatches.some((m) => !m.restored))
+    lines.push(
+      "note: bytes that differ from their content record were not restored: restore that key from another copy (--at), or give --accept-mismatch to restore them as the vault holds them",
+    );
   if (r.interrupted) lines.push("stopped before the end; run the same command again to resume");
   return lines.join("\n");
 }

@@ -1,7 +1,9 @@
-// Where a restore writes: an S3 bucket and prefix, or a local directory. A writer commits an
-// object only after its content was checked against the vault (size, and MD5 where the vault
-// has one): a single PUT carries Content-MD5, a multipart upload is aborted on a mismatch, a
-// file is written to a temporary name and renamed.
+// Where a restore writes: an S3 bucket and prefix, or a local directory. A writer reads every
+// byte of an object, then asks the body for its verdict (VerifiedBody.check: size and MD5 of the
+// bytes read against the blob's content record, domain/verdict.ts), and commits only if the body
+// accepts: a single PUT is sent after the check and carries the MD5 of the bytes read as
+// Content-MD5, a multipart upload is completed after the check and aborted when it refuses, a
+// file is written to a temporary name and renamed after it.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -27,13 +29,27 @@ export interface ObjectHeaders {
   metadata: Record<string, string>;
 }
 
-/** The content did not match the vault's record: nothing was committed. */
-export class MismatchError extends Error {}
+/**
+ * The bytes read are refused (nothing may be committed): they differ from a consistent content
+ * record or read short ("mismatch", unless --accept-mismatch), or nothing trustworthy could
+ * check them ("unverified", with --strict).
+ */
+export class ContentRefused extends Error {
+  constructor(
+    readonly verdict: "mismatch" | "unverified",
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
 
 /** A stream of the object's bytes plus the check to run before committing them. */
 export interface VerifiedBody {
   chunks: AsyncIterable<Buffer>;
-  /** Throws MismatchError when the bytes read differ from the vault's size or MD5. */
+  /**
+   * Called once every chunk was read, before anything is committed: throws ContentRefused when
+   * the bytes read must not be committed (the restore's verdict and options decide).
+   */
   check(): void;
   /** Hex MD5 of the bytes read so far (all of them once `chunks` is exhausted). */
   md5(): string;
@@ -226,6 +242,7 @@ export class S3Target implements Target {
           ...ifNew,
           Body: data,
           ContentLength: data.length,
+          // The MD5 of the bytes read (never the vault's claim): S3 checks what it receives.
           ContentMD5: md5b64(data),
         }),
       );
@@ -250,6 +267,7 @@ export class S3Target implements Target {
         done.push({ ETag: r.ETag, PartNumber: n });
         n++;
       }
+      // Refused bytes are never committed: the catch below aborts the upload.
       body.check();
       await this.client.send(
         new CompleteMultipartUploadCommand({

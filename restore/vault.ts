@@ -5,6 +5,8 @@ import { BlobServiceClient, ContainerClient, type BlobItem } from "@azure/storag
 import { CONTAINER_NAME, STATUS_BLOBS, VAULT_FOLDERS } from "../domain/layout";
 import type { RunSummary } from "../domain/runSummary";
 import { blobName } from "../domain/blobNames";
+import { CONTENT_RECORD } from "../domain/contentRecord";
+import type { BlobFacts } from "../domain/verdict";
 import type { ListedBlob } from "./timeline";
 
 /** Removes credentials from text that may be printed (the engine's patterns: domain/redaction.ts). */
@@ -115,6 +117,30 @@ function toListed(b: BlobItem): ListedBlob {
       cacheControl: b.properties.cacheControl,
     },
     metadata: b.metadata,
+  };
+}
+
+/** A blob metadata value by name (Azure compares metadata names without regard to case). */
+export function metadataValue(
+  metadata: Record<string, string> | undefined,
+  name: string,
+): string | undefined {
+  const want = name.toLowerCase();
+  for (const [k, v] of Object.entries(metadata ?? {})) if (k.toLowerCase() === want) return v;
+  return undefined;
+}
+
+/**
+ * What the verdict (domain/verdict.ts) needs from a listed blob: its size, its Content-MD5 in
+ * hex, and its raw content record (CONTENT_RECORD metadata), each when it has one. Current
+ * blobs, versions and archive/ copies alike: the listings include metadata.
+ */
+export function blobFactsOf(item: ListedBlob): BlobFacts {
+  const p = item.properties;
+  return {
+    size: p.contentLength ?? 0,
+    contentMD5: p.contentMD5?.length ? Buffer.from(p.contentMD5).toString("hex") : undefined,
+    record: metadataValue(item.metadata, CONTENT_RECORD),
   };
 }
 

@@ -7,7 +7,10 @@
 //   naive: the same no-change and 1% runs on the same vault (and the initial copy for N <= 10,000,
 //          into a second container).
 // Then the engine's own listing diff at 100,000 and 1,000,000 objects on synthetic listings, where
-// its memory would grow if anything in it grew with the bucket.
+// its memory would grow if anything in it grew with the bucket. Then what sealing costs (the
+// content record and the MD5 of the bytes, ccb/seal.py): the previous release's engine
+// (test/fixtures/previous-engine) and this one copy the same objects into fresh vaults, and this
+// one then adopts the previous engine's vault (the upgrade), each --seal-repeat times.
 // Prints a Markdown table (the README quotes it) and writes the numbers as JSON.
 //
 //   npm run bench                                   # N = 1,000 / 10,000; diff at 100,000 / 1,000,000
@@ -21,6 +24,7 @@ import { startBackup, type Backup, type SyncRun } from "../harness/datapath";
 import { AzuriteEmulator, stopAll } from "../harness/emulators";
 import { sampleGroupRss, type RssPeak } from "../harness/rss";
 import { unpackEngine } from "../harness/engine";
+import { previousEngineCommand } from "../harness/previousEngine";
 
 interface Measured {
   n: number;
@@ -50,6 +54,20 @@ const NAIVE_INITIAL_MAX = 10_000;
 const REPEAT = Number(argValue("--repeat") ?? "5");
 /** The engine's listing diff alone, on synthetic listings (no emulator can hold this many). */
 const DIFF_SIZES = (argValue("--diff-objects") ?? "100000,1000000").split(",").map(Number);
+
+/** Objects (plain, plus a tenth as many SSE-KMS) for the sealing cost, and its repeats. */
+const SEAL_OBJECTS = Number(argValue("--seal-objects") ?? "1000");
+const SEAL_REPEAT = Number(argValue("--seal-repeat") ?? "3");
+
+interface SealMeasured {
+  scenario: string;
+  objects: number;
+  copied: number;
+  seconds: number;
+  cpuSeconds: number;
+  s3: RequestCounts;
+  azure: RequestCounts;
+}
 
 interface DiffMeasured {
   n: number;
@@ -245,6 +263,113 @@ async function benchOne(n: number, out: Measured[]): Promise<void> {
   }
 }
 
+/** Runs a command under /usr/bin/time (CPU of the whole tree: the engine, rclone, sort). */
+async function timedRun(
+  b: Backup,
+  scenario: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<SealMeasured> {
+  b.s3Proxy.reset();
+  b.azureProxy.reset();
+  const started = Date.now();
+  const child = spawn("/usr/bin/time", ["-f", "CCB-CPU %U %S", ...argv], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const err: Buffer[] = [];
+  child.stderr.on("data", (c: Buffer) => err.push(c));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const stderr = Buffer.concat(err).toString("utf8");
+  if (code !== 0) throw new Error(`${scenario}: exit ${code}\n${stderr.slice(-3000)}`);
+  const cpu = /CCB-CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+  const summary = JSON.parse(fs.readFileSync(path.join(b.stateDir, "last-run.json"), "utf8")) as {
+    copied: number;
+    sourceObjects: number;
+  };
+  return {
+    scenario,
+    objects: summary.sourceObjects,
+    copied: summary.copied,
+    seconds: (Date.now() - started) / 1000,
+    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
+    s3: { ...b.s3Proxy.counts },
+    azure: { ...b.azureProxy.counts },
+  };
+}
+
+async function sealedSource(n: number): Promise<Backup> {
+  const b = await startBackup({ azuriteInMemory: true });
+  b.s3.seedOnDisk(
+    b.settings.sourceBucket,
+    Array.from({ length: n }, (_, i) => ({ key: keyOf(i), body: bodyOf(i) })),
+  );
+  for (let i = 0; i < Math.max(1, Math.floor(n / 10)); i++)
+    await b.putKms(`kms/${keyOf(i)}`, bodyOf(i, "kms"));
+  return b;
+}
+
+function ourCommand(b: Backup): { argv: string[]; env: NodeJS.ProcessEnv } {
+  b.telemetry!.setSsmParameters(b.engineParameters);
+  return { argv: [b.scriptPath], env: b.processEnv() };
+}
+
+/** What sealing adds per copied object, and what the upgrade (adoption) costs. */
+async function benchSeal(n: number): Promise<SealMeasured[]> {
+  const runs: SealMeasured[] = [];
+  for (let i = 0; i < SEAL_REPEAT; i++) {
+    console.error(`bench: sealing, N=${n}: repeat ${i + 1}/${SEAL_REPEAT}`);
+    const a = await sealedSource(n);
+    try {
+      const prev = previousEngineCommand(a);
+      runs.push(await timedRun(a, "previous engine: initial copy", prev.argv, prev.env));
+      const ours = ourCommand(a);
+      runs.push(
+        await timedRun(a, "this engine: first run on that vault (adoption)", ours.argv, ours.env),
+      );
+      runs.push(await timedRun(a, "this engine: no change", ours.argv, ours.env));
+    } finally {
+      await a.stop();
+    }
+    const c = await sealedSource(n);
+    try {
+      const ours = ourCommand(c);
+      runs.push(await timedRun(c, "this engine: initial copy (sealed)", ours.argv, ours.env));
+    } finally {
+      await c.stop();
+    }
+  }
+  const medians: SealMeasured[] = [];
+  for (const scenario of [...new Set(runs.map((r) => r.scenario))]) {
+    const xs = runs.filter((r) => r.scenario === scenario).sort((x, y) => x.seconds - y.seconds);
+    const m = xs[Math.floor(xs.length / 2)];
+    const cpu = xs.map((x) => x.cpuSeconds).sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    medians.push({ ...m, cpuSeconds: cpu });
+  }
+  return medians;
+}
+
+function sealTable(rows: SealMeasured[]): string {
+  const lines = [
+    "| run | objects | copied | S3 GET | S3 HEAD | Azure GET | Azure HEAD | Azure PUT | wall s | CPU s |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.scenario} | ${r.objects} | ${r.copied} | ${r.s3.GET} | ${r.s3.HEAD} | ${r.azure.GET} | ${r.azure.HEAD} | ${r.azure.PUT} | ${r.seconds.toFixed(1)} | ${r.cpuSeconds.toFixed(1)} |`,
+    );
+  const prev = rows.find((r) => r.scenario.startsWith("previous engine"));
+  const ours = rows.find((r) => r.scenario.startsWith("this engine: initial"));
+  if (prev && ours && ours.copied > 0) {
+    const per = (x: number) => (x / ours.copied).toFixed(2);
+    lines.push(
+      "",
+      `sealing adds per copied object: ${per(ours.s3.GET - prev.s3.GET)} S3 GET, ${per(ours.s3.HEAD - prev.s3.HEAD)} S3 HEAD, ${per(ours.azure.HEAD + ours.azure.PUT + ours.azure.GET - prev.azure.HEAD - prev.azure.PUT - prev.azure.GET)} Azure requests, ${((1000 * (ours.cpuSeconds - prev.cpuSeconds)) / ours.copied).toFixed(2)} ms CPU; wall ${(ours.seconds / prev.seconds).toFixed(2)}x, CPU ${(ours.cpuSeconds / prev.cpuSeconds).toFixed(2)}x the previous engine's (medians of ${SEAL_REPEAT})`,
+    );
+  }
+  return lines.join("\n");
+}
+
 function mib(kib: number): string {
   return (kib / 1024).toFixed(0);
 }
@@ -267,8 +392,10 @@ function table(rows: Measured[]): string {
 
 async function main(): Promise<void> {
   const rows: Measured[] = [];
+  let seal: SealMeasured[] = [];
   try {
     for (const n of SIZES) await benchOne(n, rows);
+    if (SEAL_OBJECTS > 0) seal = await benchSeal(SEAL_OBJECTS);
   } finally {
     await stopAll();
   }
@@ -276,7 +403,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   fs.writeFileSync(
     JSON_OUT,
-    JSON.stringify({ date: new Date().toISOString(), rows, diffs }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), rows, diffs, seal }, null, 2),
   );
   console.log(table(rows));
   console.log();
@@ -298,6 +425,10 @@ async function main(): Promise<void> {
     console.log(
       `no-change run, N=${r.n}: ${extra} LIST above the floor, ${others} other requests; peak RSS ${mib(r.rss.totalKiB)} MiB; median ${r.seconds.toFixed(2)} s vs naive ${naiveRow?.seconds.toFixed(2)} s (${((naiveRow?.seconds ?? 0) / r.seconds).toFixed(1)}x) over ${REPEAT} runs each`,
     );
+  }
+  if (seal.length) {
+    console.log();
+    console.log(sealTable(seal));
   }
   console.log(`(JSON: ${JSON_OUT})`);
 }

@@ -193,7 +193,7 @@ async function main(): Promise<number> {
       return 1;
     }
     say(
-      `  ${r.outcome}: ${r.present} objects present with their size, ${r.pending} pending, ${r.hashMatched} MD5s matched, ${r.sampled} sampled byte for byte (${mib(r.sampledBytes)})`,
+      `  ${r.outcome}: ${r.present} objects present with their size, ${r.pending} pending, ${r.sampled} read back from the vault and verified against their content record (${mib(r.sampledBytes)}), ${Math.floor(r.coveredFraction * 1000) / 10}% of the vault read within ${r.coverageDays} days`,
     );
     for (const m of r.mismatches) say(`  MISMATCH ${m.key}: ${m.reason}`);
     const published = b.telemetry?.metrics().at(-1);

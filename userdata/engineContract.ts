@@ -6,6 +6,13 @@ import * as path from "node:path";
 import { SAS_PERMISSIONS } from "../domain/credentials";
 import { ENGINE_SETTINGS } from "../domain/engineSettings";
 import { STATUS_BLOBS, VAULT_FOLDERS } from "../domain/layout";
+import {
+  CONTENT_RECORD,
+  CONTENT_RECORD_FORMAT,
+  CONTENT_RECORD_KEYS,
+  S3_METADATA,
+  S3_METADATA_BASE64,
+} from "../domain/contentRecord";
 import { REDACTIONS } from "../domain/redaction";
 import {
   DRILL_RESULT_KEYS,
@@ -55,6 +62,15 @@ export function renderEngineContract(): string {
       "(pattern, replacement) pairs, applied case-insensitively (domain/redaction.ts).",
       redactions,
     ],
+    [
+      "CONTENT_RECORD",
+      "The blob metadata name of the content record (domain/contentRecord.ts).",
+      CONTENT_RECORD,
+    ],
+    ["CONTENT_RECORD_FORMAT", "The content record's format.", CONTENT_RECORD_FORMAT],
+    ["CONTENT_RECORD_KEYS", "The content record's keys.", CONTENT_RECORD_KEYS],
+    ["S3_METADATA", "The blob metadata name of the source's user metadata.", S3_METADATA],
+    ["S3_METADATA_BASE64", "The prefix of its base64 form.", S3_METADATA_BASE64],
     ["SETTINGS", "settings.json: each setting's rule (domain/engineSettings.ts).", ENGINE_SETTINGS],
   ];
   return [

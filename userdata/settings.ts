@@ -60,6 +60,8 @@ export interface SyncSettings {
   integrityCheck: CheckSchedule;
   /** Objects the check compares byte for byte. */
   integritySampleObjects: number;
+  /** Days within which the check reads every blob back once. */
+  integrityCoverageDays: number;
   /** How often the host rehearses a restore ("off": on demand only), and how many objects. */
   restoreDrill: CheckSchedule;
   restoreDrillObjects: number;

@@ -1,13 +1,14 @@
-// s3rver 3.7.1 lies to rclone in five ways (see /work/shared/toolchain.md); patches/s3rver+3.7.1.patch
+// s3rver 3.7.1 departs from S3 in ways that mislead rclone and the engine; patches/s3rver+3.7.1.patch
 // fixes them. Each describe block below proves one fix and fails against the unpatched package
 // (`npx patch-package --reverse`, or reinstall s3rver, to see it fail).
 import { expect } from "chai";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -430,5 +431,303 @@ describe("s3rver fix: archive storage classes are listed and refuse GET, as in S
     }
     const ia = await client.send(new GetObjectCommand({ Bucket: bucket, Key: "ia.bin" }));
     expect(await ia.Body!.transformToString()).to.equal("ia.bin");
+  });
+});
+
+describe("s3rver fix: (f) ETags are not always MD5s, as in S3", function () {
+  this.timeout(120_000);
+  let s3: S3Emulator;
+  let client: S3Client;
+  const bucket = "etags";
+  const body = "the same bytes, written again and again";
+  const bodyMd5 = `"${md5(body).toString("hex")}"`;
+  const kmsKeyId = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const customerKey = randomBytes(32).toString("base64");
+  const ssec = (key = customerKey) => ({ SSECustomerAlgorithm: "AES256", SSECustomerKey: key });
+  const opaque = /^"[0-9a-f]{32}"$/;
+  // what each kind of write asks for, and what HEAD must then report
+  const writes = {
+    kms: { ServerSideEncryption: "aws:kms" },
+    kmsKey: { ServerSideEncryption: "aws:kms", SSEKMSKeyId: kmsKeyId },
+    dsse: { ServerSideEncryption: "aws:kms:dsse" },
+    ssec: ssec(),
+  } as const;
+  const put = (Key: string, extra: object = {}) =>
+    client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ...extra }));
+  const putMultipart = async (Key: string, parts: Buffer[], extra: object = {}) => {
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key, ...extra }),
+    );
+    const done = [];
+    for (const [i, Body] of parts.entries()) {
+      const PartNumber = i + 1;
+      const { ETag } = await client.send(
+        new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber, Body }),
+      );
+      done.push({ PartNumber, ETag });
+    }
+    return client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: done },
+      }),
+    );
+  };
+  /** HTTP status of a request that may fail (the SDK throws on 304, 4xx and 5xx). */
+  const status = (p: Promise<{ $metadata: { httpStatusCode?: number } }>) =>
+    p.then(
+      (out) => ({ code: out.$metadata.httpStatusCode }),
+      (e: { $metadata?: { httpStatusCode?: number } }) => ({ code: e.$metadata?.httpStatusCode }),
+    );
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  before(async () => {
+    s3 = await startS3();
+    client = await s3.createBucket(bucket);
+  });
+  after(async () => {
+    client?.destroy();
+    await stopAll();
+  });
+
+  it("PutObject with SSE-KMS, DSSE-KMS or SSE-C: a fresh 32-hex ETag that is not the MD5, on PUT, HEAD and GET, with the encryption (unpatched: the MD5, no encryption)", async () => {
+    for (const [name, sse] of Object.entries(writes)) {
+      const key = `sse/${name}.txt`;
+      const first = await put(key, sse);
+      const second = await put(key, sse);
+      for (const etag of [first.ETag, second.ETag]) {
+        expect(etag, name).to.match(opaque);
+        expect(etag, `${name}: the ETag is not the MD5`).not.to.equal(bodyMd5);
+      }
+      expect(second.ETag, `${name}: every write gets a new ETag`).not.to.equal(first.ETag);
+
+      const read = "SSECustomerKey" in sse ? ssec() : {};
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...read }));
+      const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...read }));
+      expect(await get.Body!.transformToString()).to.equal(body);
+      for (const out of [second, head, get]) {
+        expect(out.ETag, name).to.equal(second.ETag);
+        if ("SSECustomerKey" in sse) {
+          expect(out.SSECustomerAlgorithm, name).to.equal("AES256");
+          expect(out.SSECustomerKeyMD5, name).to.equal(
+            createHash("md5").update(Buffer.from(customerKey, "base64")).digest("base64"),
+          );
+          expect(out.ServerSideEncryption, name).to.equal(undefined);
+        } else {
+          expect(out.ServerSideEncryption, name).to.equal(sse.ServerSideEncryption);
+          expect(out.SSEKMSKeyId, name).to.equal("SSEKMSKeyId" in sse ? kmsKeyId : undefined);
+        }
+      }
+    }
+  });
+
+  it("a plain or SSE-S3 PUT keeps the MD5 ETag and reports AES256 (unpatched: no encryption header)", async () => {
+    for (const [key, extra] of [
+      ["plain.txt", {}],
+      ["sse-s3.txt", { ServerSideEncryption: "AES256" }],
+    ] as const) {
+      const out = await put(key, extra);
+      expect(out.ETag, key).to.equal(bodyMd5);
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      expect(head.ETag, key).to.equal(bodyMd5);
+      expect(head.ServerSideEncryption, key).to.equal("AES256");
+      expect(head.SSEKMSKeyId, key).to.equal(undefined);
+    }
+  });
+
+  it("an SSE-C object is read only with its key: none 400, another 403 (unpatched: the body without a key)", async () => {
+    const Key = "ssec/guarded.txt";
+    await put(Key, ssec());
+    await put("ssec/plain.txt");
+    for (const Command of [GetObjectCommand, HeadObjectCommand]) {
+      const without = await status(client.send(new Command({ Bucket: bucket, Key })));
+      expect(without.code, `${Command.name} without the key`).to.equal(400);
+      const other = randomBytes(32).toString("base64");
+      const wrong = await status(client.send(new Command({ Bucket: bucket, Key, ...ssec(other) })));
+      expect(wrong.code, `${Command.name} with another key`).to.equal(403);
+      const right = await status(client.send(new Command({ Bucket: bucket, Key, ...ssec() })));
+      expect(right.code, `${Command.name} with the key`).to.equal(200);
+    }
+    const get = await status(
+      client.send(new GetObjectCommand({ Bucket: bucket, Key: "ssec/plain.txt", ...ssec() })),
+    );
+    expect(get.code, "a key for an object without SSE-C").to.equal(400);
+  });
+
+  it("CopyObject encrypts the copy as asked: SSE-KMS gives a new opaque ETag, none gives the MD5, even from a KMS or multipart source (unpatched: the source's ETag)", async () => {
+    const [plainSource, kmsSource, ssecSource] = ["plain", "kms", "ssec"].map(
+      (name) => `copy/${name}-source.txt`,
+    );
+    await put(plainSource);
+    const { ETag: kmsEtag } = await put(kmsSource, writes.kms);
+    await put(ssecSource, ssec());
+    const copy = async (source: string, Key: string, extra: object = {}) => {
+      const out = await client.send(
+        new CopyObjectCommand({ Bucket: bucket, Key, CopySource: `${bucket}/${source}`, ...extra }),
+      );
+      const head = await client.send(
+        new HeadObjectCommand({
+          Bucket: bucket,
+          Key,
+          ...("SSECustomerKey" in extra ? ssec() : {}),
+        }),
+      );
+      expect(head.ETag, Key).to.equal(out.CopyObjectResult!.ETag);
+      return { ...head, responseSse: out.ServerSideEncryption };
+    };
+
+    // SSE-KMS copy of a plain object: opaque ETag, and not the source's
+    const toKms = await copy(plainSource, "copy/plain-to-kms.txt", writes.kms);
+    expect(toKms.ETag).to.match(opaque);
+    expect(toKms.ETag).not.to.equal(bodyMd5);
+    expect(toKms.ServerSideEncryption).to.equal("aws:kms");
+    expect(toKms.responseSse).to.equal("aws:kms");
+    const kmsToKms = await copy(kmsSource, "copy/kms-to-kms.txt", writes.kms);
+    expect(kmsToKms.ETag).to.match(opaque);
+    expect(kmsToKms.ETag).not.to.equal(kmsEtag);
+
+    // a copy without SSE headers is SSE-S3: the MD5 of the content, whatever the source had
+    const kmsToPlain = await copy(kmsSource, "copy/kms-to-plain.txt");
+    expect(kmsToPlain.ETag).to.equal(bodyMd5);
+    expect(kmsToPlain.ServerSideEncryption).to.equal("AES256");
+    const replaced = await copy(kmsSource, "copy/kms-to-plain-replaced.txt", {
+      MetadataDirective: "REPLACE",
+      Metadata: { note: "replaced" },
+    });
+    expect(replaced.ETag).to.equal(bodyMd5);
+    expect(replaced.Metadata).to.deep.equal({ note: "replaced" });
+
+    const partBodies = [Buffer.from("first part, "), Buffer.from("second part")];
+    const multipartSource = "copy/multipart-source.bin";
+    const done = await putMultipart(multipartSource, partBodies);
+    expect(done.ETag).to.match(/^"[0-9a-f]{32}-2"$/);
+    const fromMultipart = await copy(multipartSource, "copy/multipart-to-plain.bin");
+    expect(fromMultipart.ETag).to.equal(`"${md5(Buffer.concat(partBodies)).toString("hex")}"`);
+
+    // an SSE-C source needs its key for the copy (the copy-source headers)
+    const refused = await status(
+      client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: "copy/ssec-refused.txt",
+          CopySource: `${bucket}/${ssecSource}`,
+        }),
+      ),
+    );
+    expect(refused.code, "copy of an SSE-C object without its key").to.equal(400);
+    const ssecToSsec = await copy(ssecSource, "copy/ssec-to-ssec.txt", {
+      ...ssec(),
+      CopySourceSSECustomerAlgorithm: "AES256",
+      CopySourceSSECustomerKey: customerKey,
+    });
+    expect(ssecToSsec.ETag).to.match(opaque);
+    expect(ssecToSsec.SSECustomerAlgorithm).to.equal("AES256");
+  });
+
+  it("GetObject and HeadObject compare If-Match with the stored ETag: the opaque one matches, the MD5 gets 412 (unpatched: If-Match ignored)", async () => {
+    const Key = "conditional/kms.txt";
+    const { ETag } = await put(Key, writes.kms);
+    const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key, IfMatch: ETag }));
+    expect(await get.Body!.transformToString()).to.equal(body);
+    expect(get.ETag).to.equal(ETag);
+    const bare = ETag!.replace(/"/g, "");
+    for (const Command of [GetObjectCommand, HeadObjectCommand]) {
+      const matches = await status(
+        client.send(new Command({ Bucket: bucket, Key, IfMatch: bare })),
+      );
+      expect(matches.code, `${Command.name} If-Match: the stored ETag, unquoted`).to.equal(200);
+      const fails = await status(
+        client.send(new Command({ Bucket: bucket, Key, IfMatch: bodyMd5 })),
+      );
+      expect(fails.code, `${Command.name} If-Match: the MD5`).to.equal(412);
+      // If-Match wins over If-Unmodified-Since (as in S3 and RFC 7232)
+      const past = new Date(Date.now() - 86_400_000);
+      const both = await status(
+        client.send(new Command({ Bucket: bucket, Key, IfMatch: ETag, IfUnmodifiedSince: past })),
+      );
+      expect(both.code, `${Command.name} If-Match true, If-Unmodified-Since false`).to.equal(200);
+      const unmodified = await status(
+        client.send(new Command({ Bucket: bucket, Key, IfUnmodifiedSince: past })),
+      );
+      expect(unmodified.code, `${Command.name} If-Unmodified-Since false`).to.equal(412);
+      const notModified = await status(
+        client.send(new Command({ Bucket: bucket, Key, IfNoneMatch: ETag })),
+      );
+      expect(notModified.code, `${Command.name} If-None-Match: the stored ETag`).to.equal(304);
+      // If-None-Match wins over If-Modified-Since
+      const future = new Date(Date.now() + 86_400_000);
+      const changed = await status(
+        client.send(
+          new Command({ Bucket: bucket, Key, IfNoneMatch: bodyMd5, IfModifiedSince: future }),
+        ),
+      );
+      expect(changed.code, `${Command.name} If-None-Match true, If-Modified-Since false`).to.equal(
+        200,
+      );
+    }
+  });
+
+  it("ListObjectsV2 returns each object's stored ETag (unpatched: the MD5)", async () => {
+    const written = new Map<string, string>();
+    for (const [name, sse] of Object.entries(writes)) {
+      written.set(`list/${name}.txt`, (await put(`list/${name}.txt`, sse)).ETag!);
+    }
+    written.set("list/plain.txt", (await put("list/plain.txt")).ETag!);
+    const parts = [Buffer.from("one"), Buffer.from("two")];
+    written.set("list/multipart.bin", (await putMultipart("list/multipart.bin", parts)).ETag!);
+    const kmsParts = await putMultipart("list/multipart-kms.bin", parts, writes.kms);
+    written.set("list/multipart-kms.bin", kmsParts.ETag!);
+
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "list/" }));
+    expect(new Map(listed.Contents?.map((o) => [o.Key!, o.ETag!]))).to.deep.equal(written);
+    for (const name of Object.keys(writes)) {
+      expect(written.get(`list/${name}.txt`), name)
+        .to.match(opaque)
+        .and.not.equal(bodyMd5);
+    }
+    expect(written.get("list/plain.txt")).to.equal(bodyMd5);
+  });
+
+  it("a multipart object's LastModified is the upload's initiation, not its completion; SSE-KMS shows (unpatched: completion time)", async () => {
+    const Key = "multipart/initiated.bin";
+    const floorSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+    const beforeInitiate = Date.now();
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key, ...writes.kmsKey }),
+    );
+    const afterInitiate = Date.now();
+    // LastModified has whole seconds: completing more than a second later tells them apart
+    await sleep(1_100);
+    const { ETag } = await client.send(
+      new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 1, Body: body }),
+    );
+    const done = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] },
+      }),
+    );
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: Key }));
+    for (const [what, date] of [
+      ["HeadObject", head.LastModified],
+      ["ListObjectsV2", listed.Contents?.[0]?.LastModified],
+    ] as const) {
+      expect(date, what).to.be.instanceOf(Date);
+      // (a file time may trail the clock by a few ms, hence the second of slack below)
+      expect(date!.getTime(), `${what} LastModified`).to.be.within(
+        floorSecond(beforeInitiate) - 1000,
+        afterInitiate,
+      );
+    }
+    expect(done.ETag).to.match(/^"[0-9a-f]{32}-1"$/);
+    expect(head.ETag).to.equal(done.ETag);
+    expect(done.ServerSideEncryption).to.equal("aws:kms");
+    expect(head.ServerSideEncryption).to.equal("aws:kms");
+    expect(head.SSEKMSKeyId).to.equal(kmsKeyId);
   });
 });

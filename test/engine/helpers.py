@@ -13,7 +13,7 @@ VALID = {
     "containerName": "backup", "syncMode": "copy", "maxDeletes": 100, "maxDeletePercent": 50,
     "credential": "ssm", "ssmParameterName": "/cross-cloud-backup/dev/vault-sas-url", "stack": "dev",
     "metricsNamespace": "CrossCloudBackup", "logGroup": "/cross-cloud-backup/dev",
-    "integritySampleObjects": 20, "restoreDrillObjects": 20,
+    "integritySampleObjects": 20, "integrityCoverageDays": 365, "restoreDrillObjects": 20,
 }
 
 
@@ -21,16 +21,18 @@ def make_settings(**overrides):
     return settings.parse(dict(VALID, **overrides))
 
 
-def source_row(rel, size=10, mtime=1000, md5="", problem=""):
+def source_row(rel, size=10, mtime=1000, etag="e1", problem=""):
     """A source listing line, as Source.list writes it."""
     from ccb import names
 
-    return base.tsv(json.dumps(names.blob_name(rel)), size, mtime, md5, json.dumps(rel), problem)
+    return base.tsv(json.dumps(names.blob_name(rel)), size, mtime, etag, json.dumps(rel), problem)
 
 
-def vault_row(name, size=10, mtime=1000, md5=""):
-    """A vault listing line, as Vault.list writes it."""
-    return base.tsv(json.dumps(name), size, mtime, md5)
+def vault_row(name, size=10, mtime=1000, md5="", etag="e1", raw=None):
+    """A vault listing line, as Vault.list writes it: etag "" for a blob without a content record."""
+    if raw is None and etag:
+        raw = "recorded"
+    return base.tsv(json.dumps(name), size, mtime, md5, etag, raw or "")
 
 
 class TempDirTest(unittest.TestCase):

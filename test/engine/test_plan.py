@@ -24,20 +24,30 @@ class DiffTest(TempDirTest):
         out = {k: self.read(k) for k in plan.PLAN_FILES}
         return counts, out, skipped, store
 
-    def test_copies_what_is_missing_or_differs_in_size_mtime_or_md5(self):
-        md5 = "0" * 32
+    def test_copies_what_is_missing_or_holds_another_etag_whatever_its_size_and_time(self):
         counts, out, skipped, _ = self.diff(
-            [source_row("same", md5=md5), source_row("new"), source_row("size", size=11), source_row("mtime", mtime=2000),
-             source_row("md5", md5="1" * 32), source_row("nomd5-on-blob", md5=md5)],
-            [vault_row("same", md5=md5), vault_row("size"), vault_row("mtime"), vault_row("md5", md5=md5),
-             vault_row("nomd5-on-blob"), vault_row("gone")])
+            [source_row("same"), source_row("same-other-mtime", mtime=2000), source_row("new"),
+             source_row("size", size=11), source_row("etag", etag="e2"), source_row("etag-same-second", etag="e2-3")],
+            [vault_row("same"), vault_row("same-other-mtime"), vault_row("size"), vault_row("etag"),
+             vault_row("etag-same-second", etag="e1-3"), vault_row("gone")])
         copied = sorted(json.loads(line.split("\t")[0]) for line in out["copy"])
-        self.assertEqual(copied, ["md5", "mtime", "new", "size"])
-        self.assertEqual(sorted(out["archive"]), ["md5", "mtime", "size"])
+        self.assertEqual(copied, ["etag", "etag-same-second", "new", "size"])
+        self.assertEqual(sorted(out["archive"]), ["etag", "etag-same-second", "size"])
         self.assertEqual(out["delete"], ["gone"])
+        self.assertEqual(out["adopt"], [])
         self.assertEqual((counts["unchanged"], counts["new"], counts["changed"], counts["vaultOnly"]), (2, 1, 3, 1))
         self.assertEqual(counts["bytesChanged"], 41)
         self.assertEqual(skipped.count, 0)
+
+    def test_a_blob_without_a_record_is_adopted_when_size_and_time_agree_else_copied(self):
+        counts, out, _, _ = self.diff(
+            [source_row("legacy", etag="k" * 32), source_row("legacy-touched", mtime=1001),
+             source_row("legacy-resized", size=12)],
+            [vault_row("legacy", md5="f" * 32, etag=""), vault_row("legacy-touched", etag=""),
+             vault_row("legacy-resized", etag="")])
+        self.assertEqual(out["adopt"], ['"legacy"\t10\t1000\t%s\t%s' % ("k" * 32, "f" * 32)])
+        self.assertEqual(sorted(json.loads(line.split("\t")[0]) for line in out["copy"]), ["legacy-resized", "legacy-touched"])
+        self.assertEqual((counts["adopt"], counts["changed"], counts["unchanged"]), (1, 2, 0))
 
     def test_names_unstorable_keys_and_never_deletes_a_blob_it_did_not_name(self):
         counts, out, skipped, _ = self.diff(
@@ -49,7 +59,7 @@ class DiffTest(TempDirTest):
         self.assertEqual(skipped.first, [{"key": "cold", "reason": "storage class GLACIER: not copied"}])
 
     def test_defers_an_unreadable_object_for_a_day_unless_it_changed(self):
-        known = {"key": "k", "size": 10, "mtime": 1000, "md5": "", "reason": "unreadable in S3: AccessDenied",
+        known = {"key": "k", "size": 10, "mtime": 1000, "etag": "e1", "reason": "unreadable in S3: AccessDenied",
                  "lastTry": 10**9 - 60}
         counts, out, skipped, store = self.diff([source_row("k"), source_row("other")], [],
                                                 unreadable={"k": dict(known), "vanished": dict(known, key="vanished")})

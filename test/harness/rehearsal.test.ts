@@ -39,10 +39,11 @@ describe("restore rehearsal (demo)", function () {
     backup.run = async () => {
       const result = await run();
       const blob = backup.container.getBlockBlobClient("data/files/002.bin");
-      const md5 = (await blob.getProperties()).contentMD5;
+      const props = await blob.getProperties();
       const bad = randomBytes(1002);
-      await blob.upload(bad, bad.length);
-      await blob.setHTTPHeaders({ blobContentMD5: md5 });
+      // Same size, its content record and Content-MD5 kept: a mismatch restore must refuse.
+      await blob.upload(bad, bad.length, { metadata: props.metadata });
+      await blob.setHTTPHeaders({ blobContentMD5: props.contentMD5 });
       return result;
     };
     let error: Error | undefined;

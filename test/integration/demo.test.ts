@@ -42,7 +42,7 @@ describe("npm run demo", function () {
     );
     // It ends with the host's integrity check, and what the check published.
     expect(r.out).to.match(
-      / {2}match: \d+ objects present with their size, \d+ pending, \d+ MD5s matched, \d+ sampled byte for byte/,
+      / {2}match: \d+ objects present with their size, \d+ pending, \d+ read back from the vault and verified against their content record \([\d.]+ MiB\), [\d.]+% of the vault read within 365 days/,
     );
     expect(r.out).to.match(
       /IntegrityMismatches 0, IntegrityCheckFailed 0, IntegrityObjectsChecked 10,/,

@@ -27,6 +27,12 @@ function run(over: Partial<RunSummary> = {}): RunSummary {
     copied: 3,
     bytesCopied: 1536,
     bytesChanged: 1536,
+    sealed: 3,
+    adopted: 0,
+    adoptedByRead: 0,
+    hashedBytes: 1536,
+    refreshed: 0,
+    adoptDeferred: 0,
     archived: 0,
     deleted: 0,
     vanished: 0,
@@ -56,14 +62,20 @@ function integrity(over: Partial<IntegrityResult> = {}): IntegrityResult {
     pending: 0,
     unstorable: 0,
     unreadable: 0,
-    mtimeMismatch: 0,
     missing: 0,
     sizeMismatch: 0,
-    hashMismatch: 0,
-    hashMatched: 8,
+    etagMismatch: 0,
+    unrecorded: 0,
+    unrecordedVaultOnly: 0,
     sampled: 10,
     sampledBytes: 2048,
     sampleMismatch: 0,
+    sampleUnverified: 0,
+    coverageDays: 365,
+    readFrom: "2026-11-15T03:30:00Z",
+    readUpTo: "2026-11-22T03:30:00Z",
+    coveredFraction: 0.019178,
+    coveredSince: "2026-11-15T03:30:00Z",
     mismatchCount: 0,
     mismatches: [],
     error: null,
@@ -84,6 +96,7 @@ function drill(over: Partial<DrillResult> = {}): DrillResult {
     vaultObjects: 10,
     restored: 9,
     restoredBytes: 3 * 1024 * 1024,
+    sourceCompared: 9,
     sourceGone: 1,
     sourceChanged: 0,
     tooLarge: 0,
@@ -115,9 +128,11 @@ describe("status report", () => {
     const text = formatStatus(r);
     expect(text).to.include("backup age 2.0 h (schedule: every 4 h; late after 5 h)");
     expect(text).to.include("federated: no stored credential");
-    expect(text).to.include("10 present, 0 pending, 8 MD5s matched, 10 sampled byte for byte");
     expect(text).to.include(
-      "9 objects (3.0 MiB) restored and identical to the source, 1 not comparable",
+      "10 present, 0 pending, 10 read back and checked against their content record, 1.9% of the vault read within 365 days",
+    );
+    expect(text).to.include(
+      "9 objects (3.0 MiB) restored and verified as a restore verifies, 9 also identical to the source, 1 no longer in the source as backed up",
     );
     expect(text).to.match(/OK: the backup is current and verified/);
   });

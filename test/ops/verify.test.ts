@@ -28,14 +28,20 @@ const RESULT: IntegrityResult = {
   pending: 0,
   unstorable: 0,
   unreadable: 0,
-  mtimeMismatch: 0,
   missing: 1,
   sizeMismatch: 0,
-  hashMismatch: 0,
-  hashMatched: 2,
+  etagMismatch: 0,
+  unrecorded: 0,
+  unrecordedVaultOnly: 0,
   sampled: 2,
   sampledBytes: 20,
   sampleMismatch: 0,
+  sampleUnverified: 0,
+  coverageDays: 365,
+  readFrom: "2026-11-15T03:30:00Z",
+  readUpTo: "2026-11-22T03:30:00Z",
+  coveredFraction: 0.019178,
+  coveredSince: "2026-11-15T03:30:00Z",
   mismatchCount: 1,
   mismatches: [{ key: "gone.txt", reason: "missing from the vault" }],
   error: null,
@@ -111,6 +117,7 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
         outcome: "match",
         restored: 20,
         restoredBytes: 2048,
+        sourceCompared: 20,
         sourceGone: 0,
         sourceChanged: 0,
         mismatchCount: 0,
@@ -125,7 +132,9 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
       "--drill",
     );
     expect(r.code).to.equal(0);
-    expect(r.out).to.match(/restore drill \S+: match\n {2}20 restored and identical to the source/);
+    expect(r.out).to.match(
+      /restore drill \S+: match\n {2}20 restored and verified as a restore verifies \(\d+ bytes\), \d+ of them also identical to the source/,
+    );
     const sent = aws.calls().find((c) => c.action === "SendCommand")!.body as {
       Parameters: { commands: string[] };
     };

@@ -1,6 +1,7 @@
 // The restore command's contract: flags parsed strictly, usage errors that say what to type
 // (exit 2), and no credential in anything it prints.
 import { expect } from "chai";
+import { parseRestoreFlags } from "../../cli/restore";
 import { spawnRestore } from "../../harness/rehearsal";
 import { redact, vaultSourceFrom } from "../../restore/vault";
 
@@ -25,8 +26,31 @@ describe("restore command: usage", function () {
       "--yes-overwrite-source",
       "--source-bucket",
       "--overwrite",
+      "--strict",
+      "--accept-mismatch",
     ])
       expect(r.stdout, flag).to.include(flag);
+    // What a restore verifies, the verdicts and the exit codes.
+    expect(r.stdout).to.match(/size and\s+MD5 checked against the content record/);
+    for (const verdict of ["verified", "unverified", "mismatch"])
+      expect(r.stdout, verdict).to.include(verdict);
+    expect(r.stdout).to.match(/exit codes: 0 restored \(unverified objects named\)/);
+    expect(r.stdout).to.match(/4 an object refused by its verdict/);
+  });
+
+  it("--strict and --accept-mismatch parse into the restore's options; off by default", () => {
+    const base = ["--account", "vault1", "--to", "s3://recovery/"];
+    const none = parseRestoreFlags(base).values;
+    expect(none.strict).to.equal(undefined);
+    expect(none["accept-mismatch"]).to.equal(undefined);
+    expect(parseRestoreFlags([...base, "--strict"]).values.strict).to.equal(true);
+    expect(parseRestoreFlags([...base, "--accept-mismatch"]).values["accept-mismatch"]).to.equal(
+      true,
+    );
+    expect(() => parseRestoreFlags([...base, "--strict=yes"])).to.throw(/--strict/);
+    expect(() => parseRestoreFlags([...base, "--strict", "--accept-mismatch"])).to.throw(
+      /contradict each other/,
+    );
   });
 
   it("rejects unknown flags and incomplete commands with exit 2 and what to type", async () => {
@@ -40,6 +64,10 @@ describe("restore command: usage", function () {
       [["--account", "Bad_Name", "--to", "d"], /not a storage account name/],
       [["--account", "vault1", "--to", "d", "--at", "yesterday"], /--at must be an ISO time/],
       [["--account", "vault1", "--to", "d", "--yes-overwrite-source"], /only confirms --in-place/],
+      [
+        ["--account", "vault1", "--to", "d", "--strict", "--accept-mismatch"],
+        /--strict .* and --accept-mismatch .* contradict each other/,
+      ],
       [
         ["--account", "vault1", "--to", "gs://b/x"],
         /--to must be s3:\/\/<bucket>\/\[prefix\] or a local directory/,

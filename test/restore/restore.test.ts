@@ -9,6 +9,8 @@ import * as path from "node:path";
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { startBackup, why, type Backup } from "../../harness/datapath";
 import { AZURITE_ACCOUNT, AZURITE_KEY, S3RVER_CREDENTIALS } from "../../harness/emulators";
+import { blobName } from "../../domain/blobNames";
+import { CONTENT_RECORD } from "../../domain/contentRecord";
 import { restore, RESTORE_EXIT } from "../../restore/restore";
 import { readOnlyVaultUrl, restoreEnv, spawnRestore, type CliRun } from "../../harness/rehearsal";
 import { S3Target, s3Client } from "../../restore/target";
@@ -104,7 +106,11 @@ describe("restore command: a real backup, restored exactly", function () {
     // What the blob keeps comes back: rclone 1.60.1 stores Content-Type; the engine keeps the
     // x-amz-meta-* (rclone's azureblob backend cannot) next to rclone's mtime.
     const typed = await b.container.getBlobClient(TYPED_KEY.replace(/^/, "data/")).getProperties();
-    expect(Object.keys(typed.metadata ?? {}).sort()).to.deep.equal(["mtime", "s3metadata"]);
+    expect(Object.keys(typed.metadata ?? {}).sort()).to.deep.equal(
+      [CONTENT_RECORD, "mtime", "s3metadata"].sort(),
+    );
+    // The engine wrote a content record on every blob: every object comes back verified.
+    expect(r.stdout).to.match(new RegExp(`\\(${source.size} verified, 0 unverified\\)`));
     const head = await b.s3
       .client()
       .send(new HeadObjectCommand({ Bucket: bucket, Key: TYPED_KEY }));
@@ -257,24 +263,234 @@ describe("restore command: a real backup, restored exactly", function () {
     expect(await b.bucketObjects(bucket)).to.deep.equal(source);
   });
 
-  it("a tampered blob is a mismatch: reported, not committed, exit 4", async () => {
-    // Same size, other bytes, the original MD5 record kept: bit rot or tampering.
-    const blob = b.container.getBlockBlobClient("data/binary.bin");
-    const props = await blob.getProperties();
-    const bad = Buffer.from(randomBytes(300 * 1024));
-    await blob.upload(bad, bad.length);
-    await blob.setHTTPHeaders({
-      blobContentMD5: props.contentMD5,
-      blobContentType: props.contentType,
+  describe("what a restore verifies (domain/verdict.ts), on blobs planted in the vault", () => {
+    // Blobs written as the engine writes them (a content record and Content-MD5 from the bytes
+    // it hashed) or as an older engine did (Content-MD5 from the source ETag, no record), then
+    // altered. Each test restores one prefix, so the backup's own objects are not involved.
+    const A = randomBytes(64 * 1024);
+    const B = randomBytes(64 * 1024);
+    const SAME = randomBytes(4096);
+    const LARGE = randomBytes(17 * MiB); // over one part: the target upload is multipart
+    const FALSE_MD5 = "3858f62230ac3c915f300c664312c63f"; // an SSE-KMS ETag, say: not the MD5
+    const KEYS = {
+      tampered: "verdicts/a-tampered.bin",
+      older: "verdicts/b-older-engine.bin",
+      consistent: "verdicts/c-consistent.bin",
+      contradicting: "verdicts/d-record-size-differs.bin",
+      large: "verdicts-large/tampered.bin",
+    };
+    const md5hex = (data: Buffer) => createHash("md5").update(data).digest("hex");
+    /** A content record as the engine encodes it: compact JSON, sorted keys, URL-encoded. */
+    const record = (data: Buffer, size = data.length) =>
+      encodeURIComponent(
+        JSON.stringify({
+          engine: "0123456789abcdef",
+          etag: `${md5hex(data)}-2`,
+          format: 1,
+          md5: md5hex(data),
+          meta: 0,
+          mtime: 1764547200,
+          size,
+          sse: "aws:kms",
+        }),
+      );
+    /**
+     * Writes data/<key> with the given Content-MD5 (hex) and content record. The Content-MD5 is
+     * set after the upload: Azurite checks one sent with the bytes.
+     */
+    const plant = async (key: string, data: Buffer, contentMD5?: string, raw?: string) => {
+      const blob = b.container.getBlockBlobClient(`data/${blobName(key)}`);
+      await blob.upload(data, data.length, {
+        metadata: raw === undefined ? undefined : { [CONTENT_RECORD]: raw },
+      });
+      await blob.setHTTPHeaders({
+        blobContentType: "application/octet-stream",
+        blobContentMD5: contentMD5 === undefined ? undefined : Buffer.from(contentMD5, "hex"),
+      });
+    };
+    /** Rewrites a blob's bytes, keeping its metadata and Content-MD5: tampering, or bit rot. */
+    const tamper = async (key: string, data: Buffer) => {
+      const blob = b.container.getBlockBlobClient(`data/${blobName(key)}`);
+      const old = await blob.getProperties();
+      await blob.upload(data, data.length, { metadata: old.metadata });
+      await blob.setHTTPHeaders({
+        blobContentType: old.contentType,
+        blobContentMD5: old.contentMD5,
+      });
+    };
+    const restoreInto = async (bucket: string, prefix: string, ...flags: string[]) => {
+      await newBucket(bucket);
+      return cli(["--from", vault, "--to", `s3://${bucket}/`, "--prefix", prefix, ...flags]);
+    };
+
+    before(async () => {
+      await plant(KEYS.tampered, A, md5hex(A), record(A));
+      await tamper(KEYS.tampered, B);
+      await plant(KEYS.older, SAME, FALSE_MD5);
+      await plant(KEYS.consistent, A, md5hex(A), record(A));
+      await plant(KEYS.contradicting, SAME, md5hex(SAME), record(SAME, SAME.length + 1));
+      await plant(KEYS.large, LARGE, md5hex(LARGE), record(LARGE));
+      await tamper(
+        KEYS.large,
+        Buffer.concat([LARGE.subarray(0, -1), Buffer.from([~LARGE.at(-1)! & 0xff])]),
+      );
+      // What the vault now says about each blob: the tampered ones keep their record and MD5.
+      for (const key of [KEYS.tampered, KEYS.large]) {
+        const p = await b.container.getBlobClient(`data/${blobName(key)}`).getProperties();
+        expect(p.metadata?.[CONTENT_RECORD], key).to.be.a("string");
+        expect(Buffer.from(p.contentMD5!).toString("hex"), key).to.equal(
+          md5hex(key === KEYS.large ? LARGE : A),
+        );
+      }
+      const older = await b.container.getBlobClient(`data/${blobName(KEYS.older)}`).getProperties();
+      expect(Buffer.from(older.contentMD5!).toString("hex")).to.equal(FALSE_MD5);
     });
-    const bucket = await newBucket("tampered");
-    const r = await cli(["--from", vault, "--to", `s3://${bucket}/`]);
-    expect(r.code).to.equal(RESTORE_EXIT.mismatch);
-    expect(r.stdout).to.match(
-      /MISMATCH \(not committed\) \(1\):\n {2}"binary\.bin": content MD5 \w+ differs from the vault's record/,
-    );
-    expect(await b.sourceKeys(bucket)).not.to.include("binary.bin");
-    expect((await b.sourceKeys(bucket)).length).to.equal(source.size - 1);
+
+    it("verified, unverified (named, restored byte for byte) and mismatch (named, refused: exit 4), in one run", async () => {
+      const r = await restoreInto("verdicts-default", "verdicts/", "--json");
+      expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.mismatch);
+      const report = JSON.parse(r.stdout);
+      expect(report.mismatches).to.have.length(1);
+      expect(report.mismatches[0]).to.include({ key: KEYS.tampered, restored: false });
+      expect(report.mismatches[0].reason).to.equal(
+        `the MD5 of its bytes ${md5hex(B)} differs from the recorded ${md5hex(A)}`,
+      );
+      expect(report.unverified).to.deep.equal([
+        {
+          key: KEYS.older,
+          reason: `no content record, and its Content-MD5 ${FALSE_MD5} is not the MD5 of its bytes ${md5hex(SAME)} (an older engine stored a source ETag)`,
+          restored: true,
+        },
+        {
+          key: KEYS.contradicting,
+          reason: `its content record says ${SAME.length + 1} bytes but the blob has ${SAME.length}`,
+          restored: true,
+        },
+      ]);
+      expect(report.verified).to.equal(1);
+      expect(report.restored).to.equal(3);
+      expect(report.failed).to.deep.equal([]);
+      expect(report).not.to.have.property("sizeOnly");
+      // Committed byte for byte; the refused one is not in the target at all.
+      expect(await b.bucketObjects("verdicts-default")).to.deep.equal(
+        new Map([
+          [KEYS.older, md5hex(SAME)],
+          [KEYS.consistent, md5hex(A)],
+          [KEYS.contradicting, md5hex(SAME)],
+        ]),
+      );
+      expect(putKeys(b, "verdicts-default")).not.to.include(KEYS.tampered);
+    });
+
+    it("a consistent record restores as verified (exit 0)", async () => {
+      const r = await restoreInto("verdicts-consistent", "verdicts/c-");
+      expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.ok);
+      expect(r.stdout).to.match(
+        /^restored 1 objects .*\(1 verified, 0 unverified\); .* 0 mismatches; 0 failed$/m,
+      );
+      expect(r.stdout).not.to.match(/unverified, restored|MISMATCH|UNVERIFIED/);
+      expect(await b.bucketObjects("verdicts-consistent")).to.deep.equal(
+        new Map([[KEYS.consistent, md5hex(A)]]),
+      );
+    });
+
+    it("a tampered blob: refused and named (exit 4); restored and named with --accept-mismatch (exit 0)", async () => {
+      const refused = await restoreInto("verdicts-refused", "verdicts/a-");
+      expect(refused.code, refused.stdout + refused.stderr).to.equal(RESTORE_EXIT.mismatch);
+      expect(refused.stdout).to.include(
+        `MISMATCH (not restored) (1):\n  "${KEYS.tampered}": the MD5 of its bytes ${md5hex(B)} differs from the recorded ${md5hex(A)}`,
+      );
+      expect(refused.stdout).to.match(/^note: .* give --accept-mismatch to restore them/m);
+      expect(await b.sourceKeys("verdicts-refused")).to.deep.equal([]);
+      const accepted = await restoreInto("verdicts-accepted", "verdicts/a-", "--accept-mismatch");
+      expect(accepted.code, accepted.stdout + accepted.stderr).to.equal(RESTORE_EXIT.ok);
+      expect(accepted.stdout).to.match(
+        /^restored 1 objects .*\(0 verified, 0 unverified, 1 despite a mismatch\); .* 1 mismatches; 0 failed$/m,
+      );
+      expect(accepted.stdout).to.include(
+        `MISMATCH, restored anyway (--accept-mismatch) (1):\n  "${KEYS.tampered}": the MD5 of its bytes ${md5hex(B)} differs from the recorded ${md5hex(A)}`,
+      );
+      // What the vault holds now, byte for byte.
+      expect(await b.bucketObjects("verdicts-accepted")).to.deep.equal(
+        new Map([[KEYS.tampered, md5hex(B)]]),
+      );
+    });
+
+    it("an older engine's false Content-MD5 (no record): restored byte for byte and named unverified; refused and named with --strict (exit 4)", async () => {
+      const r = await restoreInto("verdicts-older", "verdicts/b-");
+      expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.ok);
+      expect(r.stdout).to.include(
+        `unverified, restored (nothing trustworthy to check their bytes against) (1):\n  "${KEYS.older}": no content record, and its Content-MD5 ${FALSE_MD5} is not the MD5 of its bytes ${md5hex(SAME)}`,
+      );
+      expect(await b.bucketObjects("verdicts-older")).to.deep.equal(
+        new Map([[KEYS.older, md5hex(SAME)]]),
+      );
+      const strict = await restoreInto("verdicts-strict", "verdicts/b-", "--strict");
+      expect(strict.code, strict.stdout + strict.stderr).to.equal(RESTORE_EXIT.mismatch);
+      expect(strict.stdout).to.include(
+        `UNVERIFIED, not restored (--strict) (1):\n  "${KEYS.older}": no content record, and its Content-MD5 ${FALSE_MD5} is not the MD5 of its bytes`,
+      );
+      expect(await b.sourceKeys("verdicts-strict")).to.deep.equal([]);
+    });
+
+    it("a record that contradicts its blob (its size): restored and named unverified", async () => {
+      const r = await restoreInto("verdicts-contradicting", "verdicts/d-", "--json");
+      expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.ok);
+      const report = JSON.parse(r.stdout);
+      expect(report.unverified).to.deep.equal([
+        {
+          key: KEYS.contradicting,
+          reason: `its content record says ${SAME.length + 1} bytes but the blob has ${SAME.length}`,
+          restored: true,
+        },
+      ]);
+      expect(report.verified).to.equal(0);
+      expect(await b.bucketObjects("verdicts-contradicting")).to.deep.equal(
+        new Map([[KEYS.contradicting, md5hex(SAME)]]),
+      );
+    });
+
+    it("a rerun trusts only a consistent record's MD5: the others are read again to compare", async () => {
+      const bucket = "verdicts-default"; // holds the older, consistent and contradicting blobs
+      b.s3Proxy.reset();
+      b.azureProxy.reset();
+      const r = await cli([
+        "--from",
+        vault,
+        "--to",
+        `s3://${bucket}/`,
+        "--prefix",
+        "verdicts/",
+        "--json",
+      ]);
+      const report = JSON.parse(r.stdout);
+      expect(report.alreadyPresent, r.stderr).to.equal(3);
+      expect(report.different).to.deep.equal([]);
+      expect(putKeys(b, bucket)).to.deep.equal([]);
+      // The vault's bytes read (GET of a blob under data/): never the one with a consistent
+      // record, always those whose Content-MD5 is not trusted; the tampered one is read to be
+      // copied, and refused again.
+      const read = b.azureProxy.log
+        .filter((l) => l.kind === "GET")
+        .map((l) => decodeURIComponent(new URL(l.url, "http://x").pathname).split("/data/")[1])
+        .filter((n): n is string => n !== undefined)
+        .sort();
+      expect(read).to.deep.equal([KEYS.tampered, KEYS.older, KEYS.contradicting].sort());
+      expect(r.code).to.equal(RESTORE_EXIT.mismatch);
+    });
+
+    it("a refused multipart upload to the target is aborted: nothing committed (exit 4)", async () => {
+      const r = await restoreInto("verdicts-large", "verdicts-large/");
+      expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.mismatch);
+      expect(r.stdout).to.include(
+        `MISMATCH (not restored) (1):\n  "${KEYS.large}": the MD5 of its bytes`,
+      );
+      expect(await b.sourceKeys("verdicts-large")).to.deep.equal([]);
+      const requests = b.s3Proxy.log.map((l) => `${l.method} ${new URL(l.url, "http://x").search}`);
+      expect(requests.filter((q) => /^PUT .*partNumber=/.test(q))).to.have.length(2);
+      expect(requests.filter((q) => /^DELETE .*uploadId=/.test(q))).to.have.length(1);
+      expect(requests.filter((q) => /^POST .*uploadId=/.test(q))).to.deep.equal([]);
+    });
   });
 });
 
@@ -307,11 +523,15 @@ describe("restore command: point in time from mirror mode's archive/", function 
   it("--at a time before the deletion brings back the deleted object and the old content", async () => {
     await b.s3.client().send(new CreateBucketCommand({ Bucket: "at-t0" }));
     const r = await spawnRestore(
-      ["--from", readOnlyVaultUrl(b), "--to", "s3://at-t0/", "--at", t0],
+      ["--from", readOnlyVaultUrl(b), "--to", "s3://at-t0/", "--at", t0, "--json"],
       restoreEnv(b),
     );
     expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.ok);
     expect(await b.bucketObjects("at-t0")).to.deep.equal(atT0);
+    // The archive/ copies keep their blob's content record: verified like current blobs.
+    const report = JSON.parse(r.stdout);
+    expect(report.unverified).to.deep.equal([]);
+    expect(report.verified).to.equal(atT0.size);
   });
 
   it("without --at: the current state (the deleted object stays deleted)", async () => {

@@ -3,14 +3,18 @@
 import json
 import os
 import re
+import time
 
 from . import plan as planning
-from .base import log
+from .base import log, tsv
 from .march import sort_file
-from .metadata import keep_metadata
+from . import names, seal
 from .rclone import clean_error
 from .transfer import Transfer
 
+# Time a run spends adopting blobs an older engine wrote, after its copies (an upgrade over a
+# large vault spreads over several runs).
+ADOPT_SECONDS = 3 * 3600
 # A run in which S3 refused at least this many objects and copied none fails instead.
 ALL_REFUSED_MIN = 20
 # Source-side errors that retrying will not fix: the object is skipped and named...
@@ -53,16 +57,26 @@ class Backup:
         self.summary, self.skipped, self.errors, self.unreadable = record
         self.transfer = Transfer(ctx.rclone, run_dir, ctx.source)
         self.dest = "%s/data" % self.settings.vault_root
-        # The current batch (name -> size, mtime, md5), the copies done in it, and the names
+        # The current batch (name -> size, mtime, etag), the copies done in it, and the names
         # to try once more.
         self.batch, self.done, self.retry, self.refused = {}, [], [], []
 
     def run(self):
         self.ctx.credentials.load_ssm()
         paths = self.list_and_plan()
-        if self.settings.syncMode == "mirror":
-            self.archive(paths)
-        self.copy(paths["copy"])
+        mirror = self.settings.syncMode == "mirror"
+        if mirror:
+            self.archive(paths["archive"], paths["delete"])
+        self.copy(paths["copy"], self.summary.new + self.summary.changed)
+        self.refresh(paths["refresh"])
+        paths["recopy"] = os.path.join(self.run_dir, "recopy.lst")
+        paths["recopyArchive"] = os.path.join(self.run_dir, "recopy-archive.lst")
+        changed = self.summary.changed
+        self.adopt(paths["adopt"], paths["recopy"], paths["recopyArchive"])
+        if self.summary.changed > changed:
+            if mirror:
+                self.archive(paths["recopyArchive"], None)
+            self.copy(paths["recopy"], self.summary.changed - changed)
         for p in paths.values():
             os.unlink(p)
         self.fail_if_all_refused()
@@ -89,15 +103,78 @@ class Backup:
             setattr(self.summary, k, counts[k])
         return paths
 
-    def archive(self, paths):
+    def refresh(self, path):
+        """Objects whose metadata alone changed (same ETag, another LastModified): their new
+        metadata and headers are recorded on the blob, with no byte read or copied."""
+        for lines in planning.batches(path, key=lambda line: json.loads(line.split("\t", 1)[0])):
+            vault = self.ctx.vault.pinned()
+            items = []
+            for line in lines:
+                rel_json, _, _, etag, md5 = line.split("\t")
+                rel = json.loads(rel_json)
+                items.append((rel, etag, names.blob_name(rel), md5))
+            for item, _, failed in seal.run_many(lambda *i: seal.refresh_one(self.ctx.source, vault, *i), items):
+                if failed is None:
+                    self.summary.refreshed += 1
+                elif failed.outcome not in ("changed", "gone"):
+                    self.errors.add("%s: its new metadata could not be recorded: %s" % (item[0], failed.detail))
+
+    def adopt(self, path, recopy, recopy_archive):
+        """Blobs without a content record but with the object's size and LastModified (an older
+        engine's, or a seal that did not complete): sealed without copying when their bytes are
+        the source's; the others go to `recopy` (and, in mirror mode, its archive list). In
+        batches, within ADOPT_SECONDS a run: what is left waits for the next run (an upgrade
+        over a large vault takes several runs; new objects are copied first)."""
+        started = time.monotonic()
+        with open(recopy, "w", encoding="utf-8") as copy, open(recopy_archive, "w", encoding="utf-8") as archive:
+            for lines in planning.batches(path, key=lambda line: json.loads(line.split("\t", 1)[0])):
+                if time.monotonic() - started > ADOPT_SECONDS:
+                    self.summary.adoptDeferred += len(lines)
+                    continue
+                if not self.summary.adopted and not self.summary.changed:
+                    log("recording the content of blobs written without a content record")
+                self.adopt_batch(lines, copy, archive)
+        if self.summary.adoptDeferred:
+            log("%d blobs without a content record are left for the next run" % self.summary.adoptDeferred)
+
+    def adopt_batch(self, lines, copy, archive):
+        vault = self.ctx.vault.pinned()
+        rows = {json.loads(line.split("\t", 1)[0]): line.split("\t") for line in lines}
+        items = [(rel, r[3], names.blob_name(rel), r[4]) for rel, r in rows.items()]
+        for item, result, failed in seal.run_many(lambda *i: seal.adopt_one(self.ctx.source, vault, *i), items):
+            rel = item[0]
+            _, size, mtime, etag, _ = rows[rel]
+            if failed is None:
+                self.summary.adopted += 1
+                self.summary.adoptedByRead += int(result[1])
+                self.summary.hashedBytes += result[0]["size"]
+                self.summary.unchanged += 1
+            elif failed.outcome in ("differs", "changed"):
+                self.summary.changed += 1
+                self.summary.bytesChanged += int(size)
+                copy.write(tsv(json.dumps(rel), size, mtime, etag))
+                archive.write(rel + "\n")
+                log("%s: %s; copying it again" % (json.dumps(rel), failed.detail))
+            elif failed.outcome == "gone":
+                self.summary.vanished += 1
+            elif failed.outcome == "refused":
+                reason = "unreadable in S3: " + failed.detail
+                self.unreadable.entries[rel] = {"key": rel, "size": int(size), "mtime": int(mtime), "etag": etag,
+                                                "reason": reason, "lastTry": self.now}
+                self.skipped.add_key(rel, reason)
+            else:
+                self.errors.add("%s: %s" % (rel, failed.detail))
+
+    def archive(self, overwrites, deletions):
         """The blob an overwrite replaces is first copied (server-side) to archive/, so data/
         keeps it should the new version fail to copy; a deletion is a move to archive/."""
-        refusal = deletion_refusal(self.settings, self.summary, self.summary.vaultOnly)
-        if refusal:
-            self.errors.add("deletion guard: %s; nothing deleted" % refusal)
-        steps = [("copy", "archived", paths["archive"])]
-        if not refusal:
-            steps.append(("move", "deleted", paths["delete"]))
+        steps = [("copy", "archived", overwrites)]
+        if deletions is not None:
+            refusal = deletion_refusal(self.settings, self.summary, self.summary.vaultOnly)
+            if refusal:
+                self.errors.add("deletion guard: %s; nothing deleted" % refusal)
+            else:
+                steps.append(("move", "deleted", deletions))
         archive = "%s/archive/%s" % (self.settings.vault_root, self.run_id)
         for kind, counter, path in steps:
 
@@ -111,20 +188,33 @@ class Backup:
                 log("%s %d blobs to archive/%s" % ("moving" if kind == "move" else "copying", len(batch), self.run_id))
                 self.transfer.batch(kind, batch, self.dest, archive, archived)
 
-    def copy(self, path):
-        s = self.summary
-        if s.new + s.changed:
-            log("copying %d objects (%d bytes)" % (s.new + s.changed, s.bytesChanged))
+    def copy(self, path, count):
+        if count:
+            log("copying %d objects" % count)
         src = self.ctx.source.rclone_path()
         for lines in planning.batches(path, key=lambda line: json.loads(line.split("\t", 1)[0])):
             self.batch, self.done = {}, []
             for line in lines:
-                rel_json, size, mtime, md5 = line.split("\t")
-                self.batch[json.loads(rel_json)] = (int(size), int(mtime), md5)
+                rel_json, size, mtime, etag = line.split("\t")
+                self.batch[json.loads(rel_json)] = (int(size), int(mtime), etag)
             self.transfer.from_source(list(self.batch), src, self.dest, self.copied)
             self.retry_failed(src)
-            for name, error in keep_metadata(self.ctx.source, self.ctx.vault, self.done):
-                self.errors.add("%s: %s" % (name, error))
+            self.seal_copied()
+
+    def seal_copied(self):
+        """Records what each copied blob holds (seal.py). A blob left without a record is sealed,
+        or copied again, by the next run."""
+        vault = self.ctx.vault.pinned()
+        items = [(rel, self.batch[rel][2], names.blob_name(rel)) for rel in self.done]
+        for item, record, failed in seal.run_many(lambda *i: seal.seal_one(self.ctx.source, vault, *i), items):
+            rel = item[0]
+            if failed is None:
+                self.summary.sealed += 1
+                self.summary.hashedBytes += record["size"]
+            elif failed.outcome in ("changed", "gone"):
+                log("%s %s; the next run copies it again" % (json.dumps(rel), failed.detail))
+            else:
+                self.errors.add("%s: copied, but %s" % (rel, failed.detail))
 
     def retry_failed(self, src):
         """One more attempt for objects that failed for another reason (e.g. a dropped
@@ -142,19 +232,19 @@ class Backup:
 
     def copied(self, name, outcome, detail):
         """The outcome of one copy, as rclone (or S3's answer to a HEAD) reported it."""
-        size, mtime, md5 = self.batch[name]
+        size, mtime, etag = self.batch[name]
         if outcome == "ok":
             self.summary.copied += 1
             self.summary.bytesCopied += size
             self.unreadable.entries.pop(name, None)
-            self.done.append((name, mtime))
+            self.done.append(name)
         elif outcome == "gone":
             self.summary.vanished += 1
             if self.summary.vanished <= 20:
                 log("%s was deleted from the source during the run" % json.dumps(name))
         elif refused_by_s3(outcome, detail):
             reason = "unreadable in S3: " + clean_error(detail)
-            self.unreadable.entries[name] = {"key": name, "size": size, "mtime": mtime, "md5": md5, "reason": reason,
+            self.unreadable.entries[name] = {"key": name, "size": size, "mtime": mtime, "etag": etag, "reason": reason,
                                              "lastTry": self.now}
             self.refused.append(name)
             self.skipped.add_key(name, reason)

@@ -18,6 +18,7 @@ METRICS = MappingProxyType({
     "integrityCheckFailed": "IntegrityCheckFailed",
     "integrityObjectsChecked": "IntegrityObjectsChecked",
     "integritySampledBytes": "IntegritySampledBytes",
+    "integrityCoveredPercent": "IntegrityCoveredPercent",
     "restoreDrillFailed": "RestoreDrillFailed",
     "restoreDrillObjects": "RestoreDrillObjects",
     "restoreDrillBytes": "RestoreDrillBytes",
@@ -69,6 +70,12 @@ RUN_SUMMARY_KEYS = (
     "copied",
     "bytesCopied",
     "bytesChanged",
+    "sealed",
+    "adopted",
+    "adoptedByRead",
+    "hashedBytes",
+    "refreshed",
+    "adoptDeferred",
     "archived",
     "deleted",
     "vanished",
@@ -96,14 +103,20 @@ INTEGRITY_RESULT_KEYS = (
     "pending",
     "unstorable",
     "missing",
-    "sizeMismatch",
-    "hashMismatch",
-    "hashMatched",
-    "sampled",
     "unreadable",
-    "mtimeMismatch",
+    "sizeMismatch",
+    "etagMismatch",
+    "unrecorded",
+    "unrecordedVaultOnly",
+    "sampled",
     "sampledBytes",
     "sampleMismatch",
+    "sampleUnverified",
+    "coverageDays",
+    "readFrom",
+    "readUpTo",
+    "coveredFraction",
+    "coveredSince",
     "mismatchCount",
     "mismatches",
     "error",
@@ -122,6 +135,7 @@ DRILL_RESULT_KEYS = (
     "vaultObjects",
     "restored",
     "restoredBytes",
+    "sourceCompared",
     "sourceGone",
     "sourceChanged",
     "tooLarge",
@@ -155,6 +169,31 @@ REDACTIONS = (
         "\\1=REDACTED",
     ),
 )
+
+# The blob metadata name of the content record (domain/contentRecord.ts).
+CONTENT_RECORD = "ccbsource"
+
+# The content record's format.
+CONTENT_RECORD_FORMAT = 1
+
+# The content record's keys.
+CONTENT_RECORD_KEYS = (
+    "format",
+    "etag",
+    "versionId",
+    "size",
+    "mtime",
+    "sse",
+    "md5",
+    "meta",
+    "engine",
+)
+
+# The blob metadata name of the source's user metadata.
+S3_METADATA = "s3metadata"
+
+# The prefix of its base64 form.
+S3_METADATA_BASE64 = "b64:"
 
 # settings.json: each setting's rule (domain/engineSettings.ts).
 SETTINGS = MappingProxyType({
@@ -217,6 +256,10 @@ SETTINGS = MappingProxyType({
     "integritySampleObjects": MappingProxyType({
         "type": "integer",
         "min": 0,
+    }),
+    "integrityCoverageDays": MappingProxyType({
+        "type": "integer",
+        "min": 1,
     }),
     "restoreDrillObjects": MappingProxyType({
         "type": "integer",

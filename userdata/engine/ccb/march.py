@@ -19,7 +19,8 @@ def sort_file(path, tmpdir):
 
 def rows(path):
     """The rows of a listing file, as lists of fields."""
-    with open(path, encoding="utf-8") as f:
+    # Only "\n" ends a row (universal newlines would split one at a "\r" inside a field).
+    with open(path, encoding="utf-8", newline="\n") as f:
         for line in f:
             yield line.rstrip("\n").split("\t")
 

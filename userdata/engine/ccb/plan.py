@@ -1,8 +1,12 @@
 """The plan: what a backup copies, archives and deletes, from the two sorted listings.
 
-An object is copied when it is missing from the vault or differs in size, modification time
-(S3 LastModified, which the copy carries onto the blob) or MD5 (where both sides have one).
-Objects S3 refused before are retried once a day, or as soon as they change."""
+An object is copied when it is missing from the vault, or when its ETag differs from the one
+the blob's content record holds (whatever its size and time: a same-size overwrite within the
+same second has another ETag); one whose ETag is the record's but whose LastModified is not (its
+metadata was replaced in place) has its metadata recorded again, without a copy. A blob without a record (an older engine's, or one whose seal did
+not complete) with the object's size and LastModified is adopted (seal.py): sealed without
+copying when its bytes are the source's, copied otherwise; any other is copied. Objects S3
+refused before are retried once a day, or as soon as they change."""
 
 import json
 import os
@@ -14,11 +18,11 @@ from .march import march, rows
 # Names per rclone run (and rclone checkers per run, see rclone.run_batch).
 BATCH_SIZE = 1000
 UNREADABLE_RETRY_SECONDS = 24 * 3600
-PLAN_FILES = ("copy", "archive", "delete")
+PLAN_FILES = ("copy", "refresh", "adopt", "archive", "delete")
 
 
 class Unreadable:
-    """Known-unreadable objects, kept on the host between runs: key -> {size, mtime, md5,
+    """Known-unreadable objects, kept on the host between runs: key -> {size, mtime, etag,
     reason, lastTry}."""
 
     def __init__(self, path):
@@ -46,7 +50,7 @@ class Planner:
     def __init__(self, plan, skipped, unreadable, now):
         self.plan, self.skipped, self.unreadable, self.now = plan, skipped, unreadable, now
         self.counts = {"unchanged": 0, "new": 0, "changed": 0, "vaultOnly": 0, "kept": 0, "bytesChanged": 0,
-                       "deferred": 0}
+                       "deferred": 0, "adopt": 0, "refresh": 0}
         self.seen_unreadable = set()
 
     def src_only(self, s):
@@ -69,29 +73,37 @@ class Planner:
             log("mirror: leaving vault blob data/%s in place (not a name this engine writes)" % json.dumps(blob))
 
     def _source_row(self, action, s, d):
-        _, size, mtime, md5, rel_json, problem = s
+        _, size, mtime, etag, rel_json, problem = s
         rel = json.loads(rel_json)
-        if d is not None and size == d[1] and mtime == d[2] and (not md5 or not d[3] or md5 == d[3]):
-            self.counts["unchanged"] += 1
+        if d is not None and d[4] and d[4] == etag and d[1] == size:
+            self.counts["unchanged"] += 1  # the blob's record holds this very object
+            if d[2] != mtime and not problem:
+                # Same bytes, another LastModified: its metadata was replaced in place.
+                self.counts["refresh"] += 1
+                self.plan["refresh"].write(tsv(json.dumps(rel), size, mtime, etag, d[3]))
             return
         if problem:
             self.skipped.add_key(rel, problem)
             return
-        if self._deferred(rel, size, mtime, md5):
+        if self._deferred(rel, size, mtime, etag):
+            return
+        if d is not None and not d[4] and d[1] == size and d[2] == mtime:
+            self.counts["adopt"] += 1
+            self.plan["adopt"].write(tsv(json.dumps(rel), size, mtime, etag, d[3]))
             return
         self.counts[action] += 1
         self.counts["bytesChanged"] += int(size)
-        self.plan["copy"].write(tsv(json.dumps(rel), size, mtime, md5))
+        self.plan["copy"].write(tsv(json.dumps(rel), size, mtime, etag))
         if d is not None:
             self.plan["archive"].write(rel + "\n")
 
-    def _deferred(self, rel, size, mtime, md5):
+    def _deferred(self, rel, size, mtime, etag):
         """True when S3 refused this very object less than a day ago (it is named again)."""
         known = self.unreadable.entries.get(rel)
         if known is None:
             return False
         self.seen_unreadable.add(rel)
-        if (known["size"], known["mtime"], known["md5"]) != (int(size), int(mtime), md5):
+        if (known["size"], known["mtime"], known.get("etag")) != (int(size), int(mtime), etag):
             del self.unreadable.entries[rel]  # the object changed: try it again now
             return False
         if self.now - known["lastTry"] < UNREADABLE_RETRY_SECONDS:

@@ -19,7 +19,7 @@ STALL_SECONDS = 900
 # at transfers x chunk size.
 COPY_FLAGS = (
     "--no-traverse", "--no-check-dest", "--use-server-modtime", "--no-unicode-normalization",
-    "--no-update-modtime", "--retries", "1", "--low-level-retries", "3",
+    "--no-update-modtime", "--azureblob-disable-checksum", "--retries", "1", "--low-level-retries", "3",
     "--transfers", "8", "--azureblob-upload-concurrency", "1", "--azureblob-chunk-size", "16M",
 )
 # What a batch leaves in the run folder while rclone runs. It can hold a SAS (rclone 1.60.1 logs

@@ -39,6 +39,12 @@ class RunSummary:
     copied: int = 0
     bytesCopied: int = 0
     bytesChanged: int = 0
+    sealed: int = 0
+    adopted: int = 0
+    adoptedByRead: int = 0
+    hashedBytes: int = 0
+    refreshed: int = 0
+    adoptDeferred: int = 0
     archived: int = 0
     deleted: int = 0
     vanished: int = 0
@@ -83,14 +89,20 @@ class IntegrityResult(CheckResult):
     pending: int = 0
     unstorable: int = 0
     missing: int = 0
-    sizeMismatch: int = 0
-    hashMismatch: int = 0
-    hashMatched: int = 0
-    sampled: int = 0
     unreadable: int = 0
-    mtimeMismatch: int = 0
+    sizeMismatch: int = 0
+    etagMismatch: int = 0
+    unrecorded: int = 0
+    unrecordedVaultOnly: int = 0
+    sampled: int = 0
     sampledBytes: int = 0
     sampleMismatch: int = 0
+    sampleUnverified: int = 0
+    coverageDays: int = 0
+    readFrom: typing.Optional[str] = None
+    readUpTo: typing.Optional[str] = None
+    coveredFraction: float = 0
+    coveredSince: typing.Optional[str] = None
 
     KEYS = contract.INTEGRITY_RESULT_KEYS
 
@@ -104,6 +116,7 @@ class DrillResult(CheckResult):
     vaultObjects: int = 0
     restored: int = 0
     restoredBytes: int = 0
+    sourceCompared: int = 0
     sourceGone: int = 0
     sourceChanged: int = 0
     tooLarge: int = 0

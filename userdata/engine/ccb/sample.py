@@ -28,12 +28,3 @@ def digest(chunks):
         h.update(c)
         n += len(c)
     return n, h.hexdigest()
-
-
-def split_sample(hashed, unhashed, k):
-    """k rows: half from objects without a comparable MD5 (which the listing cannot check), the
-    rest from those with one; a pool smaller than its half leaves the rest to the other."""
-    random.shuffle(hashed.rows)
-    random.shuffle(unhashed.rows)
-    n_unhashed = min(len(unhashed.rows), max(k // 2, k - len(hashed.rows)))
-    return unhashed.rows[:n_unhashed] + hashed.rows[:k - n_unhashed]

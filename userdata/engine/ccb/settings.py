@@ -34,6 +34,7 @@ class Settings:
     metricsNamespace: str
     logGroup: str
     integritySampleObjects: int
+    integrityCoverageDays: int
     restoreDrillObjects: int
 
     @property

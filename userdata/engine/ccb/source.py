@@ -2,13 +2,17 @@
 
 import json
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 from . import names
 from .base import RunFailed, epoch_of_datetime, tsv
 
 STREAM_BYTES = 1 << 20
+
+
+def etag_of(answer):
+    """An S3 ETag without its quotes (a listing entry, HEAD or GET answer)."""
+    return answer.get("ETag", "").strip('"')
 
 
 class Source:
@@ -46,7 +50,7 @@ class Source:
 
     def list(self, out_path, skipped):
         """Streams the source listing to out_path; returns (objects, bytes). Each line: blob name,
-        size, mtime, md5, key, problem. Keys the vault cannot hold at all go to `skipped`."""
+        size, mtime, ETag, key, problem. Keys the vault cannot hold at all go to `skipped`."""
         import botocore.exceptions
 
         bucket = self.settings.sourceBucket
@@ -77,11 +81,12 @@ class Source:
         if problem is not None:
             skipped.add_key(rel, problem)
             return
-        etag = o.get("ETag", "").strip('"').lower()
-        md5 = etag if re.fullmatch(r"[0-9a-f]{32}", etag) else ""
+        # The ETag is the object's identity, never its hash: SSE-KMS, SSE-C and multipart ETags
+        # are not MD5s (seal.py hashes the bytes).
+        etag = etag_of(o)
         name = names.blob_name(rel)
         problem = names.storage_problem(name, size, o.get("StorageClass", "STANDARD"))
-        out.write(tsv(json.dumps(name), size, epoch_of_datetime(o["LastModified"]), md5, json.dumps(rel), problem or ""))
+        out.write(tsv(json.dumps(name), size, epoch_of_datetime(o["LastModified"]), etag, json.dumps(rel), problem or ""))
 
     def head_many(self, rels):
         """HEADs objects, 16 at a time; yields (rel, problem, head): problem is None (head is S3's
@@ -105,8 +110,10 @@ class Source:
     def head(self, rel):
         return self.client.head_object(Bucket=self.settings.sourceBucket, Key=self.key(rel))
 
-    def get(self, rel):
-        return self.client.get_object(Bucket=self.settings.sourceBucket, Key=self.key(rel))
+    def get(self, rel, etag=None):
+        """GetObject; with `etag`, only that very object (IfMatch: S3 answers 412 otherwise)."""
+        extra = {"IfMatch": '"%s"' % etag} if etag else {}
+        return self.client.get_object(Bucket=self.settings.sourceBucket, Key=self.key(rel), **extra)
 
     def chunks(self, rel):
         body = self.get(rel)["Body"]

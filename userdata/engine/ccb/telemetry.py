@@ -23,11 +23,12 @@ def run_metrics(summary, sas_seconds_left=None):
 
 
 def integrity_metrics(result):
-    checked = result.present + result.missing + result.sizeMismatch + result.hashMismatch + result.mtimeMismatch
+    checked = result.present + result.missing + result.sizeMismatch + result.etagMismatch + result.unrecorded
     return [(M["integrityMismatches"], result.mismatchCount, "Count"),
             (M["integrityCheckFailed"], int(bool(result.error)), "Count"),
             (M["integrityObjectsChecked"], checked, "Count"),
-            (M["integritySampledBytes"], result.sampledBytes, "Bytes")]
+            (M["integritySampledBytes"], result.sampledBytes, "Bytes"),
+            (M["integrityCoveredPercent"], round(result.coveredFraction * 100, 3), "Percent")]
 
 
 def drill_metrics(result):

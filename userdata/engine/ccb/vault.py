@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 
 from . import contract
 from .base import RunFailed, epoch_of, tsv
+from .verdict import expected_content, parse_record
 
 STREAM_BYTES = 1 << 20
 DATA = contract.VAULT_FOLDERS["data"]
@@ -45,6 +46,11 @@ class Vault:
             self.sleep(delay)
             delay *= 2
 
+    def pinned(self):
+        """This vault with one SAS for a run of requests (a batch of seals, a share of reads):
+        the credentials mint a new one per use once the current one runs low."""
+        return Vault(self.settings, _OneSas(self.credentials.sas_url()), self.sleep)
+
     def url(self, path="", query=""):
         """A URL in the container (path like "/status/x.json"), signed with its SAS."""
         u = urllib.parse.urlsplit(self.credentials.sas_url())
@@ -57,7 +63,9 @@ class Vault:
 
     def list(self, out_path):
         """Streams the data/ listing to out_path; returns the number of blobs. Each line: blob
-        name (relative to data/), size, mtime (-1 when the blob records none), md5."""
+        name (relative to data/), size, mtime (-1 when the blob records none), Content-MD5 (hex,
+        "" for none), the ETag its content record holds ("" for none, or an unreadable record)
+        and the record's raw value ("" for none)."""
         container = self.settings.containerName
         count, marker = 0, ""
         with open(out_path, "w", encoding="utf-8") as out:
@@ -93,6 +101,11 @@ class Vault:
         resp = self.request("GET", self.blob_url(name))
         return iter(lambda: resp.read(STREAM_BYTES), b"")
 
+    def properties(self, name):
+        """Get Blob Properties of data/<name>: its headers, lower-cased."""
+        with self.request("HEAD", self.blob_url(name)) as resp:
+            return {k.lower(): v for k, v in resp.headers.items()}
+
     def probe(self):
         """One cheap request: None when the container answers, else what went wrong."""
         try:
@@ -100,6 +113,14 @@ class Vault:
         except RunFailed as e:
             return "the vault: %s" % e
         return None
+
+
+class _OneSas:
+    def __init__(self, url):
+        self._url = url
+
+    def sas_url(self):
+        return self._url
 
 
 def _write_page(resp, out):
@@ -124,14 +145,23 @@ def _blob_row(el):
     size = int(props.findtext("Content-Length") or 0)
     md5b64 = props.findtext("Content-MD5") or ""
     md5 = base64.b64decode(md5b64).hex() if md5b64 else ""
-    mtime_meta = None
+    mtime_meta, raw = None, ""
     meta = el.find("Metadata")
     if meta is not None:
         for m in meta:
             if m.tag.lower() == "mtime":
                 mtime_meta = m.text
+            elif m.tag.lower() == contract.CONTENT_RECORD:
+                raw = m.text or ""
     try:
         mtime = epoch_of(mtime_meta) if mtime_meta else -1
     except ValueError:
         mtime = -1
-    return tsv(json.dumps(name[len(DATA):]), size, mtime, md5)
+    if any(ord(c) < 0x20 for c in raw):
+        raw = ""  # a record the engine wrote is URL-encoded; this one is not
+    # The record counts only while it agrees with the blob's size and Content-MD5: a blob
+    # rewritten after it was sealed is treated as unrecorded (sealed again, or copied again).
+    _, trusted, _ = expected_content(size, md5 or None, raw or None)
+    record = parse_record(raw)[0] if trusted else None
+    etag = record["etag"] if record and not any(ord(c) < 0x20 for c in record["etag"]) else ""
+    return tsv(json.dumps(name[len(DATA):]), size, mtime, md5, etag, raw)

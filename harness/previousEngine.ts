@@ -1,0 +1,70 @@
+// The previous release's engine (test/fixtures/previous-engine: its bundle, byte for byte), run
+// against a harness backup with the same emulators, rclone config and environment: what a vault
+// written before content records looks like, for the upgrade tests and the bench.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Backup } from "./datapath";
+
+export const PREVIOUS_ENGINE = path.join(
+  __dirname,
+  "..",
+  "test",
+  "fixtures",
+  "previous-engine",
+  "bundle-0cac4a2.json",
+);
+
+/** The command and environment that run one backup with the previous engine. Its settings
+ * leave out the keys this release added (it refuses settings it does not know). */
+export function previousEngineCommand(b: Backup): { argv: string[]; env: NodeJS.ProcessEnv } {
+  const bundle = JSON.parse(fs.readFileSync(PREVIOUS_ENGINE, "utf8")) as {
+    modules: Record<string, string>;
+    packages: string[];
+    entry: string;
+  };
+  const dir = path.join(b.workDir, "previous-engine");
+  for (const [name, source] of Object.entries(bundle.modules)) {
+    const parts = name.split(".");
+    const file = bundle.packages.includes(name)
+      ? path.join(dir, ...parts, "__init__.py")
+      : path.join(dir, ...parts) + ".py";
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, source);
+  }
+  const creds = path.join(b.workDir, "previous-credentials");
+  fs.mkdirSync(creds, { recursive: true });
+  for (const f of fs.readdirSync(b.credentialsDir))
+    fs.copyFileSync(path.join(b.credentialsDir, f), path.join(creds, f));
+  const settings = JSON.parse(fs.readFileSync(path.join(creds, "settings.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
+  delete settings.integrityCoverageDays;
+  fs.writeFileSync(path.join(creds, "settings.json"), JSON.stringify(settings));
+  return {
+    argv: [
+      "/usr/bin/python3",
+      "-c",
+      `import sys; from ${bundle.entry} import main; sys.exit(main([]))`,
+    ],
+    env: b.processEnv({ PYTHONPATH: dir, CREDENTIALS_DIRECTORY: creds }),
+  };
+}
+
+/** One backup run by the previous engine. Asynchronous: the emulators' counting proxies run in
+ * this process. */
+export function runPreviousEngine(b: Backup): Promise<{ code: number | null; stderr: string }> {
+  const { argv, env } = previousEngineCommand(b);
+  const child = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
+  const err: Buffer[] = [];
+  child.stderr.on("data", (c: Buffer) => err.push(c));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr: Buffer.concat(err).toString("utf8") });
+    });
+  });
+}
