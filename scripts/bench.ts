@@ -399,6 +399,12 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
+  // Each stage's numbers are on disk before the next starts (a long bench is not lost to a late failure).
+  fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
+  fs.writeFileSync(
+    JSON_OUT,
+    JSON.stringify({ date: new Date().toISOString(), rows, seal }, null, 2),
+  );
   const diffs = DIFF_SIZES.filter((n) => n > 0).map(diffBench);
   fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   fs.writeFileSync(

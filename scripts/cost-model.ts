@@ -14,7 +14,7 @@ export interface Price {
   readonly unit: string;
   /** Where the price is published (or, when unconfirmed, where to check it). */
   readonly source: string;
-  readonly checked: "2026-11-25";
+  readonly checked: "2026-11-25" | "2026-12-03";
   /** True when a published source read on `checked` states this value. */
   readonly confirmed: boolean;
   readonly note: string;
@@ -58,6 +58,17 @@ export const PRICES = {
     note:
       "Tier table in 2026 guides (wring.co, CloudPriceBook 2026-06); aggregation across services per " +
       "the AWS Global Network FAQ. The first 100 GB/month per account are free; the model ignores that.",
+  },
+  azureEgressPerGb: {
+    usd: 0.087,
+    unit: "per GB data transfer out of Azure to the internet (Microsoft global network routing), 100 GB-10 TB/month, Zone 1",
+    source: "https://azure.microsoft.com/en-us/pricing/details/bandwidth/",
+    checked: "2026-12-03",
+    confirmed: false,
+    note:
+      "The integrity check reads the vault back once per integrityCoverageDays: this prices those reads. Secondary " +
+      "confirmation only (a 2026 guide quotes about GBP 0.070/GB for UK South from the Azure Retail Prices API); the " +
+      "first 100 GB/month are free and the model ignores that.",
   },
   ec2T4gMicroPerHour: {
     usd: 0.0084,
@@ -202,6 +213,8 @@ export interface ModelParams {
   readonly integrityChecksPerMonth: number;
   readonly restoreDrillsPerMonth: number;
   readonly checkSampleObjects: number;
+  /** The integrity check reads every blob back within this many days (integrityCoverageDays). */
+  readonly integrityCoverageDays: number;
   /** DataSync HEADs per source object per execution (preparing phase). */
   readonly datasyncHeadsPerObjectPerRun: number;
   readonly hostVolumeGb: number;
@@ -223,6 +236,7 @@ export const DEFAULT_PARAMS: ModelParams = {
   integrityChecksPerMonth: 30 / 7,
   restoreDrillsPerMonth: 1,
   checkSampleObjects: 20,
+  integrityCoverageDays: 365,
   datasyncHeadsPerObjectPerRun: 1,
   hostVolumeGb: 16,
   agentVolumeGb: 80,
@@ -307,20 +321,24 @@ function costRow(n: number, option: OptionId, p: ModelParams, prices: PriceBook)
   let transferService = 0;
   let host = 0;
   let listPages: number | undefined;
+  // Bytes read back from the vault (ours: the integrity check's rotation), paid as Azure egress.
+  let vaultReadGb = 0;
   let runner: string;
   switch (option) {
     case "ours":
       // One listing per side, the diff on disk, then per changed object (measured by npm run
-      // bench): two S3 HEADs (rclone's, and the engine's for the user metadata) + GET, Azure Put
-      // Block + Put Block List + HEAD (rclone 1.60.1). The host's own checks (measured too): an
-      // integrity check lists both sides and reads its sample from both (S3 GET, blob GET) and
-      // writes its status; a restore drill lists the vault and reads its sample (blob GET, S3
-      // HEAD + GET) and writes its status.
+      // bench): rclone's S3 HEAD + GET and the seal's second GET (the MD5 of the bytes), Azure Put
+      // Block + Put Block List + HEAD (rclone 1.60.1) and the seal's Get Blob Properties, Set Blob
+      // Properties and Set Blob Metadata (on a general-purpose v2 account those three, and
+      // rclone's HEAD, are "Other" operations, priced like reads: Microsoft's "Map each REST
+      // operation to a price"). The host's own checks (measured too): an integrity
+      // check lists both sides, reads back the blobs its rotation reaches (every blob once per
+      // integrityCoverageDays: vault egress, below) plus its sample, and writes its status; a
+      // restore drill lists the vault and reads its sample (blob GET, S3 HEAD + GET) and writes
+      // its status.
       requests = {
         s3List: runsPerMonth * s3Pages + p.integrityChecksPerMonth * s3Pages,
-        s3GetHead:
-          3 * changed +
-          p.checkSampleObjects * (p.integrityChecksPerMonth + 2 * p.restoreDrillsPerMonth),
+        s3GetHead: 3 * changed + 2 * p.checkSampleObjects * p.restoreDrillsPerMonth,
         azureList:
           (runsPerMonth + p.integrityChecksPerMonth + p.restoreDrillsPerMonth) * azurePages,
         azureWrite:
@@ -329,8 +347,11 @@ function costRow(n: number, option: OptionId, p: ModelParams, prices: PriceBook)
           p.integrityChecksPerMonth +
           p.restoreDrillsPerMonth,
         azureRead:
-          changed + p.checkSampleObjects * (p.integrityChecksPerMonth + p.restoreDrillsPerMonth),
+          4 * changed +
+          (n * p.daysPerMonth) / p.integrityCoverageDays +
+          p.checkSampleObjects * (p.integrityChecksPerMonth + p.restoreDrillsPerMonth),
       };
+      vaultReadGb = (n * p.meanObjectBytes * p.daysPerMonth) / p.integrityCoverageDays / GB;
       host = hostMonthly(prices.ec2T4gMicroPerHour.usd, p.hostVolumeGb, p, prices);
       listPages = s3Pages;
       runner = "t4g.micro";
@@ -399,7 +420,7 @@ function costRow(n: number, option: OptionId, p: ModelParams, prices: PriceBook)
     prices.azureHotGzrsWritePer10k,
     prices.azureHotGzrsReadPer10k,
   );
-  const egress = changedGb * prices.egressPerGb.usd;
+  const egress = changedGb * prices.egressPerGb.usd + vaultReadGb * prices.azureEgressPerGb.usd;
   const common = s3Requests + egress + transferService + host;
 
   const listSecondsPerRun =
