@@ -7,6 +7,7 @@ mismatches, 75 another run was in progress (this one did nothing). The codes are
 
 import json
 import os
+import signal
 import sys
 import time
 import types
@@ -47,6 +48,7 @@ def run_backup(ctx):
         log("another run is in progress; not starting a second one")
         return EXIT["overlap"]
     runs.clean_killed_runs(ctx.paths.runs)
+    stop_on_sigterm()
     run_id = runs.new_run_dir(ctx.paths.runs)
     run_dir = os.path.join(ctx.paths.runs, run_id)
     started = time.time()
@@ -67,6 +69,7 @@ def run_backup(ctx):
         errors.close()
         unreadable.save()
         remove_leftovers(run_dir)
+        runs.remove_scratch(run_dir)
     summary.skippedCount, summary.skipped = skipped.count, skipped.first
     summary.errorCount, summary.errors = errors.count, errors.first
     summary.outcome = "failure" if summary.errors else "partial" if skipped.count else "success"
@@ -75,6 +78,22 @@ def run_backup(ctx):
     record_run(ctx, run_dir, summary)
     runs.rotate(ctx.paths.runs)
     return summary.exitCode
+
+
+class Stopped(RunFailed):
+    """systemd stopped the run (a stop, TimeoutStartSec, a shutdown)."""
+
+
+def stop_on_sigterm():
+    """SIGTERM (what systemd sends on a stop, a timeout or a shutdown) ends the run as a failure
+    that is recorded like any other: a summary, RunFailed, its scratch removed. A second SIGTERM
+    while it records is ignored (systemd waits TimeoutStopSec before it kills)."""
+
+    def stopped(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Stopped("stopped by SIGTERM (a systemd stop, TimeoutStartSec or a shutdown): the next run continues")
+
+    signal.signal(signal.SIGTERM, stopped)
 
 
 def record_run(ctx, run_dir, summary):

@@ -143,7 +143,12 @@ class Rclone:
         env.update(self.credentials.rclone_env())
         with open(log_path + ".stderr", "w") as err:
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
-            stopped = self.watch(proc, log_path)
+            try:
+                stopped = self.watch(proc, log_path)
+            except BaseException:  # the run is being stopped (SIGTERM): rclone stops with it
+                proc.kill()
+                proc.wait()
+                raise
             rc = proc.returncode
         records = [] if stopped else parse_log(log_path)
         os.unlink(log_path)

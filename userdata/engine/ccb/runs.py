@@ -64,10 +64,31 @@ def new_run_dir(runs):
             suffix += 1
 
 
+# A run's scratch: its listings and plans (hundreds of bytes per object), never kept after it.
+SCRATCH_SUFFIXES = (".tsv", ".lst")
+
+
+def remove_scratch(run_dir):
+    """Removes a run's listings and plans, whatever ended it (a failed run's would otherwise
+    fill the state volume run after run)."""
+    try:
+        names = os.listdir(run_dir)
+    except OSError:
+        return
+    for name in names:
+        if name.endswith(SCRATCH_SUFFIXES):
+            try:
+                os.unlink(os.path.join(run_dir, name))
+            except OSError:
+                pass
+
+
 def clean_killed_runs(runs):
-    """A run killed by systemd (timeout, MemoryMax) cannot clean up: remove rclone logs it left."""
+    """A run killed by systemd (SIGKILL after a timeout, MemoryMax) cannot clean up: remove the
+    rclone logs, listings and plans it left."""
     for d in os.listdir(runs):
         remove_leftovers(os.path.join(runs, d))
+        remove_scratch(os.path.join(runs, d))
 
 
 def rotate(runs, keep=KEEP_RUN_LOGS):

@@ -244,5 +244,9 @@ def run_many(fn, items):
         except Exception as e:  # a transport error mid-read is this object's, not the run's
             return item, None, NotSealed("error", "%s: %s" % (type(e).__name__, e))
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    try:
         yield from pool.map(one, items)
+    finally:
+        # A stopped run (SIGTERM) does not wait for the rest of the batch.
+        pool.shutdown(wait=True, cancel_futures=True)
