@@ -5,9 +5,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { engineBundle } from "../userdata/engineBundle";
 
-/** Writes the bundle's modules under `dir` (dir/ccb/*.py); returns `dir` for PYTHONPATH. */
-export function unpackEngine(dir: string): string {
-  const bundle = JSON.parse(engineBundle().text) as {
+/**
+ * Writes the bundle's modules under `dir` (dir/ccb/*.py); returns `dir` for PYTHONPATH. Another
+ * bundle's text (e.g. the previous release's, harness/previousEngine.ts) unpacks the same way.
+ */
+export function unpackEngine(dir: string, bundleText: string = engineBundle().text): string {
+  const bundle = JSON.parse(bundleText) as {
     modules: Record<string, string>;
     packages: string[];
   };

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Backup } from "./datapath";
+import { unpackEngine } from "./engine";
 
 export const PREVIOUS_ENGINE = path.join(
   __dirname,
@@ -18,20 +19,9 @@ export const PREVIOUS_ENGINE = path.join(
 /** The command and environment that run one backup with the previous engine. Its settings
  * leave out the keys this release added (it refuses settings it does not know). */
 export function previousEngineCommand(b: Backup): { argv: string[]; env: NodeJS.ProcessEnv } {
-  const bundle = JSON.parse(fs.readFileSync(PREVIOUS_ENGINE, "utf8")) as {
-    modules: Record<string, string>;
-    packages: string[];
-    entry: string;
-  };
-  const dir = path.join(b.workDir, "previous-engine");
-  for (const [name, source] of Object.entries(bundle.modules)) {
-    const parts = name.split(".");
-    const file = bundle.packages.includes(name)
-      ? path.join(dir, ...parts, "__init__.py")
-      : path.join(dir, ...parts) + ".py";
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, source);
-  }
+  const text = fs.readFileSync(PREVIOUS_ENGINE, "utf8");
+  const { entry } = JSON.parse(text) as { entry: string };
+  const dir = unpackEngine(path.join(b.workDir, "previous-engine"), text);
   const creds = path.join(b.workDir, "previous-credentials");
   fs.mkdirSync(creds, { recursive: true });
   for (const f of fs.readdirSync(b.credentialsDir))
@@ -43,11 +33,7 @@ export function previousEngineCommand(b: Backup): { argv: string[]; env: NodeJS.
   delete settings.integrityCoverageDays;
   fs.writeFileSync(path.join(creds, "settings.json"), JSON.stringify(settings));
   return {
-    argv: [
-      "/usr/bin/python3",
-      "-c",
-      `import sys; from ${bundle.entry} import main; sys.exit(main([]))`,
-    ],
+    argv: ["/usr/bin/python3", "-c", `import sys; from ${entry} import main; sys.exit(main([]))`],
     env: b.processEnv({ PYTHONPATH: dir, CREDENTIALS_DIRECTORY: creds }),
   };
 }

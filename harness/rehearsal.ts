@@ -63,6 +63,28 @@ export function readOnlyVaultUrl(b: Backup): string {
   return b.sasUrl({ permissions: "rl" });
 }
 
+/** Restores the vault's data/ into a new bucket of the S3 emulator with the restore command
+ * (read-only vault SAS), with any extra flags. */
+export async function restoreToNewBucket(
+  b: Backup,
+  bucket: string,
+  extra: string[] = [],
+): Promise<CliRun> {
+  await b.s3.client().send(new CreateBucketCommand({ Bucket: bucket }));
+  return spawnRestore(
+    [
+      "--from",
+      readOnlyVaultUrl(b),
+      "--container",
+      b.settings.containerName,
+      "--to",
+      `s3://${bucket}/`,
+      ...extra,
+    ],
+    restoreEnv(b),
+  );
+}
+
 export interface RehearsalResult {
   objects: number;
   bytes: number;
@@ -110,18 +132,7 @@ export async function restoreRehearsal(
     await b.put(k, `encrypted by an attacker: ${createHash("sha256").update(k).digest("hex")}`);
 
   const bucket = `restore-rehearsal-${Date.now()}`;
-  await b.s3.client().send(new CreateBucketCommand({ Bucket: bucket }));
-  const r = await spawnRestore(
-    [
-      "--from",
-      readOnlyVaultUrl(b),
-      "--container",
-      b.settings.containerName,
-      "--to",
-      `s3://${bucket}/`,
-    ],
-    restoreEnv(b),
-  );
+  const r = await restoreToNewBucket(b, bucket);
   if (r.code !== 0)
     throw new Error(
       `restore rehearsal: the restore exited ${r.code}:\n${r.stdout}\n${r.stderr.slice(-2000)}`,

@@ -4,15 +4,10 @@
 // and the drill on the previous engine while the restore refused or missed the object.
 import { expect } from "chai";
 import { createHash } from "node:crypto";
-import {
-  CopyObjectCommand,
-  CreateBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from "@aws-sdk/client-s3";
+import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { startBackup, why, type Backup, type SyncRun } from "../../harness/datapath";
 import { runPreviousEngine } from "../../harness/previousEngine";
-import { readOnlyVaultUrl, restoreEnv, spawnRestore } from "../../harness/rehearsal";
+import { restoreToNewBucket } from "../../harness/rehearsal";
 import { CONTENT_RECORD, S3_METADATA } from "../../domain/contentRecord";
 import { parseRecord } from "../../domain/verdict";
 
@@ -50,20 +45,7 @@ async function tamper(b: Backup, key: string, bytes: Buffer): Promise<void> {
 
 async function restoreInto(b: Backup, extra: string[] = []) {
   const bucket = `restored-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-  await b.s3.client().send(new CreateBucketCommand({ Bucket: bucket }));
-  const r = await spawnRestore(
-    [
-      "--from",
-      readOnlyVaultUrl(b),
-      "--container",
-      b.settings.containerName,
-      "--to",
-      `s3://${bucket}/`,
-      ...extra,
-    ],
-    restoreEnv(b),
-  );
-  return { ...r, bucket };
+  return { ...(await restoreToNewBucket(b, bucket, extra)), bucket };
 }
 
 /** Blob uploads the run made (Put Blob, Put Block, Put Block List), as opposed to property and

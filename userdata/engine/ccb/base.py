@@ -47,6 +47,14 @@ def epoch_of(iso):
     return calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S"))
 
 
+def epoch_or_none(text):
+    """epoch_of(text), or None for a missing or malformed time."""
+    try:
+        return epoch_of(text) if text else None
+    except ValueError:
+        return None
+
+
 def epoch_of_datetime(dt):
     """Seconds since the epoch of a botocore datetime (S3's LastModified)."""
     return calendar.timegm(dt.utctimetuple())

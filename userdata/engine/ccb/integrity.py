@@ -20,7 +20,7 @@ import os
 import time
 
 from . import contract, names
-from .base import RunFailed, epoch_of, log, utc
+from .base import RunFailed, epoch_of, epoch_or_none, log, utc
 from .ledger import Ledger
 from .march import march, rows, sort_file
 from .plan import Unreadable
@@ -75,8 +75,8 @@ class Rotation:
     def __init__(self, days, now, previous):
         self.period = days * DAY
         self.now = now
-        prev_to = _epoch_or_none(previous.get("readUpTo"))
-        prev_since = _epoch_or_none(previous.get("coveredSince"))
+        prev_to = epoch_or_none(previous.get("readUpTo"))
+        prev_since = epoch_or_none(previous.get("coveredSince"))
         if prev_to is None or prev_to > now or previous.get("coverageDays") != days:
             self.start, self.covered_since = now - min(FIRST_WINDOW_DAYS * DAY, self.period), None
         else:
@@ -100,13 +100,6 @@ class Rotation:
         since = self.covered_since if self.covered_since is not None else self.start
         result.readFrom, result.readUpTo, result.coveredSince = utc(self.start), utc(self.now), utc(since)
         result.coveredFraction = round(min(1.0, (self.now - since) / self.period), 6)
-
-
-def _epoch_or_none(text):
-    try:
-        return epoch_of(text) if text else None
-    except ValueError:
-        return None
 
 
 def carry_forward(result, previous, days):

@@ -31,7 +31,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 from . import contract
-from .base import RunFailed, epoch_of, epoch_of_datetime
+from .base import RunFailed, epoch_of_datetime, epoch_or_none
 from .source import STREAM_BYTES, etag_of
 
 WORKERS = 16
@@ -148,7 +148,7 @@ def write_record(vault, name, record, meta, refresh=None):
         if size != record["size"]:
             raise NotSealed("error", "the blob has %d bytes, the source object %d: not sealed, the next run copies it again" % (
                 size, record["size"]))
-        if refresh is None and props.get("x-ms-meta-mtime") and _epoch_or_none(props["x-ms-meta-mtime"]) != record["mtime"]:
+        if refresh is None and props.get("x-ms-meta-mtime") and epoch_or_none(props["x-ms-meta-mtime"]) != record["mtime"]:
             raise NotSealed("changed", "the blob holds another version than the one hashed (LastModified differs)")
         headers = {"x-ms-blob-content-md5": base64.b64encode(bytes.fromhex(record["md5"])).decode("ascii"),
                    "If-Match": props.get("etag", "*")}
@@ -171,13 +171,6 @@ def write_record(vault, name, record, meta, refresh=None):
         if "(HTTP 412)" in str(e) or "(HTTP 404)" in str(e):
             raise NotSealed("changed", "the blob changed while it was sealed")
         raise NotSealed("error", "cannot record its content on the blob: %s" % e)
-
-
-def _epoch_or_none(text):
-    try:
-        return epoch_of(text)
-    except ValueError:
-        return None
 
 
 def seal_one(source, vault, rel, etag, blob_name):
