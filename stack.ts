@@ -119,12 +119,16 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     defender: cfg.defenderForStorage,
     tags,
   });
-  // Where alarms go, and the host-health alarm.
+  // Where alarms go: freshness, failed, partial, killed and long runs, a shrinking source, the
+  // checks' findings and their being overdue, the credential's expiry and the host's health.
   const alarms = new BackupAlarms("backup-alarms", {
     instanceId: host.instanceId,
     stack,
     region: cfg.sourceRegion,
     intervalHours: cfg.syncIntervalHours,
+    sourceDropAlarmPercent: cfg.sourceDropAlarmPercent,
+    // The checks' own schedules: an overdue alarm for each one that runs on a timer.
+    checkSchedules: { integrity: cfg.integrityCheck, drill: cfg.restoreDrill },
     // SAS mode: warn when less than one rotation window is left (nobody ran pulumi up in it).
     credentialWarningSeconds:
       cfg.credentialMode === "sas" ? cfg.sasRotationDays * 86_400 : undefined,

@@ -329,6 +329,7 @@ export function settingsFromConfig(
     integrityCoverageDays: cfg.integrityCoverageDays,
     restoreDrill: cfg.restoreDrill,
     restoreDrillObjects: cfg.restoreDrillObjects,
+    acceptedSkips: cfg.acceptedSkips,
     stack,
     metricsNamespace: METRICS_NAMESPACE,
     logGroup: logGroupName(stack),

@@ -26,6 +26,7 @@ import {
 } from "../domain/naming";
 import { cidrProblem, ipRuleProblem } from "../domain/network";
 import { rangeProblem } from "../domain/problems";
+import { ACCEPTED_SKIPS_MAX, acceptedSkipProblems } from "../domain/skips";
 import { LOG_RETENTION_DAYS } from "../domain/telemetry";
 
 export const NAMESPACE = "cross-cloud-backup";
@@ -384,6 +385,34 @@ export const SCHEMA = {
     "Turn on Microsoft Defender for Storage for the vault account (threat alerts; billed per account and per GB scanned).",
     false,
   ),
+  acceptedSkips: {
+    type: "array",
+    description: `The acknowledged skip list: patterns of keys (below sourcePrefix) the host may skip without the run counting as partial or the backup as stale, e.g. \`*/\` for the folder markers the S3 console creates, or \`archived/*\`. Shell-style: \`*\` matches any run of characters including "/", \`?\` one character, \`[abc]\` one of a set. At most ${ACCEPTED_SKIPS_MAX}; a pattern that matches every key (only \`*\` and \`?\`) is refused. Accepted skips are still named in each run's skipped.jsonl.gz and counted in acceptedSkips (metric AcceptedSkips).`,
+    default: [] as string[],
+    schema: z.preprocess(
+      jsonList,
+      z
+        .array(
+          z.string({ error: (i) => `must list key patterns as strings, got ${show(i.input)}` }),
+          { error: "must be a list of key patterns" },
+        )
+        .superRefine((patterns, ctx) => {
+          const seen = new Set<string>();
+          for (const p of patterns) {
+            if (seen.has(p)) ctx.addIssue({ code: "custom", message: `lists "${p}" twice` });
+            seen.add(p);
+            for (const problem of acceptedSkipProblems(p))
+              ctx.addIssue({ code: "custom", message: `${JSON.stringify(p)} ${problem}` });
+          }
+          if (patterns.length > ACCEPTED_SKIPS_MAX)
+            ctx.addIssue({
+              code: "custom",
+              message: `holds ${patterns.length} patterns; at most ${ACCEPTED_SKIPS_MAX}`,
+            });
+        })
+        .default([]),
+    ),
+  },
   alarmEmails: {
     type: "array",
     description:
@@ -406,6 +435,11 @@ export const SCHEMA = {
         .default([]),
     ),
   },
+  sourceDropAlarmPercent: integer(
+    `Alarm (source-drop) when a run finds the source smaller than at the last run that stored every change by at least this share, in objects or in bytes (${range(LIMITS.sourceDropAlarmPercent)} percent): a mass deletion or a wrong bucket. An alarm setting only: the host's runs are the same whatever it is.`,
+    50,
+    LIMITS.sourceDropAlarmPercent,
+  ),
   sasRotationDays: integer(
     `Length of the SAS rotation window in days (${range(LIMITS.sasRotationDays)}). The SAS expires two windows after the current window starts; run pulumi up at least once per window.`,
     30,

@@ -5,10 +5,12 @@
 // rules at start (generated into its contract.py) and names the setting that breaks one.
 import { CREDENTIAL_KINDS } from "./credentials";
 import { SYNC_MODES } from "./modes";
+import { ACCEPTED_SKIPS_MAX } from "./skips";
 
 export type SettingRule =
   | { type: "string"; values?: readonly string[]; pattern?: string; rule?: string }
-  | { type: "integer"; min?: number; max?: number };
+  | { type: "integer"; min?: number; max?: number }
+  | { type: "strings"; maxItems: number };
 
 export const ENGINE_SETTINGS = {
   // The config schema has checked names and regions at preview time; the engine checks only
@@ -32,9 +34,15 @@ export const ENGINE_SETTINGS = {
   integritySampleObjects: { type: "integer", min: 0 },
   integrityCoverageDays: { type: "integer", min: 1 },
   restoreDrillObjects: { type: "integer", min: 0 },
+  /** The acknowledged skip list: patterns of keys whose skips are counted apart. */
+  acceptedSkips: { type: "strings", maxItems: ACCEPTED_SKIPS_MAX },
 } as const satisfies Record<string, SettingRule>;
 
 export type EngineSettingName = keyof typeof ENGINE_SETTINGS;
 export type EngineSettings = {
-  [K in EngineSettingName]: (typeof ENGINE_SETTINGS)[K]["type"] extends "integer" ? number : string;
+  [K in EngineSettingName]: (typeof ENGINE_SETTINGS)[K]["type"] extends "integer"
+    ? number
+    : (typeof ENGINE_SETTINGS)[K]["type"] extends "strings"
+      ? string[]
+      : string;
 };

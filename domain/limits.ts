@@ -28,6 +28,8 @@ export const LIMITS = {
   integrityCoverageDays: { min: 7, max: 3_650 },
   /** Objects each restore drill restores from the vault and compares with the source. */
   restoreDrillObjects: { min: 1, max: 1_000 },
+  /** The source-drop alarm's threshold, in percent of the source (0 would alarm on every run). */
+  sourceDropAlarmPercent: { min: 1, max: 100 },
   /** Log Analytics workspace retention (PerGB2018): 30-730 days. */
   auditRetentionDays: { min: 30, max: 730 },
 } as const satisfies Record<string, Range>;

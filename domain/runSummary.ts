@@ -24,6 +24,14 @@ export interface SkippedObject {
   reason: string;
 }
 
+/**
+ * How the run's process ended: it ran to its end ("finished", whatever the outcome); a SIGTERM or
+ * SIGINT stopped it ("interrupted": a systemd stop, TimeoutStartSec, a shutdown, Ctrl-C); or
+ * systemd killed it before it could record itself ("killed": MemoryMax, SIGKILL after a
+ * timeout), recorded afterwards by the unit's ExecStopPost.
+ */
+export type RunEnding = "finished" | "interrupted" | "killed";
+
 export interface RunSummary {
   /** UTC start time with nanoseconds, e.g. 20261125T160000.123456789Z; unique per host. */
   runId: string;
@@ -32,12 +40,27 @@ export interface RunSummary {
   durationSeconds: number;
   outcome: RunOutcome;
   exitCode: number;
+  ending: RunEnding;
+  /**
+   * This run stored every change of its listing (skips only on the acknowledged list,
+   * acceptedSkips): its listing's start becomes freshAsOf.
+   */
+  fresh: boolean;
+  /** Start of the newest listing whose every change is stored (null: none yet on this host). */
+  freshAsOf: string | null;
+  /** Seconds from freshAsOf (or the host's first run) to the end of this run: BackupAgeSeconds. */
+  backupAgeSeconds: number;
   mode: "copy" | "mirror";
   source: string;
   destination: string;
   /** Objects and bytes in the source listing (under the prefix). */
   sourceObjects: number;
   sourceBytes: number;
+  /**
+   * How far the source shrank since the last fresh run: the larger of the drop in objects and in
+   * bytes, in percent (0 when it grew; null when this run did not finish listing the source).
+   */
+  sourceDropPercent: number | null;
   /** Blobs under data/ in the vault listing. */
   vaultObjects: number;
   /** Blobs whose source object is gone (mirror mode moves them to archive/). */
@@ -68,6 +91,16 @@ export interface RunSummary {
   deleted: number;
   /** Objects deleted from the source between the listing and their copy. */
   vanished: number;
+  /** Objects copied a second time in this run after a failed attempt (a dropped connection). */
+  retried: number;
+  /**
+   * Objects left for the next run: the run's copy time (about 20 h, within TimeoutStartSec) ran
+   * out, or their batch stalled. The next run starts where this one stopped.
+   */
+  copyDeferred: number;
+  /** Skipped objects on the acknowledged list (acceptedSkips): counted here, not in skippedCount. */
+  acceptedSkips: number;
+  /** Skipped objects not on the acknowledged list: a run with any is partial. */
   skippedCount: number;
   /** The first 100 skipped objects; all of them are in the run's skipped.jsonl.gz on the host. */
   skipped: SkippedObject[];
@@ -83,11 +116,16 @@ export const RUN_SUMMARY_KEYS = [
   "durationSeconds",
   "outcome",
   "exitCode",
+  "ending",
+  "fresh",
+  "freshAsOf",
+  "backupAgeSeconds",
   "mode",
   "source",
   "destination",
   "sourceObjects",
   "sourceBytes",
+  "sourceDropPercent",
   "vaultObjects",
   "vaultOnly",
   "unchanged",
@@ -105,6 +143,9 @@ export const RUN_SUMMARY_KEYS = [
   "archived",
   "deleted",
   "vanished",
+  "retried",
+  "copyDeferred",
+  "acceptedSkips",
   "skippedCount",
   "skipped",
   "errorCount",

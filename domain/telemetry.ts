@@ -1,13 +1,34 @@
 // What each run publishes (the engine's ccb/telemetry.py) and the alarms watch. One home for the
 // names, so the engine, the alarms and their tests cannot drift apart.
+import { LIMITS } from "./limits";
+import { staleAfterDays, type CheckSchedule } from "./modes";
+import { rangeProblem } from "./problems";
 
 /** The project's own CloudWatch namespace; the host may publish into it only. */
 export const METRICS_NAMESPACE = "CrossCloudBackup";
 
 /** Every run's metrics, dimension Stack = the stack name. */
 export const METRICS = {
-  /** 1 when the run backed up everything readable (success or partial), else 0. */
+  /** 1 when the run stored every change of its listing (skips only on the accepted list), else 0. */
   heartbeat: "Heartbeat",
+  /**
+   * Seconds since the newest listing whose every change is stored in the vault, or on the
+   * acknowledged skip list (acceptedSkips): how current the backup is. Published by every run,
+   * whatever its outcome. The missed-backup alarm watches it.
+   */
+  backupAgeSeconds: "BackupAgeSeconds",
+  /** Objects skipped because they are on the acknowledged skip list (not in SkippedObjects). */
+  acceptedSkips: "AcceptedSkips",
+  /**
+   * The drop of the source since the last run that stored every change: the larger of the drop
+   * in objects and in bytes, in percent (0 when it grew).
+   */
+  sourceDropPercent: "SourceDropPercent",
+  /** 1 when systemd killed a run (memory, TimeoutStartSec) before it could record itself. */
+  runKilled: "RunKilled",
+  /** Seconds since the last integrity check / restore drill reported (published by each run). */
+  integrityAgeSeconds: "IntegrityAgeSeconds",
+  drillAgeSeconds: "DrillAgeSeconds",
   runFailed: "RunFailed",
   runPartial: "RunPartial",
   skippedObjects: "SkippedObjects",
@@ -45,15 +66,36 @@ export function logGroupName(stack: string): string {
 }
 
 /**
- * The missed-backup alarm's window: hourly periods over the interval plus one hour of grace
- * (the timer's randomized delay and a long run), all of them without a heartbeat. The window
- * is interval + 1 h: at least one interval, at most twice the interval plus an hour, within
- * CloudWatch's 7-day limit for periods of an hour or more.
+ * The missed-backup alarm: freshness, not a heartbeat. It watches BackupAgeSeconds (Maximum) in
+ * hourly periods over the interval plus one hour of grace (the timer's randomized delay and a
+ * run's own length), every period of the window breaching, above (interval + 1) hours. Missing
+ * data breaches: between runs the hourly periods hold no data, so the alarm fires only when no
+ * period of the window holds a run that reported a fresh enough backup: no run at all (a host
+ * that stopped running), or runs reporting an age over the threshold. A fresh run reports about
+ * its own duration; a run that did not store everything reports about interval + duration, so one
+ * such run (of less than an hour) stays under the threshold and two in a row cross it. The window
+ * is interval + 1 h (25 h at most, for the 24 h interval), within CloudWatch's 7-day limit.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
  */
-export function missedBackupWindow(intervalHours: number): {
+export function freshnessAlarm(intervalHours: number): {
   periodSeconds: number;
   evaluationPeriods: number;
+  thresholdSeconds: number;
 } {
-  return { periodSeconds: 3600, evaluationPeriods: intervalHours + 1 };
+  const [problem] = rangeProblem("intervalHours", intervalHours, LIMITS.syncIntervalHours);
+  if (problem) throw new Error(`intervalHours ${problem.reason}`);
+  const periodSeconds = 3600;
+  const evaluationPeriods = intervalHours + 1;
+  return { periodSeconds, evaluationPeriods, thresholdSeconds: evaluationPeriods * periodSeconds };
+}
+
+/**
+ * When a scheduled check (integrity check, restore drill) is overdue: its schedule's longest
+ * period plus a day of slack (daily 2 d, weekly 8 d, monthly 32 d), in seconds; the same rule as
+ * the status command's "stale" (staleAfterDays). Undefined for "off", which has no schedule to be
+ * late against.
+ */
+export function checkOverdueSeconds(schedule: CheckSchedule): number | undefined {
+  const days = staleAfterDays(schedule);
+  return days === undefined ? undefined : days * 86_400;
 }

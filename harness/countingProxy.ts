@@ -67,6 +67,11 @@ export interface CountingProxy {
    * for one key). Return undefined to forward as usual.
    */
   intercept?: (method: string, url: string) => InterceptedResponse | undefined;
+  /**
+   * Holds a request for ever: its response starts (status and headers from upstream) but no
+   * body byte follows (a stalled GET). The socket is closed when the proxy stops.
+   */
+  stall?: (method: string, url: string) => boolean;
   stop(): Promise<void>;
 }
 
@@ -110,10 +115,16 @@ export async function startCountingProxy(
       res.end(answer.body);
       return;
     }
+    const stalled = proxy.stall?.(method, url) ?? false;
     const upstream = (ca ? https : http).request(
       { host: "127.0.0.1", port: targetPort, method, path: url, headers: req.headers, ca },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
+        if (stalled) {
+          res.flushHeaders();
+          up.resume(); // drain upstream; the client gets nothing more
+          return;
+        }
         let bytes = 0;
         up.on("data", (chunk: Buffer) => {
           bytes += chunk.length;

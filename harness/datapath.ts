@@ -33,6 +33,7 @@ import { startTelemetryStandIn, type TelemetryStandIn } from "./telemetryStandIn
 import { startCountingProxy, type CountingProxy } from "./countingProxy";
 import { runRclone, type RcloneResult } from "./rclone";
 import { sampleGroupRss, type RssPeak } from "./rss";
+import { acceptedSkip } from "./acceptedSkip";
 import {
   AZURITE_ACCOUNT,
   AZURITE_KEY,
@@ -80,6 +81,10 @@ export interface BackupOptions {
 const FAKE_AWS_CLI = `#!/usr/bin/env bash
 # Stand-in for the AWS CLI on the host: answers only the SSM call the sync script makes.
 echo "$*" >>"$FAKE_SSM_VALUE_FILE.calls"
+if [ -n "\${FAKE_SSM_DOWN:-}" ]; then
+  echo "Could not connect to the endpoint URL: \"https://ssm.$FAKE_SSM_REGION.amazonaws.com/\"" >&2
+  exit 255
+fi
 expected="ssm get-parameter --region $FAKE_SSM_REGION --name $FAKE_SSM_NAME --with-decryption --query Parameter.Value --output text"
 if [ "$*" != "$expected" ]; then
   echo "fake aws: unexpected call: aws $*" >&2
@@ -247,13 +252,17 @@ export class Backup {
   }
 
   /** Start one run of the host's entry point (the loader, then the engine bundle); resolves when it exits. */
-  start(timeoutMs = 150_000, args: string[] = []): { pid: number; done: Promise<SyncRun> } {
+  start(
+    timeoutMs = 150_000,
+    args: string[] = [],
+    extraEnv: Record<string, string | undefined> = {},
+  ): { pid: number; done: Promise<SyncRun> } {
     this.s3Proxy.reset();
     this.azureProxy.reset();
     // Without the stand-in the loader would look for the engine in a real AWS account.
     if (!this.telemetry) throw new Error("Backup.start: no AWS stand-in (telemetry) is running");
     this.telemetry.setSsmParameters(this.engineParameters);
-    const env = this.processEnv();
+    const env = this.processEnv(extraEnv);
     const started = Date.now();
     // Own process group, so a hung run can be stopped with everything it started.
     // Run as the host does: the script's own interpreter line (Debian's /usr/bin/python3).
@@ -522,20 +531,26 @@ export class Backup {
 
 /**
  * Compare every source object with its copy under data/ in the vault: same size and the same
- * SHA-256 of the full content (read through both APIs). Returns the keys that differ.
+ * SHA-256 of the full content (read through both APIs). Returns the keys that differ. A key on
+ * the stack's acknowledged skip list (acceptedSkips) that the vault does not hold is counted in
+ * `accepted`, not as a mismatch.
  */
 export async function verifyVault(
   b: Backup,
   progress?: (done: number, total: number) => void,
-): Promise<{ checked: number; bytes: number; mismatches: string[] }> {
+): Promise<{ checked: number; bytes: number; mismatches: string[]; accepted: string[] }> {
   const keys = await b.sourceKeys();
+  const accept = acceptedSkip(b.settings.acceptedSkips);
   const mismatches: string[] = [];
+  const accepted: string[] = [];
   let bytes = 0;
   for (const [i, key] of keys.entries()) {
     const src = await b.sourceBody(key);
     bytes += src.length;
     const blob = b.container.getBlobClient(`data/${key}`);
-    if (!(await blob.exists())) {
+    if (!(await blob.exists()) && accept(key)) {
+      accepted.push(key);
+    } else if (!(await blob.exists())) {
       mismatches.push(`${key}: missing in the vault`);
     } else {
       const dst = await blob.downloadToBuffer();
@@ -546,7 +561,7 @@ export async function verifyVault(
     }
     progress?.(i + 1, keys.length);
   }
-  return { checked: keys.length, bytes, mismatches };
+  return { checked: keys.length - accepted.length, bytes, mismatches, accepted };
 }
 
 /** Emulators, proxies, an empty source bucket and vault container, and the rendered artifacts. */

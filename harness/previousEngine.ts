@@ -31,6 +31,7 @@ export function previousEngineCommand(b: Backup): { argv: string[]; env: NodeJS.
     unknown
   >;
   delete settings.integrityCoverageDays;
+  delete settings.acceptedSkips;
   fs.writeFileSync(path.join(creds, "settings.json"), JSON.stringify(settings));
   return {
     argv: ["/usr/bin/python3", "-c", `import sys; from ${entry} import main; sys.exit(main([]))`],

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { decodeBlobName } from "../domain/blobNames";
+import { acceptedSkip } from "./acceptedSkip";
 import type { Backup } from "./datapath";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -110,10 +111,17 @@ export async function restoreRehearsal(
   if (run.code !== 0)
     throw new Error(`restore rehearsal: the backup run ended with exit ${run.code}, not 0`);
   const expected = await b.bucketObjects(b.settings.sourceBucket);
+  // Skips on the acknowledged list (e.g. folder markers) are not in the vault to restore.
+  const accept = acceptedSkip(b.settings.acceptedSkips);
+  const stored = new Set(
+    (await b.blobNames("data/")).map((n) => decodeBlobName(n.slice("data/".length))),
+  );
+  for (const k of [...expected.keys()]) if (accept(k) && !stored.has(k)) expected.delete(k);
   const keys = [...expected.keys()].sort();
   if (keys.length < 3) throw new Error("restore rehearsal: the source needs at least 3 objects");
   let bytes = 0;
   for (const k of keys) bytes += (await b.sourceBody(k)).length;
+
   // Objects deleted from the source before the rehearsal are still in the vault (copy mode
   // never deletes): a restore of the vault's state brings them back too, as they were.
   const kept = new Map<string, string>();

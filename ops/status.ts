@@ -72,27 +72,38 @@ export function statusReport(input: StatusInput): StatusReport {
   if (lastRun && lastRun.errorCount > 0)
     add("errors", lastRun.errors.slice(0, 3).join("; "), "attention");
 
-  // The missed-backup alarm's window: the interval plus one hour of grace.
+  // Freshness, as the missed-backup alarm watches it (BackupAgeSeconds): the age of the newest
+  // listing whose every change is stored. Summaries from before freshness was recorded have no
+  // freshAsOf; then the last success's start stands in for it.
   const limit = input.intervalHours + 1;
-  if (!lastSuccess) add("last success", "none recorded", "attention");
+  const freshAsOf =
+    lastRun && "freshAsOf" in lastRun ? lastRun.freshAsOf : (lastSuccess?.started ?? null);
+  if (!freshAsOf)
+    add("backup age", "no run has stored every change of its listing yet", "attention");
   else {
-    const h = age(lastSuccess.started, now);
+    const h = age(freshAsOf, now);
     add(
-      "last success",
-      `${lastSuccess.finished}, backup age ${hours(h)} (schedule: every ${input.intervalHours} h; late after ${limit} h)${h > limit ? " LATE" : ""}`,
+      "backup age",
+      `${hours(h)}: every change listed at ${freshAsOf} is stored (schedule: every ${input.intervalHours} h; late after ${limit} h)${h > limit ? " LATE" : ""}`,
       h > limit ? "attention" : "ok",
     );
   }
+  if (!lastSuccess) add("last success", "none recorded", "attention");
+  else add("last success", lastSuccess.finished);
   if (lastRun) {
     const shown = lastRun.skipped
       .slice(0, 3)
       .map((s) => `${JSON.stringify(s.key)}: ${s.reason}`)
       .join("; ");
+    const accepted = lastRun.acceptedSkips
+      ? ` (and ${lastRun.acceptedSkips} on the acknowledged list, acceptedSkips)`
+      : "";
     add(
       "skipped objects",
-      lastRun.skippedCount === 0
+      (lastRun.skippedCount === 0
         ? "0"
-        : `${lastRun.skippedCount}${shown ? ` (${shown}${lastRun.skippedCount > 3 ? "; ..." : ""})` : ""}`,
+        : `${lastRun.skippedCount}${shown ? ` (${shown}${lastRun.skippedCount > 3 ? "; ..." : ""})` : ""}`) +
+        accepted,
       lastRun.skippedCount === 0 ? "ok" : "attention",
     );
   }

@@ -79,7 +79,10 @@ function report(label: string, r: SyncRun, published?: Record<string, number>): 
     `  listed ${s?.sourceObjects ?? 0} source objects and ${s?.vaultObjects ?? 0} blobs; ${s?.unchanged ?? 0} unchanged`,
   );
   say(
-    `  copied ${s?.copied ?? 0} objects, ${mib(s?.bytesCopied ?? 0)}; skipped ${s?.skippedCount ?? 0}; moved to archive ${(s?.archived ?? 0) + (s?.deleted ?? 0)}`,
+    `  copied ${s?.copied ?? 0} objects, ${mib(s?.bytesCopied ?? 0)}; skipped ${s?.skippedCount ?? 0}, accepted skips ${s?.acceptedSkips ?? 0} (acceptedSkips); moved to archive ${(s?.archived ?? 0) + (s?.deleted ?? 0)}`,
+  );
+  say(
+    `  fresh: ${s?.fresh ? "yes, every change of its listing is stored" : "no"}; BackupAgeSeconds ${s?.backupAgeSeconds ?? "?"} (newest fresh listing: ${s?.freshAsOf ?? "none"})`,
   );
   say(
     `  S3 requests:    LIST ${r.s3.LIST}, HEAD ${r.s3.HEAD}, GET ${r.s3.GET}, PUT ${r.s3.PUT}, DELETE ${r.s3.DELETE}`,
@@ -101,7 +104,9 @@ async function main(): Promise<number> {
   say(
     `cross-cloud-backup demo: dev stack artifacts, real rclone, S3 emulator + Azurite on 127.0.0.1 (${federated ? "keyless: federated identity" : "SAS mode"})`,
   );
-  const b = await startBackup({ stack: "dev", federated });
+  // The acknowledged skip list: the folder markers the S3 console's "Create folder" makes cannot
+  // be stored as blobs; accepted, they are counted apart and the backup stays fresh.
+  const b = await startBackup({ stack: "dev", federated, overrides: { acceptedSkips: ["*/"] } });
   try {
     say(
       `S3 emulator  ${b.s3.endpoint} (pid ${b.s3.pid}); Azurite ${b.azurite.blobEndpoint} (pid ${b.azurite.pid})`,
@@ -126,6 +131,8 @@ async function main(): Promise<number> {
       "users/日本/データ.txt": "unicode key\n",
       "logs/app/2026/11/24/app.log": "line 1\nline 2\n",
       "empty-marker": Buffer.alloc(0),
+      // What the S3 console's "Create folder" makes: skipped, and on the acknowledged list.
+      "reports/2026/12/": Buffer.alloc(0),
     };
     for (const [k, v] of Object.entries(small)) await b.put(k, v);
     const big = randomBytes(105 * MiB);
@@ -182,6 +189,10 @@ async function main(): Promise<number> {
       return 1;
     }
     say(`VERIFIED: all ${v.checked} source objects (${mib(v.bytes)}) are identical in the vault`);
+    if (v.accepted.length)
+      say(
+        `  not stored, on the acknowledged skip list (acceptedSkips): ${v.accepted.map((k) => JSON.stringify(k)).join(", ")}`,
+      );
     say();
 
     // The host's own check (weekly by default; on demand: systemctl start cross-cloud-backup-verify)

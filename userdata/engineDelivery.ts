@@ -14,10 +14,11 @@ export const ENGINE_CHUNK_CHARS = 4000;
 /** GetParameters reads at most 10 names in one call; the loader reads them in such batches. */
 export const GET_PARAMETERS_BATCH = 10;
 /**
- * The most parameters an engine may use: two GetParameters calls on a host's first run (later
- * runs use the checked copy it keeps). The engine package with its docstrings needs about 10.
+ * The most parameters an engine may use: three GetParameters calls on a host's first run (later
+ * runs use the checked copy it keeps). The engine package with its docstrings needs about 16;
+ * standard parameters are free (10,000 per account and region).
  */
-export const MAX_ENGINE_CHUNKS = 20;
+export const MAX_ENGINE_CHUNKS = 30;
 
 export interface EngineDelivery {
   /** The engine bundle (engineBundle.ts): what the host runs, the same for every stack. */

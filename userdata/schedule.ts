@@ -51,7 +51,7 @@ export function renderUnits(
   /** The integrity check's and the restore drill's units; a timer unless "off". */
   checks: Record<CheckKind, { service: string; timer?: string }>;
 } {
-  const unit = (description: string, args: string) => `[Unit]
+  const unit = (description: string, args: string, stopPost = "") => `[Unit]
 Description=cross-cloud-backup: ${description}
 Documentation=https://github.com/cross-cloud-backup/cross-cloud-backup#the-sync-host
 Wants=network-online.target
@@ -60,7 +60,7 @@ After=network-online.target
 [Service]
 Type=oneshot
 ExecStart=${SCRIPT_PATH}${args}
-# The rclone config and the engine's settings reach the unprivileged dynamic user as
+${stopPost}# The rclone config and the engine's settings reach the unprivileged dynamic user as
 # credentials; the files on disk stay root-only (0600).
 LoadCredential=rclone.conf:${RCLONE_CONFIG_PATH}
 LoadCredential=settings.json:${ENGINE_SETTINGS_PATH}
@@ -100,7 +100,17 @@ CapabilityBoundingSet=
 UMask=0077
 InaccessiblePaths=-${CONFIG_DIR}
 `;
-  const service = unit("copy the S3 bucket to the Azure vault", "");
+  // Every ending is recorded: the engine records a failure or a SIGTERM itself; ExecStopPost
+  // (which systemd runs after any ending, with SERVICE_RESULT) records a run killed before it
+  // could, for memory or after TimeoutStartSec. TimeoutStopSec bounds both the run's own
+  // recording after a SIGTERM and this one's publishing (CloudWatch calls are bounded too).
+  const service = unit(
+    "copy the S3 bucket to the Azure vault",
+    "",
+    `ExecStopPost=${SCRIPT_PATH} --record-ending
+TimeoutStopSec=10min
+`,
+  );
   // A check waits for a backup in progress (the same lock), so it never sees a half-done copy.
   const check = (kind: CheckKind, description: string) => {
     const schedule = schedules[kind];

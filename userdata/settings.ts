@@ -65,6 +65,11 @@ export interface SyncSettings {
   /** How often the host rehearses a restore ("off": on demand only), and how many objects. */
   restoreDrill: CheckSchedule;
   restoreDrillObjects: number;
+  /**
+   * The acknowledged skip list: shell-style patterns of keys (below the prefix; * matches '/'
+   * too) whose skips are counted apart and keep a run fresh.
+   */
+  acceptedSkips: string[];
   /** The stack: the metrics' dimension. */
   stack: string;
   /** Where runs publish metrics and their summary ("" = not at all). */

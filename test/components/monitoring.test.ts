@@ -3,8 +3,9 @@
 import { expect } from "chai";
 import { FAKE_ACCOUNT } from "../../harness/mocks";
 import { ofType, one, plain, runProgram, type ProgramResult } from "../support/program";
+import * as pulumi from "@pulumi/pulumi";
 import { METRICS, METRICS_NAMESPACE } from "../../domain/telemetry";
-import { dashboardName } from "../../components/backupAlarms";
+import { BackupAlarms, dashboardName, type BackupAlarmsArgs } from "../../components/backupAlarms";
 
 const T = {
   key: "aws:kms/key:Key",
@@ -18,6 +19,13 @@ const T = {
   account: "azure-native:storage:StorageAccount",
 };
 type Json = Record<string, any>;
+const TOPIC = `arn:aws:mock:sns/topic::${FAKE_ACCOUNT}:backup-alarms-topic`;
+const DAY = 86_400;
+
+/** The alarm `backup-alarms-<suffix>`'s recorded inputs, or undefined when it was not created. */
+function alarm(r: ProgramResult, suffix: string): Json | undefined {
+  return ofType(r, T.alarm).find((x) => x.name === `backup-alarms-${suffix}`)?.inputs;
+}
 
 describe("alarms and audit trail (mocks)", function () {
   let dev: ProgramResult;
@@ -121,29 +129,173 @@ describe("alarms and audit trail (mocks)", function () {
   });
 
   for (const hours of [1, 4, 12, 24]) {
-    it(`missed backup (every ${hours} h): no heartbeat in a window of one interval to twice the interval plus an hour, missing data breaching`, function () {
+    it(`missed backup (every ${hours} h): the backup's age over ${hours + 1} h in every hourly period of ${hours + 1} h, no data breaching, within CloudWatch's 7-day window`, function () {
       const r = hours === 4 ? dev : runProgram("dev", { syncIntervalHours: hours });
-      const a = ofType(r, T.alarm).find((x) => x.name === "backup-alarms-missed-backup")!
-        .inputs as Json;
-      const window = a.period * a.evaluationPeriods;
-      expect(window).to.be.at.least(hours * 3600);
-      expect(window).to.be.at.most(2 * hours * 3600 + 3600);
-      // CloudWatch: at most 7 days for periods of an hour or more.
-      expect(a.period).to.be.at.least(3600);
-      expect(window).to.be.at.most(7 * 86_400);
-      expect(a.datapointsToAlarm).to.equal(a.evaluationPeriods);
+      const a = alarm(r, "missed-backup")!;
       expect(a).to.include({
-        namespace: "CrossCloudBackup",
-        metricName: "Heartbeat",
-        statistic: "Sum",
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
+        namespace: METRICS_NAMESPACE,
+        metricName: METRICS.backupAgeSeconds,
+        statistic: "Maximum",
+        period: 3600,
+        evaluationPeriods: hours + 1,
+        datapointsToAlarm: hours + 1,
+        threshold: (hours + 1) * 3600,
+        comparisonOperator: "GreaterThanThreshold",
+        // Between runs the periods hold no data: breaching, so only a window without any run
+        // reporting a fresh enough backup alarms (and a host that went silent does).
         treatMissingData: "breaching",
       });
+      const window = a.period * a.evaluationPeriods;
+      // Every window holds at least one scheduled run (plus an hour for its delay and length).
+      expect(window).to.be.at.least(hours * 3600 + 3600);
+      // CloudWatch: at most 7 days for periods of an hour or more.
+      expect(window).to.be.at.most(7 * DAY);
+      // A run that did not store everything after a fresh one reports about the interval plus
+      // its duration (here 10 minutes): under the threshold. The second in a row is over it.
+      expect(hours * 3600 + 600).to.be.below(a.threshold);
+      expect(2 * hours * 3600 + 600).to.be.above(a.threshold);
       expect(a.dimensions).to.deep.equal({ Stack: "dev" });
-      expect(a.alarmActions).to.have.length(1);
+      expect(a.alarmActions).to.deep.equal([TOPIC]);
+      expect(a.okActions).to.deep.equal([TOPIC]);
     });
   }
+
+  it("skipped objects: alarms once for a skip that persists (state kept between runs) and says when it clears; accepted skips are not counted", function () {
+    const a = alarm(dev, "skipped-objects")!;
+    expect(a).to.include({
+      metricName: METRICS.skippedObjects,
+      statistic: "Maximum",
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "ignore",
+    });
+    expect(a.alarmActions).to.deep.equal([TOPIC]);
+    expect(a.okActions).to.deep.equal([TOPIC]);
+    expect(a.alarmDescription).to.match(/acceptedSkips\) are not counted/);
+  });
+
+  it("source drop: alarms when a run finds the source smaller by sourceDropAlarmPercent (default 50) or more", function () {
+    for (const [r, percent] of [
+      [dev, 50],
+      [runProgram("dev", { sourceDropAlarmPercent: 20 }), 20],
+    ] as const) {
+      const a = alarm(r, "source-drop")!;
+      expect(a).to.include({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRICS.sourceDropPercent,
+        statistic: "Maximum",
+        period: 3600,
+        evaluationPeriods: 1,
+        threshold: percent,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      });
+      expect(a.dimensions).to.deep.equal({ Stack: "dev" });
+      expect(a.alarmActions).to.deep.equal([TOPIC]);
+      expect(a.okActions).to.equal(undefined);
+      expect(a.alarmDescription).to.include(`at least ${percent}% smaller`);
+    }
+  });
+
+  for (const hours of [4, 12]) {
+    it(`overrun (every ${hours} h): alarms when a run takes longer than the interval`, function () {
+      const r = hours === 4 ? dev : runProgram("dev", { syncIntervalHours: hours });
+      const a = alarm(r, "overrun")!;
+      expect(a).to.include({
+        metricName: METRICS.durationSeconds,
+        statistic: "Maximum",
+        period: 3600,
+        evaluationPeriods: 1,
+        threshold: hours * 3600,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+      });
+      expect(a.alarmActions).to.deep.equal([TOPIC]);
+      expect(a.okActions).to.equal(undefined);
+    });
+  }
+
+  it("run killed: alarms when systemd killed a run before it could record itself", function () {
+    const a = alarm(dev, "run-killed")!;
+    expect(a).to.include({
+      metricName: METRICS.runKilled,
+      statistic: "Maximum",
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+    });
+    expect(a.alarmActions).to.deep.equal([TOPIC]);
+    expect(a.okActions).to.equal(undefined);
+  });
+
+  it("check overdue: one alarm per scheduled check, at its period plus a day (defaults: integrity weekly, drill monthly)", function () {
+    for (const r of [dev, prod]) {
+      const stack = r === dev ? "dev" : "prod";
+      for (const [suffix, metricName, threshold] of [
+        ["integrity-overdue", METRICS.integrityAgeSeconds, 8 * DAY],
+        ["drill-overdue", METRICS.drillAgeSeconds, 32 * DAY],
+      ] as const) {
+        const a = alarm(r, suffix)!;
+        expect(a, suffix).to.include({
+          namespace: METRICS_NAMESPACE,
+          metricName,
+          statistic: "Maximum",
+          period: 3600,
+          evaluationPeriods: 1,
+          threshold,
+          comparisonOperator: "GreaterThanThreshold",
+          // The state holds between runs (one notice, not one per run); a silent host is the
+          // missed-backup alarm's.
+          treatMissingData: "ignore",
+        });
+        expect(a.dimensions).to.deep.equal({ Stack: stack });
+        expect(a.alarmActions).to.deep.equal([TOPIC]);
+        expect(a.okActions).to.deep.equal([TOPIC]);
+      }
+    }
+    const daily = runProgram("dev", { integrityCheck: "daily", restoreDrill: "weekly" });
+    expect(alarm(daily, "integrity-overdue")!.threshold).to.equal(2 * DAY);
+    expect(alarm(daily, "drill-overdue")!.threshold).to.equal(8 * DAY);
+  });
+
+  it("check overdue: no alarm for a check that is off (on demand only)", function () {
+    const off = runProgram("dev", { integrityCheck: "off", restoreDrill: "off" });
+    expect(off.error).to.equal(undefined);
+    expect(alarm(off, "integrity-overdue")).to.equal(undefined);
+    expect(alarm(off, "drill-overdue")).to.equal(undefined);
+    // The checks' findings are still alarmed when run by hand.
+    expect(alarm(off, "integrity")).to.not.equal(undefined);
+    expect(alarm(off, "restore-drill")).to.not.equal(undefined);
+    const drillOff = runProgram("dev", { restoreDrill: "off" });
+    expect(alarm(drillOff, "integrity-overdue")).to.not.equal(undefined);
+    expect(alarm(drillOff, "drill-overdue")).to.equal(undefined);
+  });
+
+  it("every alarm notifies the topic and points to the runbook", function () {
+    const names = ofType(prod, T.alarm).map((a) => a.name.replace(/^backup-alarms-/, ""));
+    expect(names).to.have.members([
+      "missed-backup",
+      "failed-run",
+      "skipped-objects",
+      "source-drop",
+      "overrun",
+      "run-killed",
+      "integrity-overdue",
+      "drill-overdue",
+      "integrity",
+      "restore-drill",
+      "host-unhealthy",
+    ]);
+    for (const a of ofType(prod, T.alarm)) {
+      const inputs = a.inputs as Json;
+      expect(inputs.alarmDescription, a.name).to.match(/ Runbook: README, Alarms\.$/);
+      expect(inputs.alarmActions, a.name).to.deep.equal([TOPIC]);
+    }
+  });
 
   it("alarms when an integrity check finds a mismatch or cannot finish", function () {
     for (const r of [dev, prod]) {
@@ -201,12 +353,83 @@ describe("alarms and audit trail (mocks)", function () {
       w.type === "metric" ? (w.properties.metrics as unknown[][]).map((m) => m[1]) : [],
     );
     expect(drawn).to.include.members([
+      METRICS.backupAgeSeconds,
       METRICS.heartbeat,
       METRICS.runFailed,
+      METRICS.runKilled,
+      METRICS.durationSeconds,
+      METRICS.skippedObjects,
+      METRICS.acceptedSkips,
+      METRICS.sourceDropPercent,
       METRICS.integrityMismatches,
       METRICS.restoreDrillFailed,
+      METRICS.integrityAgeSeconds,
+      METRICS.drillAgeSeconds,
     ]);
     expect(dashboardName("feature.x")).to.equal("cross-cloud-backup-feature-x");
+  });
+
+  it("draws each alarm's threshold on its metric's graph (prod: every 4 h, drop 50%, weekly check, monthly drill)", function () {
+    const d = one(prod, "aws:cloudwatch/dashboard:Dashboard").inputs as Json;
+    const body = JSON.parse(plain<string>(d.dashboardBody)) as { widgets: Json[] };
+    const linesOf = (metricName: string) => {
+      const w = body.widgets.find(
+        (x) =>
+          x.type === "metric" &&
+          (x.properties.metrics as unknown[][]).some((m) => m[1] === metricName),
+      )!;
+      return (w.properties.annotations?.horizontal ?? []) as { label: string; value: number }[];
+    };
+    const values = (metricName: string) => linesOf(metricName).map((l) => l.value);
+    // The same thresholds the alarms hold.
+    expect(values(METRICS.backupAgeSeconds)).to.deep.equal([
+      alarm(prod, "missed-backup")!.threshold,
+    ]);
+    expect(values(METRICS.backupAgeSeconds)).to.deep.equal([5 * 3600]);
+    expect(values(METRICS.durationSeconds)).to.deep.equal([alarm(prod, "overrun")!.threshold]);
+    expect(values(METRICS.sourceDropPercent)).to.deep.equal([50]);
+    expect(values(METRICS.integrityAgeSeconds)).to.deep.equal([8 * DAY, 32 * DAY]);
+    for (const l of linesOf(METRICS.backupAgeSeconds)) expect(l.label).to.match(/missed-backup/);
+    // No line for a check that is off.
+    const off = runProgram("prod", { restoreDrill: "off" });
+    const offBody = JSON.parse(
+      plain<string>((one(off, "aws:cloudwatch/dashboard:Dashboard").inputs as Json).dashboardBody),
+    ) as { widgets: Json[] };
+    const ages = offBody.widgets.find((w) =>
+      (w.properties.metrics as unknown[][] | undefined)?.some(
+        (m) => m[1] === METRICS.integrityAgeSeconds,
+      ),
+    )!;
+    expect(
+      (ages.properties.annotations.horizontal as { value: number }[]).map((l) => l.value),
+    ).to.deep.equal([8 * DAY]);
+  });
+
+  it("lays the dashboard's widgets out on CloudWatch's 24-column grid without overlaps", function () {
+    const d = one(prod, "aws:cloudwatch/dashboard:Dashboard").inputs as Json;
+    const widgets = (JSON.parse(plain<string>(d.dashboardBody)) as { widgets: Json[] }).widgets;
+    for (const w of widgets) {
+      for (const k of ["x", "y", "width", "height"])
+        expect(Number.isInteger(w[k]), `${w.properties.title} ${k}`).to.equal(true);
+      expect(w.x).to.be.at.least(0);
+      expect(w.y).to.be.at.least(0);
+      expect(w.width).to.be.within(1, 24);
+      expect(w.height).to.be.within(1, 1000);
+      expect(w.x + w.width, w.properties.title).to.be.at.most(24);
+      // One to 100 metrics per graph.
+      if (w.type === "metric") expect(w.properties.metrics.length).to.be.within(1, 100);
+    }
+    for (const [i, a] of widgets.entries())
+      for (const b of widgets.slice(i + 1)) {
+        const apart =
+          a.x + a.width <= b.x ||
+          b.x + b.width <= a.x ||
+          a.y + a.height <= b.y ||
+          b.y + b.height <= a.y;
+        expect(apart, `"${a.properties.title}" overlaps "${b.properties.title}"`).to.equal(true);
+      }
+    const titles = widgets.map((w) => w.properties.title as string);
+    expect(new Set(titles).size).to.equal(titles.length);
   });
 
   it("alarms on a failed run and on skipped objects; on credential expiry only in SAS mode", function () {
@@ -240,9 +463,63 @@ describe("alarms and audit trail (mocks)", function () {
       expect((a.inputs as Json).alarmActions, a.name).to.have.length(1);
     // Per-run events do not send an "OK" an hour later with nothing fixed; states do.
     expect(byName(dev, "failed-run")!.okActions).to.equal(undefined);
-    expect(byName(dev, "skipped-objects")!.okActions).to.equal(undefined);
+    expect(byName(dev, "skipped-objects")!.okActions).to.have.length(1);
     expect(byName(dev, "missed-backup")!.okActions).to.have.length(1);
     expect(byName(dev, "host-unhealthy")!.okActions).to.have.length(1);
+  });
+
+  for (const bad of [0, 101, 2.5])
+    it(`refuses sourceDropAlarmPercent ${bad} at preview, naming the key and its range`, function () {
+      const r = runProgram("dev", { sourceDropAlarmPercent: bad });
+      expect(r.error).to.match(
+        Number.isInteger(bad)
+          ? new RegExp(
+              `cross-cloud-backup:sourceDropAlarmPercent: must be a whole number between 1 and 100, got ${bad}`,
+            )
+          : /cross-cloud-backup:sourceDropAlarmPercent: must be a whole number, got "2\.5"/,
+      );
+      expect(r.resources).to.have.length(0);
+    });
+
+  it("BackupAlarms refuses a drop threshold or interval out of range before creating anything (in-process)", async function () {
+    const created: string[] = [];
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (a) => {
+          created.push(a.name);
+          return { id: `${a.name}-id`, state: a.inputs };
+        },
+        call: () => {
+          throw new Error("no invokes expected");
+        },
+      },
+      "cross-cloud-backup",
+      "inproc",
+      false,
+    );
+    const args: BackupAlarmsArgs = {
+      instanceId: "i-0123456789abcdef0",
+      stack: "inproc",
+      region: "eu-west-1",
+      intervalHours: 25,
+      sourceDropAlarmPercent: 0,
+      checkSchedules: { integrity: "weekly", drill: "monthly" },
+      emails: [],
+    };
+    let thrown: unknown;
+    try {
+      new BackupAlarms("alarms", args);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(pulumi.InputPropertiesError.isInstance(thrown), String(thrown)).to.equal(true);
+    const err = thrown as pulumi.InputPropertiesError;
+    expect(err.message).to.match(/BackupAlarms "alarms": invalid arguments/);
+    expect(err.errors.map((e) => [e.propertyPath, e.reason])).to.deep.equal([
+      ["intervalHours", "must be a whole number between 1 and 24, got 25"],
+      ["sourceDropAlarmPercent", "must be a whole number between 1 and 100, got 0"],
+    ]);
+    expect(created.filter((n) => n !== "alarms")).to.deep.equal([]);
   });
 
   it("refuses bad alarm addresses and audit retention at preview, naming the key", function () {

@@ -593,6 +593,24 @@ const BAD: BadCase[] = [
     rule: /"germanynorth" is an access-restricted region.*azureRestrictedRegionAccess/,
   },
   {
+    name: "a source-drop alarm at 0% (it would fire on every run)",
+    raw: { ...GOOD, sourceDropAlarmPercent: "0" },
+    key: "sourceDropAlarmPercent",
+    rule: /must be a whole number between 1 and 100, got 0/,
+  },
+  {
+    name: "a source-drop alarm above 100%",
+    raw: { ...GOOD, sourceDropAlarmPercent: "101" },
+    key: "sourceDropAlarmPercent",
+    rule: /must be a whole number between 1 and 100, got 101/,
+  },
+  {
+    name: "a fractional source-drop percentage",
+    raw: { ...GOOD, sourceDropAlarmPercent: "2.5" },
+    key: "sourceDropAlarmPercent",
+    rule: /must be a whole number, got "2\.5"/,
+  },
+  {
     name: "a prefix with surrounding spaces (a different S3 prefix; never trimmed)",
     raw: { ...GOOD, sourcePrefix: " logs/ " },
     key: "sourcePrefix",
@@ -704,6 +722,8 @@ describe("parseConfig", () => {
     ok({ vpcCidr: "172.31.255.240/28", vnetCidr: "10.0.0.0/16" });
     ok({ rootVolumeGb: "8", syncIntervalHours: "24", maxDeletes: "0", maxDeletePercent: "100" });
     ok({ rootVolumeGb: "16384", syncIntervalHours: "1", sasRotationDays: "180" });
+    ok({ sourceDropAlarmPercent: "1" });
+    ok({ sourceDropAlarmPercent: "100" });
     ok({ softDeleteRetentionDays: "365", pointInTimeRestoreDays: "364" });
     ok({ immutabilityDays: "146000", versionRetentionDays: "99999" });
     // A region without availability zones still offers LRS and GRS.

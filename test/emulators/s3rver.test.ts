@@ -731,3 +731,93 @@ describe("s3rver fix: (f) ETags are not always MD5s, as in S3", function () {
     expect(head.SSEKMSKeyId).to.equal(kmsKeyId);
   });
 });
+
+describe("s3rver fix: (g) keys with empty segments ('//') are keys like any other, as in S3", function () {
+  this.timeout(120_000);
+  let s3: S3Emulator;
+  let client: S3Client;
+  const bucket = "slashes";
+  // S3 takes everything after "/<bucket>/" as the key, so "a//b" and "a/b" are two objects.
+  // Unpatched, every key with an empty segment got a plain-text 404 (no XML) on PUT.
+  const slashed = ["double//slash.txt", "a//b//c", "//leading", "trailing//"];
+  // neighbours whose names differ only in their slashes: none may overwrite another
+  const neighbours = ["double/slash.txt", "a/b/c", "/leading", "trailing/", "plain.txt"];
+  const keys = [...slashed, ...neighbours];
+  const bodyOf = (key: string) => `body of ${JSON.stringify(key)}`;
+
+  before(async () => {
+    s3 = await startS3();
+    client = await s3.createBucket(bucket);
+  });
+  after(async () => {
+    client?.destroy();
+    await stopAll();
+  });
+
+  it("PUT, HEAD and GET return each object under its exact key (unpatched: PUT answers a non-XML 404)", async () => {
+    for (const key of keys) {
+      const put = await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: bodyOf(key) }),
+      );
+      expect(put.ETag, key).to.equal(`"${md5(bodyOf(key)).toString("hex")}"`);
+    }
+    for (const key of keys) {
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      expect(head.ContentLength, key).to.equal(Buffer.byteLength(bodyOf(key)));
+      expect(head.ETag, key).to.equal(`"${md5(bodyOf(key)).toString("hex")}"`);
+      const get = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      expect(await get.Body!.transformToString(), key).to.equal(bodyOf(key));
+    }
+    expect(s3.running, s3.output).to.equal(true);
+  });
+
+  it("ListObjectsV2 lists the exact keys, flat, paged and by delimiter", async () => {
+    const flat = await listAll(client, bucket);
+    expect(flat.keys).to.deep.equal([...keys].sort(byUtf8));
+
+    // one key per page: each continuation token must resume after a key with "//"
+    const paged: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1, ContinuationToken: token }),
+      );
+      paged.push(...(page.Contents ?? []).map((o) => o.Key ?? ""));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    expect(paged).to.deep.equal([...keys].sort(byUtf8));
+
+    // an empty segment is a level of its own: "/" and "a//" are common prefixes
+    const root = await listAll(client, bucket, { delimiter: "/" });
+    expect(root.keys).to.deep.equal(["plain.txt"]);
+    expect(root.prefixes).to.deep.equal(["/", "a/", "double/", "trailing/"]);
+    const a = await listAll(client, bucket, { prefix: "a/", delimiter: "/" });
+    expect(a.prefixes).to.deep.equal(["a//", "a/b/"]);
+    const leading = await listAll(client, bucket, { prefix: "/", delimiter: "/" });
+    expect(leading.keys).to.deep.equal(["/leading"]);
+    expect(leading.prefixes).to.deep.equal(["//"]);
+    const trailing = await listAll(client, bucket, { prefix: "trailing/", delimiter: "/" });
+    expect(trailing.keys).to.deep.equal(["trailing/"]);
+    expect(trailing.prefixes).to.deep.equal(["trailing//"]);
+
+    // rclone's listings ask for encoding-type=url; "/" stays as it is there
+    const encoded = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, EncodingType: "url", Prefix: "double/" }),
+    );
+    expect(encoded.Contents?.map((o) => o.Key)).to.deep.equal([
+      "double//slash.txt",
+      "double/slash.txt",
+    ]);
+  });
+
+  it("DELETE removes each key alone and leaves nothing behind", async () => {
+    for (const key of slashed) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    }
+    expect((await listAll(client, bucket)).keys).to.deep.equal([...neighbours].sort(byUtf8));
+    for (const key of neighbours) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    }
+    expect(fs.readdirSync(path.join(s3.dataDir, bucket))).to.deep.equal([]);
+  });
+});

@@ -14,6 +14,7 @@ VALID = {
     "credential": "ssm", "ssmParameterName": "/cross-cloud-backup/dev/vault-sas-url", "stack": "dev",
     "metricsNamespace": "CrossCloudBackup", "logGroup": "/cross-cloud-backup/dev",
     "integritySampleObjects": 20, "integrityCoverageDays": 365, "restoreDrillObjects": 20,
+    "acceptedSkips": [],
 }
 
 

@@ -40,6 +40,12 @@ class ParseTest(unittest.TestCase):
                          "settings.json: setting sourcePrefix must be empty or end in '/', got \"exports\"")
         self.assertIn("credential must be one of ssm, userData, federated", self.refused(dict(VALID, credential="key")))
         self.assertIn("must hold a JSON object", self.refused([]))
+        self.assertEqual(self.refused(dict(VALID, acceptedSkips="*/")),
+                         'settings.json: setting acceptedSkips must be a list of non-empty strings, got "*/"')
+        self.assertIn("must be a list of non-empty strings", self.refused(dict(VALID, acceptedSkips=["a", ""])))
+        self.assertEqual(self.refused(dict(VALID, acceptedSkips=["k%d" % i for i in range(101)])),
+                         "settings.json: setting acceptedSkips must hold at most 100 entries, got 101")
+        self.assertEqual(settings.parse(dict(VALID, acceptedSkips=["*/", "old/*"])).acceptedSkips, ("*/", "old/*"))
 
 
 class LoadTest(TempDirTest):

@@ -30,7 +30,15 @@ describe("npm run demo", function () {
     expect(r.out).to.match(/Run 1 \(initial copy\): exit 0, success/);
     // What the run published for the alarms (the CloudWatch stand-in recorded it).
     expect(r.out).to.match(
-      /published to CloudWatch \(stand-in\): Heartbeat 1, RunFailed 0, RunPartial 0, SkippedObjects 0, ObjectsCopied 10,/,
+      /published to CloudWatch \(stand-in\): Heartbeat 1, RunFailed 0, RunPartial 0, BackupAgeSeconds \d+, SkippedObjects 0, AcceptedSkips 1, ObjectsCopied 10,/,
+    );
+    // How current the backup is, and the folder marker on the acknowledged skip list.
+    expect(r.out).to.match(
+      /fresh: yes, every change of its listing is stored; BackupAgeSeconds \d+ \(newest fresh listing: \d{4}-\d\d-\d\dT/,
+    );
+    expect(r.out).to.match(/skipped 0, accepted skips 1 \(acceptedSkips\)/);
+    expect(r.out).to.include(
+      'not stored, on the acknowledged skip list (acceptedSkips): "reports/2026/12/"',
     );
     expect(r.out).to.match(/copied 10 objects, 105\.3 MiB/);
     expect(r.out).to.match(

@@ -176,7 +176,7 @@ describe("integrity check: the vault against the source (real rclone, emulators)
     const r = await status("--from", b.sasUrl({ permissions: "rl" }));
     expect(r.status, r.stderr).to.equal(1);
     expect(r.stdout).to.match(/^ {2}last run +\S+ success \(copied \d+ objects/m);
-    expect(r.stdout).to.match(/^ {2}last success .*schedule: every 4 h/m);
+    expect(r.stdout).to.match(/^ {2}backup age .*is stored \(schedule: every 4 h/m);
     expect(r.stdout).to.match(
       /^! last integrity check +\S+ mismatch: .*"docs\/file-3\.txt": read back from the vault/m,
     );

@@ -60,7 +60,7 @@ describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", 
     });
   });
 
-  it("a partial run (an archived object skipped) publishes RunPartial and the skipped count, and still a heartbeat", async () => {
+  it("a partial run (an archived object skipped) publishes RunPartial and the skipped count, no heartbeat, and a backup age that keeps growing", async () => {
     await b.source.send(
       new PutObjectCommand({
         Bucket: b.settings.sourceBucket,
@@ -69,14 +69,22 @@ describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", 
         StorageClass: "GLACIER",
       }),
     );
+    const freshAsOf = (await b.run()).summary!.freshAsOf;
+    await new Promise((r) => setTimeout(r, 1100));
     const run = await b.run();
     expect(run.code).to.equal(3);
     expect(last()).to.include({
-      [METRICS.heartbeat]: 1,
+      [METRICS.heartbeat]: 0,
       [METRICS.runFailed]: 0,
       [METRICS.runPartial]: 1,
       [METRICS.skippedObjects]: 1,
+      [METRICS.acceptedSkips]: 0,
     });
+    // Not fresh: the age counts from the last run that stored everything, not from this one.
+    expect(run.summary).to.include({ fresh: false, freshAsOf });
+    const age = last()[METRICS.backupAgeSeconds];
+    expect(age).to.equal(run.summary!.backupAgeSeconds);
+    expect(age).to.be.at.least(Math.round(run.summary!.durationSeconds) + 1);
   });
 
   it("a failed run publishes RunFailed and no heartbeat", async () => {
@@ -85,6 +93,7 @@ describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", 
       const run = await b.run();
       expect(run.code).to.equal(1);
       expect(last()).to.include({ [METRICS.heartbeat]: 0, [METRICS.runFailed]: 1 });
+      expect(last()[METRICS.backupAgeSeconds]).to.be.above(1);
       // Its summary names the errors, every credential redacted, and stays valid JSON.
       const sent = b.telemetry!.calls().filter((c) => c.action === "PutLogEvents");
       const message = (sent.at(-1)!.body.logEvents as { message: string }[])[0].message;

@@ -14,11 +14,16 @@ function run(over: Partial<RunSummary> = {}): RunSummary {
     durationSeconds: 30,
     outcome: "success",
     exitCode: 0,
+    ending: "finished",
+    fresh: true,
+    freshAsOf: "2026-11-25T10:00:00Z",
+    backupAgeSeconds: 30,
     mode: "copy",
     source: "s3://example-bucket/",
     destination: "backup/data/",
     sourceObjects: 10,
     sourceBytes: 2048,
+    sourceDropPercent: 0,
     vaultObjects: 10,
     vaultOnly: 0,
     unchanged: 7,
@@ -36,6 +41,9 @@ function run(over: Partial<RunSummary> = {}): RunSummary {
     archived: 0,
     deleted: 0,
     vanished: 0,
+    retried: 0,
+    copyDeferred: 0,
+    acceptedSkips: 0,
     skippedCount: 0,
     skipped: [],
     errorCount: 0,
@@ -126,7 +134,9 @@ describe("status report", () => {
     const r = statusReport(healthy());
     expect(r.verdict).to.equal("ok");
     const text = formatStatus(r);
-    expect(text).to.include("backup age 2.0 h (schedule: every 4 h; late after 5 h)");
+    expect(text).to.include(
+      "2.0 h: every change listed at 2026-11-25T10:00:00Z is stored (schedule: every 4 h; late after 5 h)",
+    );
     expect(text).to.include("federated: no stored credential");
     expect(text).to.include(
       "10 present, 0 pending, 10 read back and checked against their content record, 1.9% of the vault read within 365 days",
@@ -144,13 +154,46 @@ describe("status report", () => {
       const late = {
         ...healthy(),
         intervalHours: interval,
-        lastSuccess: run({ started: at(interval - 1) }),
+        lastRun: run({ freshAsOf: at(interval - 1) }),
       };
       expect(attention(late), `${interval} h, on time`).to.deep.equal([]);
-      late.lastSuccess = run({ started: at(interval) });
-      expect(attention(late), `${interval} h, late`).to.deep.equal(["last success"]);
+      late.lastRun = run({ freshAsOf: at(interval) });
+      expect(attention(late), `${interval} h, late`).to.deep.equal(["backup age"]);
       expect(formatStatus(statusReport(late))).to.include("LATE");
     }
+  });
+
+  it("judges freshness, not the last success: partial runs that skip an object keep aging", () => {
+    const stale = {
+      ...healthy(),
+      // The last run succeeded in copying but skipped an object not on the acknowledged list:
+      // the newest fresh listing is a day old.
+      lastRun: run({
+        outcome: "partial",
+        fresh: false,
+        freshAsOf: "2026-11-24T10:00:00Z",
+        skippedCount: 1,
+        skipped: [{ key: "k", reason: "unreadable in S3: AccessDenied" }],
+        acceptedSkips: 2,
+      }),
+    };
+    expect(attention(stale)).to.deep.equal(["backup age", "skipped objects"]);
+    const text = formatStatus(statusReport(stale));
+    expect(text).to.include("26.0 h: every change listed at 2026-11-24T10:00:00Z is stored");
+    expect(text).to.include("(and 2 on the acknowledged list, acceptedSkips)");
+    // A summary from an engine before freshness: the last success's start stands in.
+    const old = run();
+    delete (old as Partial<RunSummary>).freshAsOf;
+    expect(
+      attention({
+        ...healthy(),
+        lastRun: old,
+        lastSuccess: run({ started: "2026-11-20T10:00:00Z" }),
+      }),
+    ).to.deep.equal(["backup age"]);
+    expect(
+      attention({ ...healthy(), lastRun: run({ freshAsOf: null, fresh: false }) }),
+    ).to.deep.equal(["backup age"]);
   });
 
   it("marks a failed last run, its errors and skipped objects", () => {
@@ -204,6 +247,7 @@ describe("status report", () => {
     ]);
     expect(attention({ ...healthy(), lastRun: undefined, lastSuccess: undefined })).to.deep.equal([
       "last run",
+      "backup age",
       "last success",
     ]);
   });

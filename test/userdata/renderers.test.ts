@@ -467,9 +467,17 @@ describe("userdata renderers", () => {
 
     it("runs the integrity check and the restore drill on their own schedules, with the backup's sandbox", () => {
       const { service, checks } = cases[0][1].artifacts;
-      // the same hardening and limits as the backup: only the description and arguments differ
+      // the same hardening and limits as the backup: only the description and arguments differ,
+      // and only the backup records a kill afterwards (ExecStopPost; a killed check is caught by
+      // its overdue alarm)
+      expect(service).to.match(
+        new RegExp(`^ExecStopPost=${SCRIPT_PATH} --record-ending\nTimeoutStopSec=10min$`, "m"),
+      );
       const strip = (u: string) =>
-        u.replace(/^(Description|ExecStart)=.*$/gm, "").replace(/^#.*$/gm, "");
+        u
+          .replace(/^(ExecStopPost|TimeoutStopSec)=.*\n/gm, "")
+          .replace(/^(Description|ExecStart)=.*$/gm, "")
+          .replace(/^#.*$/gm, "");
       const doc = parse(cases[0][1].cloudInit.replace(/^#cloud-config\n/, "")) as {
         runcmd: string[][];
       };
@@ -481,6 +489,7 @@ describe("userdata renderers", () => {
         const { service: unit, timer } = checks[kind];
         expect(unit).to.match(new RegExp(`^ExecStart=${SCRIPT_PATH} ${CHECKS[kind].flag}$`, "m"));
         expect(strip(unit)).to.equal(strip(service));
+        expect(unit).to.not.match(/ExecStopPost/);
         // the same dynamic user (and so the same UID) as the backup: they share a state directory
         expect(unit).to.match(/^User=cross-cloud-backup$/m);
         expect(unit).to.match(/^DynamicUser=yes$/m);

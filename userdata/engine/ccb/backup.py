@@ -8,13 +8,20 @@ import time
 from . import plan as planning
 from .base import log, tsv
 from .march import sort_file
-from . import names, seal
-from .rclone import clean_error
+from . import freshness, names, runs, seal
+from .rclone import BatchStalled, clean_error
 from .transfer import Transfer
 
 # Time a run spends adopting blobs an older engine wrote, after its copies (an upgrade over a
 # large vault spreads over several runs).
 ADOPT_SECONDS = 3 * 3600
+# Time a run may spend before it starts no more batches: well within the unit's
+# TimeoutStartSec=23h, so that a first copy of millions of objects ends each day with a summary
+# and the next run continues where it stopped (CCB_COPY_SECONDS overrides it, e.g. in tests).
+COPY_SECONDS = 20 * 3600
+# Where the copy starts: after the last batch the previous run did not finish (a stall or the
+# time limit), so that one bad key range never starves the keys after it.
+CURSOR_FILE = "copy-cursor.json"
 # A run in which S3 refused at least this many objects and copied none fails instead.
 ALL_REFUSED_MIN = 20
 # Source-side errors that retrying will not fix: the object is skipped and named...
@@ -60,14 +67,24 @@ class Backup:
         # The current batch (name -> size, mtime, etag), the copies done in it, and the names
         # to try once more.
         self.batch, self.done, self.retry, self.refused = {}, [], [], []
+        # When the source listing began, and whether both listings completed (freshness.py).
+        self.listed_at, self.listed = None, False
+        self.deadline = now + int(ctx.env.get("CCB_COPY_SECONDS") or COPY_SECONDS)
+        self.cursor_path = ctx.paths.state_file(CURSOR_FILE)
+        self.stop_after = None  # the last key of the last batch not finished (the next cursor)
+        self.previous_key, self.batches_run = None, 0
 
     def run(self):
         self.ctx.credentials.load_ssm()
+        runs.check_free_space(self.ctx.paths.state, freshness.expected_objects(self.ctx.paths))
+        self.listed_at = time.time()
         paths = self.list_and_plan()
+        self.listed = True
         mirror = self.settings.syncMode == "mirror"
         if mirror:
             self.archive(paths["archive"], paths["delete"])
-        self.copy(paths["copy"], self.summary.new + self.summary.changed)
+        self.copy(paths["copy"], self.summary.new + self.summary.changed, self.load_cursor())
+        self.save_cursor()
         self.refresh(paths["refresh"])
         paths["recopy"] = os.path.join(self.run_dir, "recopy.lst")
         paths["recopyArchive"] = os.path.join(self.run_dir, "recopy-archive.lst")
@@ -188,18 +205,57 @@ class Backup:
                 log("%s %d blobs to archive/%s" % ("moving" if kind == "move" else "copying", len(batch), self.run_id))
                 self.transfer.batch(kind, batch, self.dest, archive, archived)
 
-    def copy(self, path, count):
+    def copy(self, path, count, after=None):
+        """Copies the plan in batches, starting after the key `after` and wrapping around. A batch
+        that stalls is recorded and the run goes on; past the deadline no batch is started."""
         if count:
-            log("copying %d objects" % count)
+            log("copying %d objects%s" % (count, " from after %s" % after if after else ""))
         src = self.ctx.source.rclone_path()
-        for lines in planning.batches(path, key=lambda line: json.loads(line.split("\t", 1)[0])):
+        for lines in planning.batches_after(path, after, key=lambda line: json.loads(line.split("\t", 1)[0])):
+            last = json.loads(lines[-1].split("\t", 1)[0])
+            if time.time() > self.deadline and self.batches_run:  # every run copies one batch at least
+                self.summary.copyDeferred += len(lines)
+                self.stop_after = self.stop_after or self.previous_key
+                continue
             self.batch, self.done = {}, []
             for line in lines:
                 rel_json, size, mtime, etag = line.split("\t")
                 self.batch[json.loads(rel_json)] = (int(size), int(mtime), etag)
-            self.transfer.from_source(list(self.batch), src, self.dest, self.copied)
-            self.retry_failed(src)
+            try:
+                self.transfer.from_source(list(self.batch), src, self.dest, self.copied)
+                self.retry_failed(src)
+            except BatchStalled as e:
+                self.stalled(lines, e)
+                self.stop_after = last
             self.seal_copied()
+            self.previous_key = last
+            self.batches_run += 1
+        if self.summary.copyDeferred:
+            log("the run's copy time is up: %d objects are left for the next run, which starts where this one "
+                "stopped" % self.summary.copyDeferred)
+
+    def stalled(self, lines, error):
+        left = len(self.batch) - len(self.done)
+        self.summary.copyDeferred += left
+        first = json.loads(lines[0].split("\t", 1)[0])
+        self.errors.add("a batch of %d objects from %s stalled (%s): %d of them are left for the next run, which "
+                        "starts after this batch" % (len(lines), json.dumps(first), error, left))
+        self.retry.clear()
+
+    def load_cursor(self):
+        try:
+            with open(self.cursor_path, encoding="utf-8") as f:
+                return json.load(f).get("after")
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def save_cursor(self):
+        """The next run starts after the last unfinished batch, or at the beginning."""
+        if self.stop_after is None:
+            if os.path.exists(self.cursor_path):
+                os.unlink(self.cursor_path)
+            return
+        runs.write_atomic(self.cursor_path, json.dumps({"after": self.stop_after}) + "\n")
 
     def seal_copied(self):
         """Records what each copied blob holds (seal.py). A blob left without a record is sealed,
@@ -224,6 +280,7 @@ class Backup:
         again = self.retry[:]
         self.retry.clear()
         log("retrying %d objects once" % len(again))
+        self.summary.retried += len(again)
         for group in planning.conflict_free([n for n, _ in again]):
             self.transfer.from_source(group, src, self.dest, self.copied)
         for name, detail in self.retry:

@@ -5,6 +5,8 @@ Exit status: 0 success (a check: the vault matches), 1 failure, 2 a usage error,
 mismatches, 75 another run was in progress (this one did nothing). The codes are the contract's
 (EXIT_CODES); a settings.json the engine refuses is a failure (1) that names the setting."""
 
+import errno
+import fnmatch
 import json
 import os
 import signal
@@ -12,11 +14,12 @@ import sys
 import time
 import types
 
-from . import contract, runs, settings as settings_mod, telemetry
+from . import contract, freshness, runs, settings as settings_mod, telemetry
 from .backup import Backup
 from .base import RunFailed, log, utc
 from .checks import run_check
 from .credentials import Credentials
+from .ending import record_ending
 from .ledger import Ledger
 from .plan import Unreadable
 from .rclone import Rclone, remove_leftovers
@@ -24,9 +27,11 @@ from .results import EXIT, RunSummary, exit_code
 from .source import Source
 from .vault import Vault
 
-USAGE = "usage: cross-cloud-backup-sync [--verify | --drill]"
+USAGE = "usage: cross-cloud-backup-sync [--verify | --drill | --record-ending]"
 CHECK_FLAGS = types.MappingProxyType({"--verify": "integrity", "--drill": "drill"})
-HEADLINE = ("runId", "outcome", "exitCode", "copied", "bytesCopied", "archived", "deleted", "skippedCount", "errorCount")
+# The backup unit's ExecStopPost: records a run systemd killed before it could (ending.py).
+RECORD_ENDING = "--record-ending"
+HEADLINE = ("runId", "outcome", "exitCode", "ending", "fresh", "backupAgeSeconds", "copied", "bytesCopied", "archived", "deleted", "skippedCount", "errorCount")
 
 
 def context(env=None):
@@ -42,83 +47,138 @@ def context(env=None):
 
 
 def run_backup(ctx):
-    """One backup run; returns its exit code. Whatever ends it leaves a summary."""
+    """One backup run; returns its exit code. Whatever ends it leaves a summary: a failure, a
+    SIGTERM or SIGINT, a full disk; a kill no handler sees is recorded by --record-ending."""
     lock = runs.Lock(ctx.paths)
     if not lock.take(wait=False):
         log("another run is in progress; not starting a second one")
         return EXIT["overlap"]
     runs.clean_killed_runs(ctx.paths.runs)
-    stop_on_sigterm()
-    run_id = runs.new_run_dir(ctx.paths.runs)
-    run_dir = os.path.join(ctx.paths.runs, run_id)
+    runs.rotate(ctx.paths.runs)
+    runs.reserve_room(ctx.paths.state)
+    stop_on_signals()
     started = time.time()
     s = ctx.settings
+    run_id, run_dir = new_run(ctx.paths)
     summary = RunSummary(runId=run_id, started=utc(started), mode=s.syncMode, source=s.source_label,
                          destination=s.destination_label)
-    skipped = Ledger(os.path.join(run_dir, "skipped.jsonl.gz"))
+    skipped = Ledger(os.path.join(run_dir, "skipped.jsonl.gz"), accept=accepted_skip(s.acceptedSkips))
     errors = Ledger(os.path.join(run_dir, "errors.jsonl.gz"))
     unreadable = Unreadable(ctx.paths.state_file("unreadable.jsonl"))
+    backup = None
     try:
-        Backup(ctx, run_id, run_dir, (summary, skipped, errors, unreadable), int(started)).run()
+        backup = Backup(ctx, run_id, run_dir, (summary, skipped, errors, unreadable), int(started))
+        backup.run()
+    except Stopped as e:
+        summary.ending = "interrupted"
+        errors.add(str(e))
     except RunFailed as e:
         errors.add(str(e))
+    except OSError as e:
+        errors.add(disk_full(ctx.paths, e) if e.errno == errno.ENOSPC else "internal error: %s: %s" % (type(e).__name__, e))
     except Exception as e:  # an engine bug must still leave a summary behind
         errors.add("internal error: %s: %s" % (type(e).__name__, e))
     finally:
-        skipped.close()
-        errors.close()
-        unreadable.save()
+        # Scratch first: on a full disk, what follows needs the room.
         remove_leftovers(run_dir)
         runs.remove_scratch(run_dir)
+        skipped.close()
+        errors.close()
+        save_unreadable(unreadable)
+    summary.acceptedSkips = skipped.accepted
     summary.skippedCount, summary.skipped = skipped.count, skipped.first
     summary.errorCount, summary.errors = errors.count, errors.first
-    summary.outcome = "failure" if summary.errors else "partial" if skipped.count else "success"
+    summary.outcome = "failure" if summary.errors else "partial" if skipped.count or summary.copyDeferred else "success"
     summary.exitCode = exit_code(summary.outcome)
-    summary.finished, summary.durationSeconds = utc(time.time()), round(time.time() - started, 3)
-    record_run(ctx, run_dir, summary)
+    now = time.time()
+    summary.finished, summary.durationSeconds = utc(now), round(now - started, 3)
+    listed_at, listed = (backup.listed_at, backup.listed) if backup else (None, False)
+    state = freshness.record(ctx.paths, summary, listed_at, listed, now)
+    freshness.warn_drop(summary)
+    record_run(ctx, run_dir, summary, freshness.check_ages(ctx.paths, state, now))
     runs.rotate(ctx.paths.runs)
     return summary.exitCode
 
 
-class Stopped(RunFailed):
-    """systemd stopped the run (a stop, TimeoutStartSec, a shutdown)."""
+def new_run(paths):
+    """The run's id and folder; on a full disk, the id alone (the run then fails the space check
+    and records itself without a folder)."""
+    try:
+        run_id = runs.new_run_dir(paths.runs)
+    except OSError:
+        run_id = runs.run_id_now()
+    return run_id, os.path.join(paths.runs, run_id)
 
 
-def stop_on_sigterm():
-    """SIGTERM (what systemd sends on a stop, a timeout or a shutdown) ends the run as a failure
-    that is recorded like any other: a summary, RunFailed, its scratch removed. A second SIGTERM
-    while it records is ignored (systemd waits TimeoutStopSec before it kills)."""
+def accepted_skip(patterns):
+    """The acknowledged skip list (acceptedSkips): shell-style patterns over the key below the
+    prefix, where * also matches '/'. A skip it matches is counted apart and does not make the
+    run partial (nor stale)."""
+    if not patterns:
+        return None
+    return lambda key: any(fnmatch.fnmatchcase(key, p) for p in patterns)
+
+
+def disk_full(paths, error):
+    return ("the state volume is full (%s): this run's listings and plans were removed; the next run checks for "
+            "room before it lists. Grow the root volume (stack config rootVolumeGb) or free space in %s" % (
+                error.strerror or error, paths.state))
+
+
+def save_unreadable(unreadable):
+    try:
+        unreadable.save()
+    except OSError as e:
+        log("could not save the unreadable objects' record (it is rebuilt by the next runs): %s" % e)
+
+
+class Stopped(BaseException):
+    """systemd stopped the run (a stop, TimeoutStartSec, a shutdown), or Ctrl-C. A BaseException,
+    like KeyboardInterrupt: the libraries' `except Exception` (botocore's retries, a read in
+    progress) must not swallow it, or the stop would be ignored until systemd kills the run."""
+
+
+def stop_on_signals():
+    """SIGTERM (what systemd sends on a stop, a timeout or a shutdown) and SIGINT end the run as a
+    failure that is recorded like any other: a summary (ending "interrupted"), RunFailed, its
+    scratch removed. A second signal while it records is ignored (systemd waits TimeoutStopSec
+    before it kills)."""
 
     def stopped(signum, _frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Stopped("stopped by SIGTERM (a systemd stop, TimeoutStartSec or a shutdown): the next run continues")
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        name = signal.Signals(signum).name
+        raise Stopped("stopped by %s (a systemd stop, TimeoutStartSec, a shutdown or Ctrl-C): the next run "
+                      "continues" % name)
 
     signal.signal(signal.SIGTERM, stopped)
+    signal.signal(signal.SIGINT, stopped)
 
 
-def record_run(ctx, run_dir, summary):
-    """The summary on the host, in the vault (status/), in the journal and in CloudWatch."""
+def record_run(ctx, run_dir, summary, check_ages=None):
+    """The summary in the vault (status/), in CloudWatch, in the journal and on the host. The
+    host's copies are written first but a full disk loses only them."""
     doc = summary.to_dict()
     body = runs.to_json(doc)
     failed = summary.outcome == "failure"
-    with open(os.path.join(run_dir, "summary.json"), "w", encoding="utf-8") as f:
-        f.write(body)
-    runs.write_atomic(ctx.paths.state_file("last-run.json"), body)
+    if os.path.isdir(run_dir):
+        runs.keep_on_host(os.path.join(run_dir, "summary.json"), body, "run summary")
+    runs.keep_on_host(ctx.paths.state_file("last-run.json"), body, "run summary")
     if not failed:
-        runs.write_atomic(ctx.paths.state_file("last-success.json"), body)
+        runs.keep_on_host(ctx.paths.state_file("last-success.json"), body, "run summary")
     for e in summary.errors[:20]:
         log("ERROR: " + e)
     for s in summary.skipped[:20]:
         log("skipped %s: %s" % (json.dumps(s["key"]), s["reason"]))
     blobs = [contract.STATUS_BLOBS["lastRun"]] + ([] if failed else [contract.STATUS_BLOBS["lastSuccess"]])
-    runs.publish_status(ctx.vault, blobs, body, "run summary")
+    runs.publish_status(ctx.vault, blobs, body, "run summary", probe=True)
     sas_left = None
     if ctx.settings.credential != "federated":
         try:
             sas_left = ctx.credentials.seconds_left()
         except Exception:
             sas_left = None
-    telemetry.send(ctx.settings, ctx.env, summary.runId, doc, telemetry.run_metrics(summary, sas_left))
+    telemetry.send(ctx.settings, ctx.env, summary.runId, doc, telemetry.run_metrics(summary, sas_left, check_ages))
     runs.print_line(doc, HEADLINE)
 
 
@@ -135,14 +195,18 @@ def record_unconfigured(paths, error):
 
 
 def main(argv):
-    if argv and argv[0] not in CHECK_FLAGS or len(argv) > 1:
+    if argv and argv[0] not in CHECK_FLAGS and argv[0] != RECORD_ENDING or len(argv) > 1:
         print(USAGE, file=sys.stderr)
         return EXIT["usage"]
     try:
         ctx = context()
     except RunFailed as e:
         log("ERROR: %s" % e)
+        if argv == [RECORD_ENDING]:
+            return EXIT["success"]
         if not argv:
             record_unconfigured(settings_mod.Paths.from_env(), str(e))
         return EXIT["failure"]
+    if argv and argv[0] == RECORD_ENDING:
+        return record_ending(ctx, record_run)
     return run_check(ctx, CHECK_FLAGS[argv[0]]) if argv else run_backup(ctx)

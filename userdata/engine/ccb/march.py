@@ -4,17 +4,25 @@ and anything else that compares the source with the vault implement its three ca
 Listings are tab-separated files whose first field is the JSON-encoded blob name; sort(1) sorts
 them on disk (external memory), so neither listing ever sits in memory."""
 
+import errno
 import os
 import subprocess
 
+from .base import RunFailed
+
 
 def sort_file(path, tmpdir):
-    """Sorts a listing in place by its first field, bytewise (LC_ALL=C)."""
-    subprocess.run(
+    """Sorts a listing in place by its first field, bytewise (LC_ALL=C). A full disk is the
+    OSError it is (ENOSPC), as if Python had written the file."""
+    done = subprocess.run(
         ["sort", "-t", "\t", "-k1,1", "-S", "32M", "-T", tmpdir, "-o", path, path],
-        check=True,
-        env=dict(os.environ, LC_ALL="C"),
+        env=dict(os.environ, LC_ALL="C"), stderr=subprocess.PIPE, text=True, errors="replace",
     )
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "exit %d" % done.returncode
+        if "No space left" in detail:
+            raise OSError(errno.ENOSPC, "No space left on device (sort: %s)" % detail)
+        raise RunFailed("sorting %s failed: %s" % (os.path.basename(path), detail))
 
 
 def rows(path):

@@ -145,6 +145,24 @@ def conflict_free(items, key=lambda x: x):
         yield group
 
 
+def batches_after(path, after, key):
+    """batches(), starting with the first line whose key's blob name sorts after `after` (the
+    plan's order), then the lines before it: the copy resumes where the last run stopped."""
+    if after is None:
+        yield from batches(path, key)
+        return
+    mark = json.dumps(names.blob_name(after))
+
+    def part(later):
+        with open(path, encoding="utf-8") as f:
+            lines = (line.rstrip("\n") for line in f)
+            yield from conflict_free(
+                (line for line in lines if (json.dumps(names.blob_name(key(line))) > mark) == later), key)
+
+    yield from part(True)
+    yield from part(False)
+
+
 def batches(path, key=lambda line: line):
     """Lines of a plan file in conflict-free batches (the plan itself never sits in memory)."""
     with open(path, encoding="utf-8") as f:

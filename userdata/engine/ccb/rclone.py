@@ -1,6 +1,7 @@
 """The rclone driver: runs rclone copy/move over one batch of names, watches it, and reads the
 outcome of every name from its JSON log."""
 
+import errno
 import json
 import os
 import re
@@ -25,6 +26,30 @@ COPY_FLAGS = (
 # What a batch leaves in the run folder while rclone runs. It can hold a SAS (rclone 1.60.1 logs
 # request URLs on transport errors), so it never outlives the run, whatever ended it.
 LEFTOVERS = ("batch.json", "batch.json.stderr", "batch.lst")
+
+
+class BatchStalled(RunFailed):
+    """rclone moved no byte for STALL_SECONDS while both endpoints answered: this batch is
+    stuck (one object that never finishes), not the run. `records`: rclone's log up to the stop
+    (what it did copy)."""
+
+    def __init__(self, msg, records=()):
+        super().__init__(msg)
+        self.records = list(records)
+
+
+# rclone says nothing when its log cannot be written: with less room than this left when it
+# ends, its silence is the full disk's, not the objects'.
+LOG_ROOM_BYTES = 64 * 1024
+
+
+def disk_full(log_path):
+    st = os.statvfs(os.path.dirname(log_path) or ".")
+    if st.f_bavail * st.f_frsize < LOG_ROOM_BYTES:
+        for leftover in (log_path, log_path + ".stderr"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+        raise OSError(errno.ENOSPC, "No space left on device (rclone could not write its log)")
 
 
 def clean_error(msg):
@@ -97,6 +122,7 @@ class Rclone:
         self.credentials = credentials
         self.probes = probes  # callables returning what is unreachable, or None
         self.env = os.environ if env is None else env
+        self.stall_seconds = int(self.env.get("CCB_STALL_SECONDS") or STALL_SECONDS)
 
     def watch(self, proc, log_path):
         """Waits for rclone, stopping it when an endpoint has gone away or nothing moves.
@@ -115,8 +141,8 @@ class Rclone:
                 pass
             progress.read()
             now, reason = time.monotonic(), None
-            if now - progress.last > STALL_SECONDS:
-                reason = "no progress for %d seconds" % STALL_SECONDS
+            if now - progress.last > self.stall_seconds:
+                reason = "no progress for %d seconds" % self.stall_seconds
             elif now - progress.last > PROBE_AFTER and now - last_probe > PROBE_AFTER:
                 last_probe = now
                 down = self._probe()
@@ -150,9 +176,12 @@ class Rclone:
                 proc.wait()
                 raise
             rc = proc.returncode
-        records = [] if stopped else parse_log(log_path)
+        disk_full(log_path)
+        records = parse_log(log_path)
         os.unlink(log_path)
         os.unlink(log_path + ".stderr")
+        if stopped and stopped.startswith("no progress"):
+            raise BatchStalled("copy stopped: " + stopped, records)
         if stopped:
             raise RunFailed("copy stopped: " + stopped)
         return rc, records

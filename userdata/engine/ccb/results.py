@@ -26,11 +26,16 @@ class RunSummary:
     durationSeconds: float = 0
     outcome: str = "failure"
     exitCode: int = EXIT["failure"]
+    ending: str = "finished"
+    fresh: bool = False
+    freshAsOf: typing.Optional[str] = None
+    backupAgeSeconds: int = 0
     mode: str = ""
     source: str = ""
     destination: str = ""
     sourceObjects: int = 0
     sourceBytes: int = 0
+    sourceDropPercent: typing.Optional[float] = None
     vaultObjects: int = 0
     vaultOnly: int = 0
     unchanged: int = 0
@@ -48,6 +53,9 @@ class RunSummary:
     archived: int = 0
     deleted: int = 0
     vanished: int = 0
+    retried: int = 0
+    copyDeferred: int = 0
+    acceptedSkips: int = 0
     skippedCount: int = 0
     skipped: list = dataclasses.field(default_factory=list)
     errorCount: int = 0

@@ -2,6 +2,7 @@
 atomically on the host, in the vault's status/ and to CloudWatch, and the folders' rotation."""
 
 import dataclasses
+import errno
 import fcntl
 import json
 import os
@@ -14,6 +15,12 @@ from .base import RunFailed, log
 from .rclone import remove_leftovers
 
 KEEP_RUN_LOGS = 30
+# Run folders kept (their summaries and ledgers) are bounded by size as well as by count.
+KEEP_RUN_LOGS_BYTES = 256 * 2**20
+# A backup needs room for its listings and plans before it lists: about 1 KiB per object of the
+# last listing (both listings, their sorted copies, the plans), and never less than 64 MiB.
+SCRATCH_BYTES_PER_OBJECT = 1024
+MIN_FREE_BYTES = 64 * 2**20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,12 +55,17 @@ class Lock:
         fcntl.flock(self.file, fcntl.LOCK_UN)
 
 
+def run_id_now():
+    """The UTC time with nanoseconds, e.g. 20261125T160000.123456789Z."""
+    ns = time.time_ns()
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + ".%09dZ" % (ns % 10**9)
+
+
 def new_run_dir(runs):
     """Creates the run's own log folder; returns its id. The id is the UTC start time with
     nanoseconds, plus a counter should two runs ever read the same clock value, so runs never
     share logs."""
-    ns = time.time_ns()
-    base = time.strftime("%Y%m%dT%H%M%S", time.gmtime(ns // 10**9)) + ".%09dZ" % (ns % 10**9)
+    base = run_id_now()
     suffix = 0
     while True:
         run_id = base if suffix == 0 else "%s-%d" % (base, suffix)
@@ -91,9 +103,51 @@ def clean_killed_runs(runs):
         remove_scratch(os.path.join(runs, d))
 
 
-def rotate(runs, keep=KEEP_RUN_LOGS):
-    for d in sorted(os.listdir(runs))[:-keep]:
-        shutil.rmtree(os.path.join(runs, d), ignore_errors=True)
+def folder_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
+def rotate(runs, keep=KEEP_RUN_LOGS, keep_bytes=KEEP_RUN_LOGS_BYTES):
+    """Keeps the newest `keep` run folders, and of those only as many as fit in `keep_bytes`
+    (the newest is always kept)."""
+    try:
+        folders = sorted(os.listdir(runs), reverse=True)
+    except OSError:
+        return
+    used = 0
+    for i, d in enumerate(folders):
+        path = os.path.join(runs, d)
+        used += folder_bytes(path)
+        if i > 0 and (i >= keep or used > keep_bytes):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def free_bytes(path):
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def check_free_space(path, objects):
+    """Fails the run before it lists when the state volume cannot hold its scratch, naming the
+    shortfall (a run that filled the disk half-way would record less and free nothing)."""
+    need = max(MIN_FREE_BYTES, objects * SCRATCH_BYTES_PER_OBJECT)
+    free = free_bytes(path)
+    if free < need:
+        raise RunFailed(
+            "the state volume (%s) has %s free; a run over %d objects needs about %s for its listings and "
+            "plans: %s short. Grow the root volume (stack config rootVolumeGb) or free space in it" % (
+                path, mib(free), objects, mib(need), mib(need - free)))
+
+
+def mib(n):
+    return "%.1f MiB" % (n / 2**20)
 
 
 def to_json(doc):
@@ -101,14 +155,79 @@ def to_json(doc):
 
 
 def write_atomic(path, body):
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write(body)
-    os.replace(path + ".tmp", path)
+    try:
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            f.write(body)
+        os.replace(path + ".tmp", path)
+    except OSError:
+        try:
+            os.unlink(path + ".tmp")
+        except OSError:
+            pass
+        raise
 
 
-def publish_status(vault, blobs, body, what):
+# Room kept on the state volume for what a run must write at its end (its summary, the
+# freshness record) when something else filled the disk: released on ENOSPC, taken back by the
+# next run.
+RESERVE_FILE = "reserve"
+RESERVE_BYTES = 4 * 2**20
+
+
+def reserve_room(state):
+    """(Re)creates the reserve; a disk too full for it is found by the space check."""
+    path = os.path.join(state, RESERVE_FILE)
+    try:
+        if os.path.getsize(path) >= RESERVE_BYTES:
+            return
+    except OSError:
+        pass
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, RESERVE_BYTES)
+        finally:
+            os.close(fd)
+    except OSError:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def keep_on_host(path, body, what):
+    """write_atomic, for a result that is also published: on a full disk the reserve is given
+    up for it; failing that, the host's copy is lost (logged), never the publication."""
+    for attempt in (1, 2):
+        try:
+            write_atomic(path, body)
+            return True
+        except OSError as e:
+            released = attempt == 1 and e.errno == errno.ENOSPC and release_reserve(os.path.dirname(path))
+            if not released:
+                log("could not write the %s on the host (%s): %s" % (what, os.path.basename(path), e))
+                return False
+    return False
+
+
+def release_reserve(directory):
+    """Frees the reserve kept in the state volume (found from any folder in it)."""
+    for d in (directory, os.path.dirname(directory), os.path.dirname(os.path.dirname(directory))):
+        path = os.path.join(d, RESERVE_FILE)
+        if os.path.exists(path):
+            os.unlink(path)
+            log("the state volume is full: released the room kept for this run's summary")
+            return True
+    return False
+
+
+def publish_status(vault, blobs, body, what, probe=False):
     """The result next to the data, so the vault itself shows how current it is; only once the
-    vault answered this run."""
+    vault answered this run (with `probe`, a run that never addressed it, e.g. because the source
+    failed first, asks it once, so the vault never keeps a stale success)."""
+    if not vault.reached and not vault.tried and probe:
+        down = vault.probe()
+        vault.reached = down is None
     if not vault.reached:
         log("vault unreachable: %s kept on the host only" % what)
         return

@@ -36,6 +36,7 @@ class Settings:
     integritySampleObjects: int
     integrityCoverageDays: int
     restoreDrillObjects: int
+    acceptedSkips: tuple
 
     @property
     def vault_root(self):
@@ -58,6 +59,12 @@ def _check(name, rule, value):
         return "must be an integer, got %s" % json.dumps(value)
     if kind == "string" and not isinstance(value, str):
         return "must be a string, got %s" % json.dumps(value)
+    if kind == "strings":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            return "must be a list of non-empty strings, got %s" % json.dumps(value)
+        if len(value) > rule["maxItems"]:
+            return "must hold at most %d entries, got %d" % (rule["maxItems"], len(value))
+        return None
     if "values" in rule and value not in rule["values"]:
         return "must be one of %s, got %s" % (", ".join(rule["values"]), json.dumps(value))
     if "min" in rule and value < rule["min"]:
@@ -83,7 +90,7 @@ def parse(doc):
         problem = _check(name, rule, doc[name])
         if problem:
             raise SettingsError("settings.json: setting %s %s" % (name, problem))
-    return Settings(**doc)
+    return Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()})
 
 
 @dataclasses.dataclass(frozen=True)

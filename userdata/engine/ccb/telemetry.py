@@ -11,14 +11,24 @@ from .base import log, redact_doc
 M = contract.METRICS
 
 
-def run_metrics(summary, sas_seconds_left=None):
-    ok = summary.outcome != "failure"
-    values = [(M["heartbeat"], int(ok), "Count"), (M["runFailed"], int(not ok), "Count"),
+def run_metrics(summary, sas_seconds_left=None, check_ages=None):
+    """A run's metrics. Heartbeat is 1 only for a fresh run (every change stored); the age of the
+    backup is published whatever the outcome, so a partial or failed run cannot look current."""
+    failed = summary.outcome == "failure"
+    values = [(M["heartbeat"], int(summary.fresh), "Count"), (M["runFailed"], int(failed), "Count"),
               (M["runPartial"], int(summary.outcome == "partial"), "Count"),
-              (M["skippedObjects"], summary.skippedCount, "Count"), (M["objectsCopied"], summary.copied, "Count"),
+              (M["backupAgeSeconds"], summary.backupAgeSeconds, "Seconds"),
+              (M["skippedObjects"], summary.skippedCount, "Count"), (M["acceptedSkips"], summary.acceptedSkips, "Count"),
+              (M["objectsCopied"], summary.copied, "Count"),
               (M["bytesCopied"], summary.bytesCopied, "Bytes"), (M["durationSeconds"], summary.durationSeconds, "Seconds")]
+    if summary.ending == "killed":
+        values.append((M["runKilled"], 1, "Count"))
+    if summary.sourceDropPercent is not None:
+        values.append((M["sourceDropPercent"], summary.sourceDropPercent, "Percent"))
     if sas_seconds_left is not None:
         values.append((M["credentialSecondsLeft"], round(sas_seconds_left), "Seconds"))
+    for kind, seconds in sorted((check_ages or {}).items()):
+        values.append((M[kind + "AgeSeconds"], seconds, "Seconds"))
     return values
 
 

@@ -4,7 +4,24 @@ the source since the listing), "lookup" (S3 refused its HEAD) or "error"."""
 import os
 import re
 
-from .rclone import COPY_FLAGS
+from .rclone import COPY_FLAGS, BatchStalled
+
+
+def outcomes(records, pending, done, on_done):
+    """Calls on_done for each name of `pending` rclone's log gives an outcome (removing it);
+    returns the errors about no object."""
+    general = []
+    for r in records:
+        obj, msg, level = r.get("object"), r.get("msg", ""), r.get("level", "")
+        if obj in pending and level in ("error", "critical"):
+            pending.discard(obj)
+            on_done(obj, "error", msg)
+        elif obj in pending and msg.startswith(done):
+            pending.discard(obj)
+            on_done(obj, "ok", msg)
+        elif level in ("error", "critical") and not obj and not msg.startswith("Attempt "):
+            general.append(msg)
+    return general
 
 
 class Transfer:
@@ -23,21 +40,17 @@ class Transfer:
         # As many checkers as names: rclone 1.60.1 hangs for ever when more --files-from lookups
         # fail than it has checkers (each checker stops at its first error; fixed in 1.63).
         checkers = ["--checkers", str(max(16, len(names)))]
-        rc, records = self.rclone.run([kind, src, dst, "--files-from-raw", list_path, *COPY_FLAGS, *checkers],
-                                      os.path.join(self.run_dir, "batch.json"))
-        os.unlink(list_path)
-        pending, general = set(names), []
         done = "Deleted" if kind == "move" else "Copied"
-        for r in records:
-            obj, msg, level = r.get("object"), r.get("msg", ""), r.get("level", "")
-            if obj in pending and level in ("error", "critical"):
-                pending.discard(obj)
-                on_done(obj, "error", msg)
-            elif obj in pending and msg.startswith(done):
-                pending.discard(obj)
-                on_done(obj, "ok", msg)
-            elif level in ("error", "critical") and not obj and not msg.startswith("Attempt "):
-                general.append(msg)
+        try:
+            rc, records = self.rclone.run([kind, src, dst, "--files-from-raw", list_path, *COPY_FLAGS, *checkers],
+                                          os.path.join(self.run_dir, "batch.json"))
+        except BatchStalled as e:  # credit what the batch did copy before it stalled
+            os.unlink(list_path)
+            outcomes(e.records, set(names), done, on_done)
+            raise
+        os.unlink(list_path)
+        pending = set(names)
+        general = outcomes(records, pending, done, on_done)
         pending = [n for n in names if n in pending]
         if rc == 0 or not pending:
             return [], pending

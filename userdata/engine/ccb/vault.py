@@ -25,6 +25,7 @@ class Vault:
         self.credentials = credentials
         self.sleep = sleep
         self.reached = False
+        self.tried = False  # whether this run has addressed the vault at all (its SAS included)
 
     def request(self, method, url, body=None, headers=None, attempts=4):
         """One Azure Blob request with a few retries for transient failures."""
@@ -53,6 +54,7 @@ class Vault:
 
     def url(self, path="", query=""):
         """A URL in the container (path like "/status/x.json"), signed with its SAS."""
+        self.tried = True
         u = urllib.parse.urlsplit(self.credentials.sas_url())
         q = "%s&%s" % (query, u.query) if query else u.query
         return urllib.parse.urlunsplit((u.scheme, u.netloc, u.path.rstrip("/") + path, q, ""))
