@@ -133,8 +133,14 @@ export class SyncHost extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // The bucket's owner, the stack's own account unless configured: every S3 request the
+    // engine makes carries it (ExpectedBucketOwner).
     const artifacts = pulumi.secret(
-      access.rendered.apply((a) => renderHostArtifacts(s, a, engine)),
+      pulumi
+        .all([access.rendered, account])
+        .apply(([a, owner]) =>
+          renderHostArtifacts({ ...s, sourceBucketOwner: s.sourceBucketOwner || owner }, a, engine),
+        ),
     );
     const userData = pulumi.secret(
       artifacts.apply((a) => encodeUserData(renderCloudInit(s, a, args.architecture))),

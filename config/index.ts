@@ -317,6 +317,7 @@ export function settingsFromConfig(
     sourcePrefix: cfg.sourcePrefix,
     sourceRegion: cfg.sourceRegion,
     sourceKmsKeyArn: cfg.sourceKmsKeyArn,
+    sourceBucketOwner: cfg.sourceBucketOwner ?? "",
     containerName,
     syncMode: cfg.syncMode,
     maxDeletes: cfg.maxDeletes,

@@ -179,6 +179,10 @@ export const SCHEMA = {
             `is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>); aliases are not accepted because IAM cannot scope to them, got "${v}"`,
           ],
   ),
+  sourceBucketOwner: optionalString(
+    "The AWS account id (12 digits) that owns sourceBucket. Every S3 request the engine makes carries it as ExpectedBucketOwner, so a bucket of the same name deleted and re-created by another account is refused (the run fails naming it) rather than backed up. Empty: the stack's own AWS account.",
+    matching(/^[0-9]{12}$/, "must be a 12-digit AWS account id"),
+  ),
   permissionsBoundaryArn: optionalString(
     "Optional IAM permissions boundary (managed policy ARN) attached to the host's role.",
     (v) =>

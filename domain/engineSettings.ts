@@ -18,6 +18,12 @@ export const ENGINE_SETTINGS = {
   sourceBucket: { type: "string", pattern: ".+", rule: "must not be empty" },
   sourcePrefix: { type: "string", pattern: "(.*/)?", rule: "must be empty or end in '/'" },
   sourceRegion: { type: "string", pattern: ".+", rule: "must not be empty" },
+  /** ExpectedBucketOwner on every S3 request ("" only where no stack rendered it: no check). */
+  sourceBucketOwner: {
+    type: "string",
+    pattern: "([0-9]{12})?",
+    rule: "must be a 12-digit AWS account id",
+  },
   containerName: { type: "string", pattern: "[^/]+", rule: "must be a container name (no '/')" },
   syncMode: { type: "string", values: SYNC_MODES },
   maxDeletes: { type: "integer", min: 0 },

@@ -66,7 +66,11 @@ export interface CountingProxy {
    * Answers a request itself instead of forwarding it (fault injection, e.g. an AccessDenied
    * for one key). Return undefined to forward as usual.
    */
-  intercept?: (method: string, url: string) => InterceptedResponse | undefined;
+  intercept?: (
+    method: string,
+    url: string,
+    headers: http.IncomingHttpHeaders,
+  ) => InterceptedResponse | undefined;
   /**
    * Holds a request for ever: its response starts (status and headers from upstream) but no
    * body byte follows (a stalled GET). The socket is closed when the proxy stops.
@@ -108,7 +112,7 @@ export async function startCountingProxy(
     const kind = classify(flavour, method, url);
     proxy.counts[kind]++;
     proxy.log.push({ kind, method, url });
-    const answer = proxy.intercept?.(method, url);
+    const answer = proxy.intercept?.(method, url, req.headers);
     if (answer) {
       req.resume();
       res.writeHead(answer.status, answer.headers);

@@ -564,6 +564,9 @@ export async function verifyVault(
   return { checked: keys.length - accepted.length, bytes, mismatches, accepted };
 }
 
+/** The account that owns the emulator's buckets (the stacks' account in the Pulumi mocks too). */
+export const BUCKET_OWNER = "123456789012";
+
 /** Emulators, proxies, an empty source bucket and vault container, and the rendered artifacts. */
 export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
   const stack = opts.stack ?? "dev";
@@ -573,7 +576,12 @@ export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
     credentialMode: opts.federated ? "federated" : "sas",
     ...opts.overrides,
   });
-  const settings: SyncSettings = { ...base, sourceBucket: opts.bucket ?? base.sourceBucket };
+  // As SyncHost renders it: the bucket's owner is the stack's own account unless configured.
+  const settings: SyncSettings = {
+    ...base,
+    sourceBucket: opts.bucket ?? base.sourceBucket,
+    sourceBucketOwner: base.sourceBucketOwner || BUCKET_OWNER,
+  };
   if (settings.credential === "federated") {
     const [s3, federation] = await Promise.all([
       startS3(),

@@ -46,6 +46,11 @@ export interface SyncSettings {
   sourceRegion: string;
   /** Set when the bucket uses SSE-KMS. */
   sourceKmsKeyArn?: string;
+  /**
+   * The account that owns the bucket (ExpectedBucketOwner on every S3 request the engine makes);
+   * "" until SyncHost fills in the stack's own account.
+   */
+  sourceBucketOwner: string;
   containerName: string;
   syncMode: SyncMode;
   maxDeletes: number;

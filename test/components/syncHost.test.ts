@@ -186,6 +186,12 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
     expect(JSON.stringify(doc)).not.to.match(/"ssm:\*"|"\*:\*"|"Action":"\*"/);
   });
 
+  it("names the configured bucket owner in the engine's settings (ExpectedBucketOwner)", () => {
+    const other = runProgram("dev", { sourceBucketOwner: "210987654321" });
+    expect(userDataOf(other)).to.include(`"sourceBucketOwner": "210987654321"`);
+    expect(userDataOf(other)).to.not.include(`"sourceBucketOwner": "${FAKE_ACCOUNT}"`);
+  });
+
   it("delivers the engine through plain standard-tier SSM parameters the loader pins by SHA-256", () => {
     for (const r of [dev, prod, devSas]) {
       const parts = ofType(r, PARAMETER)
@@ -213,6 +219,8 @@ describe("SyncHost and SyncNetwork (mocks)", () => {
       expect(userData).to.include(`"sha256": "${sha}"`);
       expect(userData).not.to.include("def list(");
       expect(userData).to.include(`"stack": "${stack}"`);
+      // every S3 request the engine makes names the bucket's owner: the stack's account by default
+      expect(userData).to.include(`"sourceBucketOwner": "${FAKE_ACCOUNT}"`);
       expect(
         Buffer.from(plain<string>(one(r, INSTANCE).inputs.userDataBase64), "base64").length,
       ).to.be.below(8 * 1024);

@@ -208,6 +208,12 @@ const BAD: BadCase[] = [
     rule: /is not a KMS key ARN.*aliases are not accepted/,
   },
   {
+    name: "a bucket owner that is not an account id",
+    raw: { ...GOOD, sourceBucketOwner: "12345678901" },
+    key: "sourceBucketOwner",
+    rule: /must be a 12-digit AWS account id, got "12345678901"/,
+  },
+  {
     name: "garbled KMS key ARN",
     raw: { ...GOOD, sourceKmsKeyArn: "arn:aws:kms:eu-west-1:1234:key/not-a-uuid" },
     key: "sourceKmsKeyArn",

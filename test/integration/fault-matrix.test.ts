@@ -7,7 +7,14 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { startBackup, verifyVault, why, type Backup, type SyncRun } from "../../harness/datapath";
+import {
+  BUCKET_OWNER,
+  startBackup,
+  verifyVault,
+  why,
+  type Backup,
+  type SyncRun,
+} from "../../harness/datapath";
 import { s3Error } from "../../harness/countingProxy";
 import { METRICS } from "../../domain/telemetry";
 import type { RunSummary } from "../../domain/runSummary";
@@ -206,6 +213,32 @@ describe("fault matrix: every ending of a run is recorded", function () {
       expect(s.skippedCount).to.equal(0);
       const unreadable = path.join(b.stateDir, "unreadable.jsonl");
       expect(fs.existsSync(unreadable) ? fs.readFileSync(unreadable, "utf8") : "").to.equal("");
+    });
+
+    it("the bucket re-created by another account: the engine names the owner on every request, S3 refuses, the run fails naming it", async () => {
+      // S3 answers a request whose ExpectedBucketOwner is not the bucket's owner with 403.
+      let owner = BUCKET_OWNER;
+      const lists: (string | undefined)[] = [];
+      b.s3Proxy.intercept = (method, url, headers) => {
+        const expected = headers["x-amz-expected-bucket-owner"] as string | undefined;
+        if (/list-type=2/.test(url)) lists.push(expected);
+        return expected !== undefined && expected !== owner
+          ? s3Error(method, 403, "AccessDenied", "Access Denied")
+          : undefined;
+      };
+      const ok = await b.run();
+      expect(ok.code, why(ok)).to.equal(0);
+      expect(lists.length).to.be.at.least(1);
+      expect(lists, "every listing names the owner").to.deep.equal(lists.map(() => BUCKET_OWNER));
+      b.telemetry!.reset();
+      owner = "999988887777"; // deleted, and re-created under the same name by another account
+      const s = expectRecordedFailure(
+        b,
+        await b.run(),
+        /not allowed to list the source bucket .* \(AccessDenied\): .*not owned by account 123456789012 \(ExpectedBucketOwner/,
+      );
+      expect(s.copied).to.equal(0);
+      expect(await statusBlob(b)).to.include({ runId: s.runId, outcome: "failure" });
     });
 
     it("the vault's firewall closed: the run fails naming it, its summary stays on the host and in CloudWatch", async () => {

@@ -226,6 +226,11 @@ SETTINGS = MappingProxyType({
         "pattern": ".+",
         "rule": "must not be empty",
     }),
+    "sourceBucketOwner": MappingProxyType({
+        "type": "string",
+        "pattern": "([0-9]{12})?",
+        "rule": "must be a 12-digit AWS account id",
+    }),
     "containerName": MappingProxyType({
         "type": "string",
         "pattern": "[^/]+",

@@ -24,6 +24,7 @@ class Settings:
     sourceBucket: str
     sourcePrefix: str
     sourceRegion: str
+    sourceBucketOwner: str
     containerName: str
     syncMode: str
     maxDeletes: int

@@ -15,6 +15,17 @@ def etag_of(answer):
     return answer.get("ETag", "").strip('"')
 
 
+def expect_owner(owner):
+    """A botocore hook that adds ExpectedBucketOwner to every S3 request that takes it: a bucket
+    of the same name re-created by another account answers 403 instead of being backed up."""
+
+    def add(params, model, **_):
+        if "ExpectedBucketOwner" in model.input_shape.members:
+            params.setdefault("ExpectedBucketOwner", owner)
+
+    return add
+
+
 class Source:
     """The source bucket under the prefix, for one run (botocore clients are thread-safe)."""
 
@@ -39,6 +50,9 @@ class Source:
             )
             self._client = botocore.session.get_session().create_client(
                 "s3", region_name=self.settings.sourceRegion, endpoint_url=endpoint, config=cfg)
+            owner = self.settings.sourceBucketOwner
+            if owner:
+                self._client.meta.events.register("provide-client-params.s3", expect_owner(owner))
         return self._client
 
     def key(self, rel):
@@ -69,7 +83,10 @@ class Source:
             if code == "NoSuchBucket":
                 raise RunFailed("source bucket %s does not exist (NoSuchBucket)" % bucket)
             if code in ("AccessDenied", "403"):
-                raise RunFailed("not allowed to list the source bucket %s (AccessDenied)" % bucket)
+                owner = self.settings.sourceBucketOwner
+                raise RunFailed("not allowed to list the source bucket %s (AccessDenied)%s" % (bucket, (
+                    ": the host's role may not list it, or the bucket is not owned by account %s (ExpectedBucketOwner; "
+                    "a bucket of that name deleted and re-created by another account)" % owner) if owner else ""))
             raise RunFailed("cannot list the source bucket %s: %s" % (bucket, code or e))
         except botocore.exceptions.BotoCoreError as e:
             raise RunFailed("cannot list the source bucket %s: %s" % (bucket, e))
