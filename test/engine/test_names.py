@@ -28,3 +28,17 @@ class NamesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ArchiveNameTest(unittest.TestCase):
+    RUN = "20261203T232548.469899478Z"
+
+    def test_a_name_data_holds_can_be_too_long_for_archive(self):
+        fits = "k" * (names.AZURE_NAME_MAX - len("data/"))
+        self.assertIsNone(names.storage_problem(fits, 1, "STANDARD"))
+        self.assertEqual(names.archive_problem(self.RUN, fits),
+                         "its archive name (archive/%s/...) would be 1054 characters; Azure allows 1024" % self.RUN)
+        self.assertIsNone(names.archive_problem(self.RUN, "k" * (names.AZURE_NAME_MAX - 35)))
+        deep = "/".join(["s"] * (names.AZURE_SEGMENTS_MAX - 1))
+        self.assertIsNone(names.storage_problem(deep, 1, "STANDARD"))
+        self.assertRegex(names.archive_problem(self.RUN, deep), "would have 255 path segments; Azure allows 254")

@@ -229,6 +229,26 @@ describe("sync engine v2 on the data path", function () {
       ]);
     });
 
+    it("never deletes a blob whose archive name Azure cannot hold: it stays in data/ and is named", async () => {
+      // 994 characters: data/ holds it (999), archive/<runId>/ would not (1,029).
+      const long = Array.from({ length: 5 }, (_, i) => `${i}`.repeat(198)).join("/");
+      await b.put(long, "a long key\n");
+      const first = await b.run();
+      expect(first.summary!.copied, why(first)).to.equal(1);
+      await b.remove(long);
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(EXIT_CODES.partial);
+      expect(r.summary).to.deep.include({ deleted: 0, errorCount: 0 });
+      // (doc.txt is still the object S3 refused in the test before)
+      expect(r.summary!.skipped.filter((x) => x.key !== "doc.txt")).to.deep.equal([
+        {
+          key: long,
+          reason: `deleted from the source, but kept in data/: its archive name (archive/${r.summary!.runId}/...) would be 1029 characters; Azure allows 1024`,
+        },
+      ]);
+      expect(await vaultBody(b, long)).to.equal("a long key\n");
+    });
+
     it("counts a deletion only when the blob is gone: a refused DELETE fails the run", async () => {
       await b.remove("k9.txt");
       b.azureProxy.intercept = (method) =>
@@ -423,6 +443,26 @@ describe("sync engine v2 on the data path", function () {
         runId: r.summary!.runId,
         outcome: "failure",
       });
+    });
+  });
+
+  describe("a prefix whose name is also an object's key", () => {
+    let b: Backup;
+    before(async () => {
+      b = await startBackup({ azuriteInMemory: true, overrides: { sourcePrefix: "p/" } });
+    });
+    after(async () => b?.stop());
+
+    it("backs up the objects under p/ and never the object p beside it", async () => {
+      await b.put("p", "the object named like the prefix\n");
+      await b.put("p/a.txt", "a\n");
+      await b.put("p/b/c.txt", "c\n");
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+      expect(r.summary).to.include({ sourceObjects: 2, copied: 2, errorCount: 0 });
+      expect(await vaultBody(b, "a.txt")).to.equal("a\n");
+      expect(await vaultBody(b, "b/c.txt")).to.equal("c\n");
+      expect((await b.blobNames("data/")).sort()).to.deep.equal(["data/a.txt", "data/b/c.txt"]);
     });
   });
 });

@@ -194,6 +194,7 @@ class Backup:
                 steps.append(("move", "deleted", deletions))
         archive = "%s/archive/%s" % (self.settings.vault_root, self.run_id)
         for kind, counter, path in steps:
+            self.archivable(path, kind == "move")
 
             def archived(name, outcome, detail, counter=counter):
                 if outcome == "ok":
@@ -204,6 +205,24 @@ class Backup:
             for batch in planning.batches(path):
                 log("%s %d blobs to archive/%s" % ("moving" if kind == "move" else "copying", len(batch), self.run_id))
                 self.transfer.batch(kind, batch, self.dest, archive, archived)
+
+    def archivable(self, path, deletions):
+        """Takes out of an archive list the blobs whose archive/ name Azure cannot hold. A deleted
+        object's blob then stays in data/ and is named (skipped) every run; an overwritten one's
+        previous version is kept by the container's blob versioning only."""
+        kept = path[:-len(".lst")] + "-archivable.lst"
+        with open(path, encoding="utf-8") as f, open(kept, "w", encoding="utf-8") as out:
+            for line in f:
+                rel = line.rstrip("\n")
+                problem = names.archive_problem(self.run_id, names.blob_name(rel))
+                if problem is None:
+                    out.write(line)
+                elif deletions:
+                    self.skipped.add_key(rel, "deleted from the source, but kept in data/: %s" % problem)
+                else:
+                    log("%s: overwritten without a copy in archive/ (%s); blob versioning keeps the previous "
+                        "version" % (json.dumps(rel), problem))
+        os.replace(kept, path)
 
     def copy(self, path, count, after=None):
         """Copies the plan in batches, starting after the key `after` and wrapping around. A batch

@@ -30,6 +30,18 @@ def key_problem(rel):
     return None
 
 
+def archive_problem(run_id, name):
+    """Why data/<name> cannot be moved or copied to archive/<run_id>/<name> (mirror mode), or
+    None: the archive name is 30 characters and one segment longer than the data/ name."""
+    full = "archive/%s/%s" % (run_id, name)
+    if utf16_len(full) > AZURE_NAME_MAX:
+        return "its archive name (archive/%s/...) would be %d characters; Azure allows %d" % (
+            run_id, utf16_len(full), AZURE_NAME_MAX)
+    if full.count("/") + 1 > AZURE_SEGMENTS_MAX:
+        return "its archive name would have %d path segments; Azure allows %d" % (full.count("/") + 1, AZURE_SEGMENTS_MAX)
+    return None
+
+
 def storage_problem(name, size, storage_class):
     """Why an object with a valid key still cannot be stored (Azure's name limits, the largest
     upload, an archive storage class), or None. `name` is its blob name relative to data/."""

@@ -59,8 +59,9 @@ class Source:
         return self.settings.sourcePrefix + rel
 
     def rclone_path(self):
-        prefix = self.settings.sourcePrefix
-        return "source:%s%s" % (self.settings.sourceBucket, "/" + prefix.rstrip("/") if prefix else "")
+        """rclone's path of the prefix, with its trailing '/': without it, rclone 1.60.1 takes an
+        object named like the prefix ("p" beside "p/...") for the root and copies nothing under it."""
+        return "source:%s/%s" % (self.settings.sourceBucket, self.settings.sourcePrefix)
 
     def list(self, out_path, skipped):
         """Streams the source listing to out_path; returns (objects, bytes). Each line: blob name,
