@@ -61,6 +61,24 @@ class TransferTest(TempDirTest):
         self.assertEqual(got, {"a": "ok", "b": "lookup", "c": "gone", "d": "ok", "e": "error"})
         self.assertEqual(rclone.calls, [("copy", ["a", "b", "c", "d", "e"]), ("copy", ["d"])])
 
+    def test_a_name_the_second_run_is_silent_about_is_gone_only_when_s3_says_so(self):
+        class Sequenced(FakeSource):
+            def __init__(self, *rounds):
+                self.rounds = list(rounds)
+
+            def head_many(self, rels):
+                answers = self.rounds.pop(0)
+                for rel in rels:
+                    yield rel, answers[rel], None
+
+        rclone = FakeRclone(
+            (1, [{"level": "error", "msg": "Failed to copy: HEAD 403"}]),
+            (0, []))  # the second run copies nothing and says nothing about d and e
+        source = Sequenced({"d": None, "e": None}, {"d": "gone", "e": None})
+        got = self.outcomes(rclone, source, ["d", "e"])
+        self.assertEqual(got, {"d": "gone", "e": "error"})
+        self.assertEqual(source.rounds, [])
+
     def test_within_the_vault_a_move_is_done_only_when_rclone_deleted_the_original(self):
         rclone = FakeRclone((0, [copied("a"), {"level": "info", "object": "b", "msg": "Deleted"}]))
         got = self.outcomes(rclone, None, ["a", "b"], kind="move")

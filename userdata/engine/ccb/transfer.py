@@ -96,4 +96,15 @@ class Transfer:
             else:
                 on_done(name, "error", problem)
         if readable:
-            self.batch("copy", readable, src, dst, on_done)
+            general, pending = self.run_batch("copy", readable, src, dst, on_done)
+            self.settle(pending, general, on_done)
+
+    def settle(self, pending, general, on_done):
+        """Names a second rclone run gave no outcome: gone only when S3 says so (a HEAD), else
+        failed with what rclone said."""
+        for name, problem, _ in self.source.head_many(pending):
+            if problem == "gone":
+                on_done(name, "gone", "not found")
+            else:
+                on_done(name, "error", general[0] if general else (
+                    problem or "rclone reported nothing for it although it is in the source"))
