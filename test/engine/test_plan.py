@@ -2,8 +2,11 @@ import json
 import os
 import unittest
 
-from ccb import plan
+import shutil
+
+from ccb import names, plan
 from ccb.ledger import Ledger
+from ccb.unreadable import Known, Unreadable
 
 from helpers import TempDirTest, source_row, vault_row
 
@@ -15,14 +18,28 @@ class DiffTest(TempDirTest):
 
     def diff(self, src, dst, unreadable=None, now=10**9):
         files = {k: open(os.path.join(self.dir, k), "w", encoding="utf-8") for k in plan.PLAN_FILES}
-        store = plan.Unreadable(os.path.join(self.dir, "unreadable.jsonl"))
-        store.entries.update(unreadable or {})
+        state, run = os.path.join(self.dir, "state"), os.path.join(self.dir, "run")
+        for d in (state, run):
+            shutil.rmtree(d, ignore_errors=True)
+            os.makedirs(d)
+        store = Unreadable(state, run)
+        for e in sorted((unreadable or {}).values(), key=lambda e: json.dumps(names.blob_name(e["key"]))):
+            store.keep(e)
+        store.planned = True
+        store.save()
+        store = Unreadable(state, run)
         with Ledger(os.path.join(self.dir, "skipped.gz")) as skipped:
             counts = plan.diff(self.write("s", sorted(src)), self.write("v", sorted(dst)), files, skipped, store, now)
         for f in files.values():
             f.close()
         out = {k: self.read(k) for k in plan.PLAN_FILES}
-        return counts, out, skipped, store
+        store.save()
+        saved = Known(os.path.join(state, "unreadable.tsv"))
+        keys = []
+        while saved.current is not None:
+            keys.append(json.loads(saved.current[1]))
+            saved.current = next(saved.rows, None)
+        return counts, out, skipped, keys
 
     def test_copies_what_is_missing_or_holds_another_etag_whatever_its_size_and_time(self):
         counts, out, skipped, _ = self.diff(
@@ -66,22 +83,43 @@ class DiffTest(TempDirTest):
         self.assertEqual(counts["deferred"], 1)
         self.assertEqual([json.loads(x.split("\t")[0]) for x in out["copy"]], ["other"])
         self.assertIn("last tried", skipped.first[0]["reason"])
-        self.assertEqual(sorted(store.entries), ["k"])  # gone from the source: forgotten
+        self.assertEqual(store, ["k"])  # gone from the source: forgotten
         counts, out, _, store = self.diff([source_row("k", size=12)], [], unreadable={"k": dict(known)})
         self.assertEqual(counts["new"], 1)
-        self.assertEqual(store.entries, {})
+        self.assertEqual(store, [])
         counts, _, _, _ = self.diff([source_row("k")], [], unreadable={"k": dict(known)}, now=10**9 + 86400)
         self.assertEqual((counts["new"], counts["deferred"]), (1, 0))
 
-    def test_unreadable_store_round_trips_and_skips_damaged_lines(self):
-        path = os.path.join(self.dir, "u.jsonl")
-        with open(path, "w") as f:
-            f.write('{"key": "a", "size": 1}\nnot json\n{"nokey": 1}\n')
-        store = plan.Unreadable(path)
-        self.assertEqual(list(store.entries), ["a"])
-        store.entries["b"] = {"key": "b"}
+    def test_unreadable_set_is_sorted_merged_and_kept_only_by_a_run_that_planned(self):
+        state, run = os.path.join(self.dir, "state"), os.path.join(self.dir, "run")
+        os.makedirs(state)
+        os.makedirs(run)
+        store = Unreadable(state, run)
+        for k in ("b", "a", "c"):
+            store.refuse(k, 1, 2, "e", 3, "unreadable in S3: AccessDenied")
+        store.save()  # it did not plan: nothing is written
+        self.assertFalse(os.path.exists(os.path.join(state, "unreadable.tsv")))
+        store = Unreadable(state, run)
+        store.planned = True
+        for k in ("b", "a", "c"):
+            store.refuse(k, 1, 2, "e", 3, "unreadable in S3: AccessDenied")
         store.save()
-        self.assertEqual(sorted(plan.Unreadable(path).entries), ["a", "b"])
+        with open(os.path.join(state, "unreadable.tsv"), "a", encoding="utf-8") as f:
+            f.write("damaged\trow\n")
+        known = Known(os.path.join(state, "unreadable.tsv"))
+        self.assertIsNone(known.find(json.dumps("0")))
+        self.assertEqual(known.find(json.dumps("b")), {"key": "b", "size": 1, "mtime": 2, "etag": "e", "lastTry": 3,
+                                                       "reason": "unreadable in S3: AccessDenied"})
+        self.assertIsNone(known.find(json.dumps("bb")))
+        self.assertEqual(known.find(json.dumps("c"))["key"], "c")
+        self.assertIsNone(known.find(json.dumps("d")))
+        # everything refused: this run's refusals are dropped (tried again next run)
+        store = Unreadable(state, run)
+        store.planned = True
+        store.refuse("x", 1, 2, "e", 3, "r")
+        store.forget_refused()
+        store.save()
+        self.assertIsNone(Known(os.path.join(state, "unreadable.tsv")).find(json.dumps("x")))
 
 
 class ConflictFreeTest(unittest.TestCase):

@@ -176,8 +176,7 @@ class Backup:
                 self.summary.vanished += 1
             elif failed.outcome == "refused":
                 reason = "unreadable in S3: " + failed.detail
-                self.unreadable.entries[rel] = {"key": rel, "size": int(size), "mtime": int(mtime), "etag": etag,
-                                                "reason": reason, "lastTry": self.now}
+                self.unreadable.refuse(rel, int(size), int(mtime), etag, self.now, reason)
                 self.skipped.add_key(rel, reason)
             else:
                 self.errors.add("%s: %s" % (rel, failed.detail))
@@ -312,7 +311,6 @@ class Backup:
         if outcome == "ok":
             self.summary.copied += 1
             self.summary.bytesCopied += size
-            self.unreadable.entries.pop(name, None)
             self.done.append(name)
         elif outcome == "gone":
             self.summary.vanished += 1
@@ -320,8 +318,7 @@ class Backup:
                 log("%s was deleted from the source during the run" % json.dumps(name))
         elif refused_by_s3(outcome, detail):
             reason = "unreadable in S3: " + clean_error(detail)
-            self.unreadable.entries[name] = {"key": name, "size": size, "mtime": mtime, "etag": etag, "reason": reason,
-                                             "lastTry": self.now}
+            self.unreadable.refuse(name, size, mtime, etag, self.now, reason)
             self.refused.append(name)
             self.skipped.add_key(name, reason)
         elif len(self.retry) < planning.BATCH_SIZE:
@@ -333,7 +330,6 @@ class Backup:
         """Not a few odd objects but everything: the role, the key or the clock is wrong. Fail,
         and try these objects again next run rather than a day later."""
         if len(self.refused) >= ALL_REFUSED_MIN and self.summary.copied == 0:
-            for name in self.refused:
-                self.unreadable.entries.pop(name, None)
+            self.unreadable.forget_refused()
             self.errors.add("S3 refused every object this run tried to read (%d): check the host role, the bucket's KMS key "
                             "and the host clock" % len(self.refused))

@@ -21,7 +21,7 @@ from .checks import run_check
 from .credentials import Credentials
 from .ending import record_ending
 from .ledger import Ledger
-from .plan import Unreadable
+from .unreadable import Unreadable
 from .rclone import Rclone, remove_leftovers
 from .results import EXIT, RunSummary, exit_code
 from .source import Source
@@ -64,7 +64,7 @@ def run_backup(ctx):
                          destination=s.destination_label)
     skipped = Ledger(os.path.join(run_dir, "skipped.jsonl.gz"), accept=accepted_skip(s.acceptedSkips))
     errors = Ledger(os.path.join(run_dir, "errors.jsonl.gz"))
-    unreadable = Unreadable(ctx.paths.state_file("unreadable.jsonl"))
+    unreadable = Unreadable(ctx.paths.state, run_dir)
     backup = None
     try:
         backup = Backup(ctx, run_id, run_dir, (summary, skipped, errors, unreadable), int(started))
@@ -79,12 +79,12 @@ def run_backup(ctx):
     except Exception as e:  # an engine bug must still leave a summary behind
         errors.add("internal error: %s: %s" % (type(e).__name__, e))
     finally:
-        # Scratch first: on a full disk, what follows needs the room.
         remove_leftovers(run_dir)
+        save_unreadable(unreadable)  # from this run's scratch, which goes next
+        # On a full disk, what follows needs the room the scratch held.
         runs.remove_scratch(run_dir)
         skipped.close()
         errors.close()
-        save_unreadable(unreadable)
     summary.acceptedSkips = skipped.accepted
     summary.skippedCount, summary.skipped = skipped.count, skipped.first
     summary.errorCount, summary.errors = errors.count, errors.first
@@ -128,8 +128,8 @@ def disk_full(paths, error):
 def save_unreadable(unreadable):
     try:
         unreadable.save()
-    except OSError as e:
-        log("could not save the unreadable objects' record (it is rebuilt by the next runs): %s" % e)
+    except (OSError, RunFailed) as e:
+        log("could not save the unreadable objects' record (the previous one stays): %s" % e)
 
 
 class Stopped(BaseException):

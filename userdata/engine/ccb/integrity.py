@@ -23,7 +23,7 @@ from . import contract, names
 from .base import RunFailed, epoch_of, epoch_or_none, log, utc
 from .ledger import Ledger
 from .march import march, rows, sort_file
-from .plan import Unreadable
+from .unreadable import FILE as UNREADABLE_FILE, Known
 from .sample import Sample
 from .seal import md5_of
 from .verdict import content_verdict
@@ -139,7 +139,7 @@ class Comparison:
         if problem:
             r.unstorable += 1
             return
-        if rel in self.unreadable:
+        if self.unreadable.find(s[0]) is not None:
             r.unreadable += 1
             return
         kind, reason = difference(size, etag, here)
@@ -188,7 +188,7 @@ def verify(ctx, run_dir, result, problems, release):
         raise RunFailed("no successful backup recorded (last-success.json on the host or in the vault): nothing to check against yet")
     result.backupSince = utc(since)
     # Objects the backup could not read are named in its run summaries, not missing.
-    unreadable = Unreadable(ctx.paths.state_file("unreadable.jsonl")).entries
+    unreadable = Known(ctx.paths.state_file(UNREADABLE_FILE))
     rotation = Rotation(days, time.time(), previous)
     extra = Sample(ctx.settings.integritySampleObjects)
     picked = os.path.join(run_dir, "read.tsv")

@@ -21,29 +21,6 @@ UNREADABLE_RETRY_SECONDS = 24 * 3600
 PLAN_FILES = ("copy", "refresh", "adopt", "archive", "delete")
 
 
-class Unreadable:
-    """Known-unreadable objects, kept on the host between runs: key -> {size, mtime, etag,
-    reason, lastTry}."""
-
-    def __init__(self, path):
-        self.path = path
-        self.entries = {}
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    try:
-                        e = json.loads(line)
-                        self.entries[e["key"]] = e
-                    except (ValueError, KeyError):
-                        continue
-
-    def save(self):
-        with open(self.path + ".tmp", "w", encoding="utf-8") as f:
-            for e in self.entries.values():
-                f.write(json.dumps(e) + "\n")
-        os.replace(self.path + ".tmp", self.path)
-
-
 class Planner:
     """The march's callbacks for a backup: writes the plan files and counts what it saw."""
 
@@ -51,7 +28,6 @@ class Planner:
         self.plan, self.skipped, self.unreadable, self.now = plan, skipped, unreadable, now
         self.counts = {"unchanged": 0, "new": 0, "changed": 0, "vaultOnly": 0, "kept": 0, "bytesChanged": 0,
                        "deferred": 0, "adopt": 0, "refresh": 0}
-        self.seen_unreadable = set()
 
     def src_only(self, s):
         self._source_row("new", s, None)
@@ -85,7 +61,7 @@ class Planner:
         if problem:
             self.skipped.add_key(rel, problem)
             return
-        if self._deferred(rel, size, mtime, etag):
+        if self._deferred(s[0], rel, size, mtime, etag):
             return
         if d is not None and not d[4] and d[1] == size and d[2] == mtime:
             self.counts["adopt"] += 1
@@ -97,32 +73,29 @@ class Planner:
         if d is not None:
             self.plan["archive"].write(rel + "\n")
 
-    def _deferred(self, rel, size, mtime, etag):
-        """True when S3 refused this very object less than a day ago (it is named again)."""
-        known = self.unreadable.entries.get(rel)
+    def _deferred(self, name_json, rel, size, mtime, etag):
+        """True when S3 refused this very object less than a day ago (it is named again, and
+        kept in the set); an entry for an object that changed, or was last tried a day ago, is
+        dropped and the object tried now. Entries of objects gone from the source are never
+        looked up, so never kept."""
+        known = self.unreadable.known.find(name_json)
         if known is None:
             return False
-        self.seen_unreadable.add(rel)
-        if (known["size"], known["mtime"], known.get("etag")) != (int(size), int(mtime), etag):
-            del self.unreadable.entries[rel]  # the object changed: try it again now
+        if (known["size"], known["mtime"], known["etag"]) != (int(size), int(mtime), etag):
             return False
         if self.now - known["lastTry"] < UNREADABLE_RETRY_SECONDS:
+            self.unreadable.keep(known)
             self.skipped.add_key(rel, known["reason"] + " (last tried %s)" % utc(known["lastTry"]))
             self.counts["deferred"] += 1
             return True
         return False
-
-    def forget_gone(self):
-        """Forgets unreadable objects that are gone from the source (or were readable this time)."""
-        for rel in [k for k in self.unreadable.entries if k not in self.seen_unreadable]:
-            del self.unreadable.entries[rel]
 
 
 def diff(source_path, vault_path, plan, skipped, unreadable, now):
     """Walks the two sorted listings; writes the copy, archive and delete lists; returns counts."""
     planner = Planner(plan, skipped, unreadable, now)
     march(rows(source_path), rows(vault_path), planner.src_only, planner.dst_only, planner.match)
-    planner.forget_gone()
+    unreadable.planned = True
     return planner.counts
 
 
