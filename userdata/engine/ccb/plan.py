@@ -9,7 +9,6 @@ copying when its bytes are the source's, copied otherwise; any other is copied. 
 refused before are retried once a day, or as soon as they change."""
 
 import json
-import os
 
 from . import names
 from .base import log, tsv, utc
