@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
+import { METRICS } from "../../domain/telemetry";
 import { startS3, stopAll, s3RemoteEnv, type S3Emulator } from "../../harness/emulators";
 import {
   startFederatedVault,
@@ -200,6 +201,24 @@ describe("federated mode: the rendered engine mints its own SAS (stand-ins, Azur
     );
     // A setting, not a transient error: no retry.
     expect(run.stderr).to.not.include("retrying");
+    expectNoSecrets(run.stderr);
+  });
+
+  it("the token endpoint down (Entra unreachable): the run fails naming it, recorded and published", async () => {
+    const down = await startFederatedVault();
+    await down.entra.stop();
+    telemetry.reset();
+    const run = await runEngine(down.access(), "entra-down");
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.summary.outcome).to.equal("failure");
+    expect(run.summary.ending).to.equal("finished");
+    expect(run.summary.errors.join("\n")).to.match(
+      /cannot reach Entra ID's token endpoint \(127\.0\.0\.1:\d+\): .*Connection refused/,
+    );
+    expect(run.summary.copied).to.equal(0);
+    const published = telemetry.metrics().at(-1)!;
+    expect(published).to.include({ [METRICS.runFailed]: 1, [METRICS.heartbeat]: 0 });
+    expect(published[METRICS.backupAgeSeconds]).to.equal(run.summary.backupAgeSeconds);
     expectNoSecrets(run.stderr);
   });
 });

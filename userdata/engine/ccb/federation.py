@@ -37,8 +37,9 @@ class MintFailed(RunFailed):
         self.retry = retry
 
 
-def https_call(method, url, body, headers):
-    """One HTTPS call; returns (status, text). Transport failures may be retried."""
+def https_call(method, url, body, headers, service):
+    """One HTTPS call to `service` (named in errors); returns (status, text). Transport failures
+    may be retried."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
@@ -46,7 +47,8 @@ def https_call(method, url, body, headers):
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")
     except (urllib.error.URLError, OSError) as e:
-        raise MintFailed("cannot reach %s: %s" % (urllib.parse.urlsplit(url).netloc, getattr(e, "reason", e)), True)
+        raise MintFailed("cannot reach %s (%s): %s" % (service, urllib.parse.urlsplit(url).netloc, getattr(e, "reason", e)),
+                         True)
 
 
 def transient(status):
@@ -71,7 +73,8 @@ def web_identity_token(fed, region):
                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     SigV4Auth(creds.get_frozen_credentials(), "sts", region).add_auth(req)
     prepared = req.prepare()
-    status, text = https_call("POST", prepared.url, body.encode("utf-8"), dict(prepared.headers))
+    status, text = https_call("POST", prepared.url, body.encode("utf-8"), dict(prepared.headers),
+                              "AWS STS (GetWebIdentityToken)")
     try:
         root = ET.fromstring(text)
     except ET.ParseError:
@@ -93,7 +96,8 @@ def entra_access_token(fed, assertion):
         "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
         "client_assertion": assertion,
     }).encode("utf-8")
-    status, text = https_call("POST", url, form, {"Content-Type": "application/x-www-form-urlencoded"})
+    status, text = https_call("POST", url, form, {"Content-Type": "application/x-www-form-urlencoded"},
+                              "Entra ID's token endpoint")
     try:
         answer = json_object(text)
     except ValueError:
@@ -118,7 +122,7 @@ def user_delegation_key(fed, access_token, start, expiry):
     status, text = https_call("POST", url, body, {
         "Authorization": "Bearer " + access_token, "x-ms-version": UDK_VERSION,
         "Content-Type": "application/xml",
-    })
+    }, "the vault (Get User Delegation Key)")
     if status != 200:
         code = re.search(r"<Code>([^<]*)</Code>", text)
         code = code.group(1) if code else ""
