@@ -16,6 +16,24 @@ export const PREVIOUS_ENGINE = path.join(
   "bundle-0cac4a2.json",
 );
 
+/** The settings the previous engine (0cac4a2) knows; it refuses any other. */
+const PREVIOUS_ENGINE_SETTINGS = [
+  "sourceBucket",
+  "sourcePrefix",
+  "sourceRegion",
+  "containerName",
+  "syncMode",
+  "maxDeletes",
+  "maxDeletePercent",
+  "credential",
+  "ssmParameterName",
+  "stack",
+  "metricsNamespace",
+  "logGroup",
+  "integritySampleObjects",
+  "restoreDrillObjects",
+];
+
 /** The command and environment that run one backup with the previous engine. Its settings
  * leave out the keys this release added (it refuses settings it does not know). */
 export function previousEngineCommand(b: Backup): { argv: string[]; env: NodeJS.ProcessEnv } {
@@ -30,9 +48,10 @@ export function previousEngineCommand(b: Backup): { argv: string[]; env: NodeJS.
     string,
     unknown
   >;
-  delete settings.integrityCoverageDays;
-  delete settings.acceptedSkips;
-  fs.writeFileSync(path.join(creds, "settings.json"), JSON.stringify(settings));
+  const known = Object.fromEntries(
+    Object.entries(settings).filter(([k]) => PREVIOUS_ENGINE_SETTINGS.includes(k)),
+  );
+  fs.writeFileSync(path.join(creds, "settings.json"), JSON.stringify(known));
   return {
     argv: ["/usr/bin/python3", "-c", `import sys; from ${entry} import main; sys.exit(main([]))`],
     env: b.processEnv({ PYTHONPATH: dir, CREDENTIALS_DIRECTORY: creds }),
