@@ -180,7 +180,7 @@ export const SCHEMA = {
           ],
   ),
   sourceBucketOwner: optionalString(
-    "The AWS account id (12 digits) that owns sourceBucket. Every S3 request the engine makes carries it as ExpectedBucketOwner, so a bucket of the same name deleted and re-created by another account is refused (the run fails naming it) rather than backed up. Empty: the stack's own AWS account.",
+    "The AWS account id (12 digits) that owns sourceBucket. Every S3 request the engine makes itself (the listing, HEADs, the reads that hash each copy) carries it as ExpectedBucketOwner, so a bucket of the same name deleted and re-created by another account is refused (the run fails naming it) rather than backed up; rclone 1.60.1's copy reads cannot carry it, and start only after the listing passed. Empty: the stack's own AWS account.",
     matching(/^[0-9]{12}$/, "must be a 12-digit AWS account id"),
   ),
   permissionsBoundaryArn: optionalString(

@@ -105,3 +105,55 @@ class DiskTest(TempDirTest):
         self.assertEqual(sorted(os.listdir(self.dir)), ["20260103T000000.000000000Z", "20260104T000000.000000000Z"])
         runs.rotate(self.dir, keep=30, keep_bytes=1)
         self.assertEqual(os.listdir(self.dir), ["20260104T000000.000000000Z"])
+
+
+class SeedTest(TempDirTest):
+    def test_a_new_host_starts_from_the_vaults_record_not_from_now(self):
+        paths = settings.Paths(state=self.dir, config=self.dir)
+        s = RunSummary(runId="r", started="x", outcome="failure")
+        freshness.record(paths, s, None, False, now=500_000, started=499_000, seed=lambda: 240_000)
+        self.assertEqual((s.freshAsOf, s.backupAgeSeconds), ("1970-01-03T18:40:00Z", 260_000))
+        s = RunSummary(runId="r", started="x", outcome="failure")
+        freshness.record(paths, s, None, False, now=600_000, seed=lambda: 1 / 0)  # asked only once
+        self.assertEqual(s.backupAgeSeconds, 360_000)
+
+    def test_without_a_vault_record_the_age_counts_from_the_runs_start(self):
+        paths = settings.Paths(state=self.dir, config=self.dir)
+        s = RunSummary(runId="r", started="x", outcome="failure")
+        freshness.record(paths, s, None, False, now=5000, started=1000, seed=lambda: None)
+        self.assertEqual((s.freshAsOf, s.backupAgeSeconds), (None, 4000))
+
+
+class EndingTest(TempDirTest):
+    def folder(self, run_id, kind, invocation=None, pid=999_999_999, summary=False):
+        d = os.path.join(self.dir, run_id)
+        os.mkdir(d)
+        with open(os.path.join(d, runs.OWNER_FILE), "w") as f:
+            json.dump({"pid": pid, "kind": kind, "invocation": invocation}, f)
+        if summary:
+            open(os.path.join(d, "summary.json"), "w").close()
+
+    def test_the_recorder_finds_the_run_its_invocation_killed_never_a_check_or_a_recorded_run(self):
+        from ccb import ending
+
+        self.folder("20260101T000000.000000000Z", "backup", "inv-1")
+        self.folder("20260101T010000.000000000Z", "integrity", "inv-2")
+        self.assertEqual(ending.unrecorded_run(self.dir, "inv-1"), "20260101T000000.000000000Z")
+        self.assertEqual(ending.unrecorded_run(self.dir, None), "20260101T000000.000000000Z")
+        self.assertIsNone(ending.unrecorded_run(self.dir, "inv-9"))
+        self.folder("20260101T020000.000000000Z", "backup", "inv-3", summary=True)
+        self.assertIsNone(ending.unrecorded_run(self.dir, "inv-3"))
+        self.assertIsNone(ending.unrecorded_run(self.dir, None))  # the newest backup recorded itself
+        self.folder("20260101T030000.000000000Z", "backup", "inv-4", pid=os.getppid())  # still alive
+        self.assertIsNone(ending.unrecorded_run(self.dir, "inv-4"))
+
+    def test_a_folder_a_live_check_owns_is_never_cleaned_or_rotated(self):
+        self.folder("20260101T000000.000000000Z", "integrity", pid=os.getppid())
+        self.folder("20260101T010000.000000000Z", "backup")
+        for d in os.listdir(self.dir):
+            open(os.path.join(self.dir, d, "read.tsv"), "w").close()
+        runs.clean_killed_runs(self.dir)
+        runs.rotate(self.dir, keep=1)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["20260101T000000.000000000Z", "20260101T010000.000000000Z"])
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "20260101T000000.000000000Z", "read.tsv")))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "20260101T010000.000000000Z", "read.tsv")))

@@ -36,3 +36,38 @@ class ParseLogTest(TempDirTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HeldStopTest(unittest.TestCase):
+    def test_a_stop_while_rclone_starts_is_raised_after_and_the_process_is_stopped(self):
+        import os
+        import signal
+        import subprocess
+
+        from ccb import rclone as mod
+
+        class Stop(BaseException):
+            pass
+
+        def stop(signum, _frame):
+            raise Stop()
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        real_popen = subprocess.Popen
+        started = []
+
+        def popen(*a, **k):  # the stop arrives while the child starts
+            p = real_popen(["sleep", "30"], stdout=subprocess.DEVNULL)
+            started.append(p)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return p
+
+        subprocess.Popen = popen
+        try:
+            with self.assertRaises(Stop):
+                mod.start_holding_stops(["rclone"], {}, None)
+            self.assertIs(signal.getsignal(signal.SIGTERM), stop)  # the run's own handler is back
+        finally:
+            subprocess.Popen = real_popen
+            signal.signal(signal.SIGTERM, previous)
+        self.assertEqual(started[0].poll(), -signal.SIGKILL)  # stopped, not left running

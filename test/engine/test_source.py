@@ -33,3 +33,24 @@ class ExpectedOwnerTest(unittest.TestCase):
 
     def test_without_an_owner_no_request_carries_one(self):
         self.calls("")
+
+
+class PrefixMarkerTest(unittest.TestCase):
+    def test_the_prefixs_own_empty_folder_marker_is_accepted_one_with_bytes_is_not(self):
+        import datetime
+        import io
+        import tempfile
+
+        from ccb.ledger import Ledger
+
+        src = Source(make_settings(sourcePrefix="p/"), env={})
+        with tempfile.TemporaryDirectory() as d:
+            skipped = Ledger(os.path.join(d, "s.gz"))
+            out = io.StringIO()
+            when = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+            src._write_row(out, {"Key": "p/", "Size": 0, "ETag": '"e"', "LastModified": when}, skipped)
+            self.assertEqual((skipped.accepted, skipped.count), (1, 0))
+            src._write_row(out, {"Key": "p/", "Size": 5, "ETag": '"e"', "LastModified": when}, skipped)
+            self.assertEqual((skipped.accepted, skipped.count), (1, 1))
+            skipped.close()
+            self.assertEqual(out.getvalue(), "")

@@ -117,7 +117,10 @@ describe("fault matrix: every ending of a run is recorded", function () {
     });
 
     it("killed for memory mid-copy: ExecStopPost records it (killed, RunKilled), then the next run finishes", async () => {
-      const { pid, done } = b.start();
+      // systemd gives ExecStart and ExecStopPost the same INVOCATION_ID: the recorder finds the
+      // very run it killed, whatever else (a check) made a folder since.
+      const invocation = { INVOCATION_ID: "0123456789abcdef0123456789abcdef" };
+      const { pid, done } = b.start(150_000, [], invocation);
       await until("a batch", () => scratch(b).some((f) => f.endsWith("batch.lst")));
       const before = fs.readFileSync(path.join(b.stateDir, "last-run.json"), "utf8");
       process.kill(-pid, "SIGKILL"); // the whole group, as systemd's OOM kill of the cgroup
@@ -126,7 +129,12 @@ describe("fault matrix: every ending of a run is recorded", function () {
       expect(fs.readFileSync(path.join(b.stateDir, "last-run.json"), "utf8")).to.equal(before);
       b.telemetry!.reset();
       // What systemd runs after any ending, with what it knows about it.
+      // A check that started meanwhile (it waited for the lock) has its own folder, newer.
+      const check = await b.verify();
+      expect(check.result, why(check)).to.not.equal(undefined);
+      b.telemetry!.reset();
       const post = await b.start(60_000, ["--record-ending"], {
+        ...invocation,
         SERVICE_RESULT: "oom-kill",
         EXIT_CODE: "killed",
         EXIT_STATUS: "KILL",

@@ -124,6 +124,9 @@ class Backup:
         """Objects whose metadata alone changed (same ETag, another LastModified): their new
         metadata and headers are recorded on the blob, with no byte read or copied."""
         for lines in planning.batches(path, key=lambda line: json.loads(line.split("\t", 1)[0])):
+            if time.time() > self.deadline:
+                log("the run's time is up: objects whose metadata changed are recorded by the next run")
+                break
             vault = self.ctx.vault.pinned()
             items = []
             for line in lines:
@@ -140,12 +143,12 @@ class Backup:
         """Blobs without a content record but with the object's size and LastModified (an older
         engine's, or a seal that did not complete): sealed without copying when their bytes are
         the source's; the others go to `recopy` (and, in mirror mode, its archive list). In
-        batches, within ADOPT_SECONDS a run: what is left waits for the next run (an upgrade
+        batches, within ADOPT_SECONDS a run and its deadline: what is left waits for the next run (an upgrade
         over a large vault takes several runs; new objects are copied first)."""
         started = time.monotonic()
         with open(recopy, "w", encoding="utf-8") as copy, open(recopy_archive, "w", encoding="utf-8") as archive:
             for lines in planning.batches(path, key=lambda line: json.loads(line.split("\t", 1)[0])):
-                if time.monotonic() - started > ADOPT_SECONDS:
+                if time.monotonic() - started > ADOPT_SECONDS or time.time() > self.deadline:
                     self.summary.adoptDeferred += len(lines)
                     continue
                 if not self.summary.adopted and not self.summary.changed:

@@ -28,6 +28,7 @@ def run_check(ctx, kind):
     lock.take(wait=True)  # released once the listings are taken
     check_id = runs.new_run_dir(ctx.paths.runs)
     run_dir = os.path.join(ctx.paths.runs, check_id)
+    runs.claim(run_dir, kind, ctx.env)
     started = time.time()
     s = ctx.settings
     result = result_type(checkId=check_id, started=utc(started), source=s.source_label, destination=s.destination_label)
@@ -39,6 +40,7 @@ def run_check(ctx, kind):
             result.error = redact(str(e))
         except Exception as e:
             result.error = redact("internal error: %s: %s" % (type(e).__name__, e))
+    runs.remove_scratch(run_dir)  # its listings, whatever ended it (a check that failed too)
     result.mismatchCount, result.mismatches = problems.count, problems.first
     result.outcome = "failure" if result.error else "mismatch" if problems.count else "match"
     result.finished, result.durationSeconds = utc(time.time()), round(time.time() - started, 3)

@@ -16,7 +16,7 @@ import types
 
 from . import contract, freshness, runs, settings as settings_mod, telemetry
 from .backup import Backup
-from .base import RunFailed, log, utc
+from .base import RunFailed, epoch_or_none, log, utc
 from .checks import run_check
 from .credentials import Credentials
 from .ending import record_ending
@@ -56,10 +56,10 @@ def run_backup(ctx):
     runs.clean_killed_runs(ctx.paths.runs)
     runs.rotate(ctx.paths.runs)
     runs.reserve_room(ctx.paths.state)
-    stop_on_signals()
     started = time.time()
     s = ctx.settings
     run_id, run_dir = new_run(ctx.paths)
+    runs.claim(run_dir, "backup", ctx.env)
     summary = RunSummary(runId=run_id, started=utc(started), mode=s.syncMode, source=s.source_label,
                          destination=s.destination_label)
     skipped = Ledger(os.path.join(run_dir, "skipped.jsonl.gz"), accept=accepted_skip(s.acceptedSkips))
@@ -67,6 +67,7 @@ def run_backup(ctx):
     unreadable = Unreadable(ctx.paths.state, run_dir)
     backup = None
     try:
+        stop_on_signals()
         backup = Backup(ctx, run_id, run_dir, (summary, skipped, errors, unreadable), int(started))
         backup.run()
     except Stopped as e:
@@ -79,6 +80,9 @@ def run_backup(ctx):
     except Exception as e:  # an engine bug must still leave a summary behind
         errors.add("internal error: %s: %s" % (type(e).__name__, e))
     finally:
+        # From here the run records itself: a stop now waits for that (bounded by TimeoutStopSec).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         remove_leftovers(run_dir)
         save_unreadable(unreadable)  # from this run's scratch, which goes next
         # On a full disk, what follows needs the room the scratch held.
@@ -93,11 +97,27 @@ def run_backup(ctx):
     now = time.time()
     summary.finished, summary.durationSeconds = utc(now), round(now - started, 3)
     listed_at, listed = (backup.listed_at, backup.listed) if backup else (None, False)
-    state = freshness.record(ctx.paths, summary, listed_at, listed, now)
+    state = freshness.record(ctx.paths, summary, listed_at, listed, now, started, lambda: vault_fresh_as_of(ctx.vault))
     freshness.warn_drop(summary)
     record_run(ctx, run_dir, summary, freshness.check_ages(ctx.paths, state, now))
     runs.rotate(ctx.paths.runs)
     return summary.exitCode
+
+
+def vault_fresh_as_of(vault):
+    """When this host has no freshness record (a new host): the vault's, from its status/ (the
+    last run's freshAsOf, or the last success's start), or None."""
+    tried = vault.tried  # this lookup does not count as the run's own attempt (publish_status)
+    try:
+        last = vault.get_json(contract.STATUS_BLOBS["lastRun"]) or {}
+        if last.get("freshAsOf"):
+            return epoch_or_none(last["freshAsOf"])
+        success = vault.get_json(contract.STATUS_BLOBS["lastSuccess"]) or {}
+        return epoch_or_none(success.get("started"))
+    except Exception:
+        return None
+    finally:
+        vault.tried = tried
 
 
 def new_run(paths):

@@ -25,15 +25,23 @@ WHY = types.MappingProxyType({
 })
 
 
-def unrecorded_run(runs_dir):
-    """The newest run folder, when it holds no summary: the run that was killed."""
+def unrecorded_run(runs_dir, invocation):
+    """The backup run systemd ended without its summary: the folder its invocation claimed
+    (runs.claim, INVOCATION_ID is shared by ExecStart and ExecStopPost), or without one (run by
+    hand) the newest backup folder, when it holds no summary and no live process owns it."""
     try:
-        folders = sorted(d for d in os.listdir(runs_dir) if os.path.isdir(os.path.join(runs_dir, d)))
+        folders = sorted((d for d in os.listdir(runs_dir) if os.path.isdir(os.path.join(runs_dir, d))), reverse=True)
     except OSError:
         return None
-    if not folders or os.path.exists(os.path.join(runs_dir, folders[-1], "summary.json")):
-        return None
-    return folders[-1]
+    for d in folders:
+        path = os.path.join(runs_dir, d)
+        owner = runs.owner(path)
+        if owner.get("kind") != "backup" or (invocation and owner.get("invocation") != invocation):
+            continue
+        if os.path.exists(os.path.join(path, "summary.json")) or runs.in_use(path):
+            return None
+        return d
+    return None
 
 
 def started_of(run_id):
@@ -50,10 +58,7 @@ def record_ending(ctx, record_run, env=None):
     result = env.get("SERVICE_RESULT", "")
     if result in ("", "success"):
         return 0
-    lock = runs.Lock(ctx.paths)
-    if not lock.take(wait=False):
-        return 0  # another run holds the lock: it records itself
-    run_id = unrecorded_run(ctx.paths.runs)
+    run_id = unrecorded_run(ctx.paths.runs, env.get("INVOCATION_ID"))
     if run_id is None:
         return 0  # the run recorded itself (a failure, a SIGTERM it handled)
     run_dir = os.path.join(ctx.paths.runs, run_id)
@@ -75,6 +80,6 @@ def record_ending(ctx, record_run, env=None):
         ctx.credentials.load_ssm()  # SAS mode: the vault's status needs the SAS
     except Exception as e:
         log("the vault SAS cannot be read (%s): the summary stays on the host and in CloudWatch" % e)
-    state = freshness.record(ctx.paths, summary, None, False, now)
+    state = freshness.record(ctx.paths, summary, None, False, now, started)
     record_run(ctx, run_dir, summary, freshness.check_ages(ctx.paths, state, now))
     return 0

@@ -35,11 +35,17 @@ def drop_percent(before, after):
     return math.floor(max(0.0, (before - after) * 100.0 / before) * 1000) / 1000 if before else 0.0
 
 
-def record(paths, summary, listed_at, listed, now):
+def record(paths, summary, listed_at, listed, now, started=None, seed=None):
     """Fills the summary's freshness keys and keeps the state: a fresh run (outcome success, its
-    listing complete) moves freshAsOf to the start of its listing."""
+    listing complete) moves freshAsOf to the start of its listing. A host without a record (a
+    new host) starts from `seed()`, the vault's own record, so that it never reports a stale
+    backup as new."""
     state = load(paths)
-    state.setdefault("firstRun", int(now if listed_at is None else listed_at))
+    if "firstRun" not in state:
+        state["firstRun"] = int(started if started is not None else listed_at if listed_at is not None else now)
+        known = seed() if seed is not None else None
+        if known is not None:
+            state["freshAsOf"] = int(known)
     if listed:
         summary.sourceDropPercent = max(
             drop_percent(int(state.get("sourceObjects") or 0), summary.sourceObjects),

@@ -36,9 +36,10 @@ class Ledger:
         except OSError as e:
             self._drop(e)
 
-    def add_key(self, key, reason):
-        """An object, by its key, and why it is named."""
-        if self.accept is not None and self.accept(key):
+    def add_key(self, key, reason, accepted=False):
+        """An object, by its key, and why it is named (`accepted`: on the acknowledged list
+        whatever the patterns say)."""
+        if accepted or (self.accept is not None and self.accept(key)):
             self.accepted += 1
             self._write({"key": key, "reason": redact(reason), "accepted": True})
             return

@@ -5,7 +5,9 @@ import errno
 import json
 import os
 import re
+import signal
 import subprocess
+import threading
 import time
 
 from .base import RunFailed
@@ -114,6 +116,31 @@ class Progress:
                 self.last = time.monotonic()
 
 
+def start_holding_stops(cmd, env, err):
+    """Starts rclone; a SIGTERM or SIGINT arriving meanwhile is held until the caller has the
+    process to stop (raised from the run's own handler just after), so rclone is never left
+    running alone. (Blocking the signals instead would leave them blocked in rclone.)"""
+    held = []
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {s: signal.signal(s, lambda signum, _frame: held.append(signum))
+                    for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    for signum in held:
+        if callable(previous[signum]):
+            try:
+                previous[signum](signum, None)
+            except BaseException:
+                proc.kill()
+                proc.wait()
+                raise
+    return proc
+
+
 class Rclone:
     """rclone for one run: its config, the SAS it needs, and the endpoints it probes."""
 
@@ -168,12 +195,14 @@ class Rclone:
         env = dict(self.env, RCLONE_CONFIG=self.paths.rclone_config)
         env.update(self.credentials.rclone_env())
         with open(log_path + ".stderr", "w") as err:
-            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+            proc = None
             try:
+                proc = start_holding_stops(cmd, env, err)
                 stopped = self.watch(proc, log_path)
             except BaseException:  # the run is being stopped (SIGTERM): rclone stops with it
-                proc.kill()
-                proc.wait()
+                if proc is not None:
+                    proc.kill()
+                    proc.wait()
                 raise
             rc = proc.returncode
         disk_full(log_path)

@@ -95,12 +95,52 @@ def remove_scratch(run_dir):
                 pass
 
 
+# Who a run folder belongs to: the process, the command, and systemd's invocation id (shared by
+# the unit's ExecStart and ExecStopPost), so that a folder still in use is never cleaned or
+# rotated, and --record-ending finds the very backup systemd killed.
+OWNER_FILE = "owner.json"
+
+
+def claim(run_dir, kind, env):
+    try:
+        with open(os.path.join(run_dir, OWNER_FILE), "w", encoding="utf-8") as f:
+            json.dump({"pid": os.getpid(), "kind": kind, "invocation": env.get("INVOCATION_ID") or None}, f)
+    except OSError:
+        pass
+
+
+def owner(run_dir):
+    try:
+        with open(os.path.join(run_dir, OWNER_FILE), encoding="utf-8") as f:
+            doc = json.load(f)
+        return doc if isinstance(doc, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def in_use(run_dir):
+    """True while another live process owns the folder (a check reading blobs back)."""
+    pid = owner(run_dir).get("pid")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def clean_killed_runs(runs):
     """A run killed by systemd (SIGKILL after a timeout, MemoryMax) cannot clean up: remove the
-    rclone logs, listings and plans it left."""
+    rclone logs, listings and plans it left (never those of a check still running)."""
     for d in os.listdir(runs):
-        remove_leftovers(os.path.join(runs, d))
-        remove_scratch(os.path.join(runs, d))
+        path = os.path.join(runs, d)
+        if in_use(path):
+            continue
+        remove_leftovers(path)
+        remove_scratch(path)
 
 
 def folder_bytes(path):
@@ -125,7 +165,7 @@ def rotate(runs, keep=KEEP_RUN_LOGS, keep_bytes=KEEP_RUN_LOGS_BYTES):
     for i, d in enumerate(folders):
         path = os.path.join(runs, d)
         used += folder_bytes(path)
-        if i > 0 and (i >= keep or used > keep_bytes):
+        if i > 0 and (i >= keep or used > keep_bytes) and not in_use(path):
             shutil.rmtree(path, ignore_errors=True)
 
 

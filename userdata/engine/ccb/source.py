@@ -97,7 +97,9 @@ class Source:
         rel, size = o["Key"][len(self.settings.sourcePrefix):], int(o["Size"])
         problem = names.key_problem(rel)
         if problem is not None:
-            skipped.add_key(rel, problem)
+            # The prefix's own empty folder marker holds nothing to back up: always accepted
+            # (no pattern can name the empty key below the prefix).
+            skipped.add_key(rel, problem, accepted=rel == "" and size == 0)
             return
         # The ETag is the object's identity, never its hash: SSE-KMS, SSE-C and multipart ETags
         # are not MD5s (seal.py hashes the bytes).

@@ -91,13 +91,18 @@ class Unreadable:
         if not self.planned:
             return
         merged = self.path + ".tmp"
-        with open(merged, "w", encoding="utf-8") as out:
-            for f in self.files.values():
-                with open(f.name, encoding="utf-8") as part:
-                    for line in part:
-                        out.write(line)
-        sort_file(merged, self.run_dir)
-        os.replace(merged, self.path)
+        try:
+            with open(merged, "w", encoding="utf-8") as out:
+                for f in self.files.values():
+                    with open(f.name, encoding="utf-8") as part:
+                        for line in part:
+                            out.write(line)
+            sort_file(merged, self.run_dir)
+            os.replace(merged, self.path)
+        except BaseException:
+            if os.path.exists(merged):  # a full disk: the previous set stays, and the room
+                os.unlink(merged)
+            raise
         if os.path.exists(self.old):
             os.unlink(self.old)
             log("the unreadable objects' record moved to %s; objects it named are tried again once" % FILE)
