@@ -322,6 +322,7 @@ export function settingsFromConfig(
     syncMode: cfg.syncMode,
     maxDeletes: cfg.maxDeletes,
     maxDeletePercent: cfg.maxDeletePercent,
+    deletionWindowHours: cfg.deletionWindowHours,
     credential: credentialKind(cfg.credentialMode, cfg.credentialDelivery),
     ssmParameterName: `/${APP}/${stack}/vault-sas-url`,
     syncIntervalHours: cfg.syncIntervalHours,

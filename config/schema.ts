@@ -245,14 +245,19 @@ export const SCHEMA = {
     LIMITS.restoreDrillObjects,
   ),
   maxDeletes: integer(
-    `Mirror mode only (${range(LIMITS.maxDeletes)}). A run that would delete more than this many blobs deletes none and fails.`,
+    `Mirror mode only (${range(LIMITS.maxDeletes)}). A run that would bring the deletions of the last deletionWindowHours above this many blobs deletes none and fails.`,
     100,
     LIMITS.maxDeletes,
   ),
   maxDeletePercent: integer(
-    `Mirror mode only (${range(LIMITS.maxDeletePercent)}). A run that would delete more than this share of the vault's blobs deletes none and fails, whatever maxDeletes allows.`,
+    `Mirror mode only (${range(LIMITS.maxDeletePercent)}). A run that would bring the deletions of the last deletionWindowHours above this share of the vault's blobs deletes none and fails, whatever maxDeletes allows (rounded up: at 50%, a vault of 3 blobs may lose 2).`,
     50,
     LIMITS.maxDeletePercent,
+  ),
+  deletionWindowHours: integer(
+    `Mirror mode only (${range(LIMITS.deletionWindowHours)}). The deletion guard counts the deletions of all runs within this many hours, not one run's: a slow mass deletion, one run at a time, is stopped like a sudden one.`,
+    24,
+    LIMITS.deletionWindowHours,
   ),
   credentialMode: oneOf(
     '"federated": no stored credential. The host proves its AWS role to Entra ID through IAM outbound identity federation and mints a short-lived user-delegation SAS each run; the account disallows Shared Key. "sas": a container SAS signed with the account key, renewed by pulumi up (for accounts that cannot federate).',

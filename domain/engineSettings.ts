@@ -28,6 +28,7 @@ export const ENGINE_SETTINGS = {
   syncMode: { type: "string", values: SYNC_MODES },
   maxDeletes: { type: "integer", min: 0 },
   maxDeletePercent: { type: "integer", min: 0, max: 100 },
+  deletionWindowHours: { type: "integer", min: 1 },
   /** How the host authenticates to the vault (domain/credentials.ts CredentialKind). */
   credential: { type: "string", values: CREDENTIAL_KINDS },
   /** The SSM SecureString holding the SAS URL (credential "ssm"). */

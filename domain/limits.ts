@@ -14,6 +14,8 @@ export const LIMITS = {
   syncIntervalHours: { min: 1, max: 24 },
   maxDeletes: { min: 0, max: 1_000_000 },
   maxDeletePercent: { min: 0, max: 100 },
+  /** The deletion guard's window: an hour to 30 days. */
+  deletionWindowHours: { min: 1, max: 720 },
   /** Blob and container soft delete: 1-365 days (Azure). */
   softDeleteRetentionDays: { min: 1, max: 365 },
   /** Point-in-time restore: 0 (off) to 364 days, below the soft-delete period (Azure). */

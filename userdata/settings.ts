@@ -56,6 +56,8 @@ export interface SyncSettings {
   maxDeletes: number;
   /** Mirror mode: the largest share of the vault (percent) one run may delete. */
   maxDeletePercent: number;
+  /** Mirror mode: the hours over which the deletion guard adds up deletions. */
+  deletionWindowHours: number;
   /** How the host authenticates to the vault (domain/credentials.ts). */
   credential: CredentialKind;
   /** SSM SecureString holding the SAS URL (credential "ssm"). */

@@ -408,7 +408,8 @@ describe("sync engine v2 on the data path", function () {
       const r = await b.run();
       expect(r.code, why(r)).to.equal(EXIT_CODES.failure);
       expect(r.summary?.errors.join("\n")).to.match(
-        /deletion guard: 9 deletions exceed maxDeletePercent \(50% of 9 objects\); nothing deleted/,
+        // (with the deletion an earlier test of this block made, within the guard's window)
+        /deletion guard: \d+ deletions( \(\d+ of them by runs of the last 24 hours\))? exceed maxDeletePercent \(50% of \d+ objects\); nothing deleted/,
       );
       expect(r.azure.DELETE).to.equal(0);
       const after = await b.vaultObjects();
@@ -463,6 +464,37 @@ describe("sync engine v2 on the data path", function () {
       expect(await vaultBody(b, "a.txt")).to.equal("a\n");
       expect(await vaultBody(b, "b/c.txt")).to.equal("c\n");
       expect((await b.blobNames("data/")).sort()).to.deep.equal(["data/a.txt", "data/b/c.txt"]);
+    });
+  });
+
+  describe("the deletion guard counts a window, not one run", () => {
+    let b: Backup;
+    before(async () => {
+      b = await startBackup({
+        azuriteInMemory: true,
+        overrides: { syncMode: "mirror", maxDeletes: 3, maxDeletePercent: 50 },
+      });
+      for (let i = 0; i < 10; i++) await b.put(`w/${i}.txt`, `w${i}\n`);
+      const r = await b.run();
+      expect(r.code, why(r)).to.equal(0);
+    });
+    after(async () => b?.stop());
+
+    it("stops a mass deletion made a few objects per run, within deletionWindowHours", async () => {
+      await b.remove("w/0.txt");
+      await b.remove("w/1.txt");
+      const first = await b.run();
+      expect(first.code, why(first)).to.equal(0);
+      expect(first.summary!.deleted).to.equal(2);
+      await b.remove("w/2.txt");
+      await b.remove("w/3.txt");
+      const second = await b.run();
+      expect(second.code, why(second)).to.equal(EXIT_CODES.failure);
+      expect(second.summary!.deleted).to.equal(0);
+      expect(second.summary!.errors).to.deep.equal([
+        "deletion guard: 4 deletions (2 of them by runs of the last 24 hours) exceed maxDeletes (3); nothing deleted",
+      ]);
+      expect(await b.blobNames("data/w/")).to.include.members(["data/w/2.txt", "data/w/3.txt"]);
     });
   });
 });

@@ -41,17 +41,36 @@ def refused_by_s3(outcome, detail):
         "failed to open source object" in detail and UNREADABLE.search(detail) and not NOT_THE_OBJECT.search(detail))
 
 
-def deletion_refusal(settings, summary, to_delete):
+def deletion_refusal(settings, summary, to_delete, recent=0):
     """Mirror mode's deletion guard: why this run must delete nothing, or None. A source listing
-    that is empty, near-empty or wrong (a replacement bucket) must never empty the vault."""
+    that is empty, near-empty or wrong (a replacement bucket) must never empty the vault, at
+    once or run by run: the limits count the deletions of the last deletionWindowHours
+    (`recent`, by earlier runs) with this run's. The share is rounded up (at 50%, 2 of 3)."""
     if to_delete and summary.sourceObjects == 0:
         return "the source listing is empty but the vault holds %d objects" % summary.vaultObjects
-    if to_delete > settings.maxDeletes:
-        return "%d deletions exceed maxDeletes (%d)" % (to_delete, settings.maxDeletes)
-    if to_delete > summary.vaultObjects * settings.maxDeletePercent // 100:
-        return "%d deletions exceed maxDeletePercent (%d%% of %d objects)" % (
-            to_delete, settings.maxDeletePercent, summary.vaultObjects)
+    total = to_delete + recent
+    earlier = " (%d of them by runs of the last %d hours)" % (recent, settings.deletionWindowHours) if recent else ""
+    if total > settings.maxDeletes:
+        return "%d deletions%s exceed maxDeletes (%d)" % (total, earlier, settings.maxDeletes)
+    before = summary.vaultObjects + recent  # the vault before the window's deletions
+    allowed = -(-before * settings.maxDeletePercent // 100)  # rounded up
+    if total > allowed:
+        return "%d deletions%s exceed maxDeletePercent (%d%% of %d objects)" % (
+            total, earlier, settings.maxDeletePercent, before)
     return None
+
+
+DELETIONS_FILE = "deletions.json"
+
+
+def recent_deletions(paths, window_hours, now):
+    """[(time, count)] of the deletions of earlier runs within the window (deletions.json)."""
+    try:
+        with open(paths.state_file(DELETIONS_FILE), encoding="utf-8") as f:
+            doc = json.load(f)
+        return [(int(t), int(n)) for t, n in doc if now - int(t) < window_hours * 3600]
+    except (OSError, ValueError, TypeError):
+        return []
 
 
 class Backup:
@@ -189,7 +208,8 @@ class Backup:
         keeps it should the new version fail to copy; a deletion is a move to archive/."""
         steps = [("copy", "archived", overwrites)]
         if deletions is not None:
-            refusal = deletion_refusal(self.settings, self.summary, self.summary.vaultOnly)
+            window = recent_deletions(self.ctx.paths, self.settings.deletionWindowHours, self.now)
+            refusal = deletion_refusal(self.settings, self.summary, self.summary.vaultOnly, sum(n for _, n in window))
             if refusal:
                 self.errors.add("deletion guard: %s; nothing deleted" % refusal)
             else:
@@ -207,6 +227,9 @@ class Backup:
             for batch in planning.batches(path):
                 log("%s %d blobs to archive/%s" % ("moving" if kind == "move" else "copying", len(batch), self.run_id))
                 self.transfer.batch(kind, batch, self.dest, archive, archived)
+        if deletions is not None and self.summary.deleted:
+            window.append((self.now, self.summary.deleted))
+            runs.write_atomic(self.ctx.paths.state_file(DELETIONS_FILE), json.dumps(window) + "\n")
 
     def archivable(self, path, deletions):
         """Takes out of an archive list the blobs whose archive/ name Azure cannot hold. A deleted

@@ -107,6 +107,8 @@ def run_backup(ctx):
 def vault_fresh_as_of(vault):
     """When this host has no freshness record (a new host): the vault's, from its status/ (the
     last run's freshAsOf, or the last success's start), or None."""
+    if vault.tried and not vault.reached:
+        return None  # the vault (or its credential) already failed this run: not asked again
     tried = vault.tried  # this lookup does not count as the run's own attempt (publish_status)
     try:
         last = vault.get_json(contract.STATUS_BLOBS["lastRun"]) or {}

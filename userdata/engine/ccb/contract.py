@@ -252,6 +252,10 @@ SETTINGS = MappingProxyType({
         "min": 0,
         "max": 100,
     }),
+    "deletionWindowHours": MappingProxyType({
+        "type": "integer",
+        "min": 1,
+    }),
     "credential": MappingProxyType({
         "type": "string",
         "values": (

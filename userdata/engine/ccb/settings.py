@@ -29,6 +29,7 @@ class Settings:
     syncMode: str
     maxDeletes: int
     maxDeletePercent: int
+    deletionWindowHours: int
     credential: str
     ssmParameterName: str
     stack: str
