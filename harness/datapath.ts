@@ -478,6 +478,16 @@ export class Backup {
   }
 
   /** Names of every blob in the container with the given prefix. */
+  /** Listings, plans and rclone's batch files in any run folder (none may outlive its run). */
+  scratch(): string[] {
+    const runs = path.join(this.stateDir, "runs");
+    if (!fs.existsSync(runs)) return [];
+    return fs
+      .readdirSync(runs)
+      .flatMap((d) => fs.readdirSync(path.join(runs, d)).map((f) => `${d}/${f}`))
+      .filter((f) => /\.(tsv|lst)$|\/batch\./.test(f));
+  }
+
   async blobNames(prefix: string): Promise<string[]> {
     const names: string[] = [];
     for await (const b of this.container.listBlobsFlat({ prefix })) names.push(b.name);
@@ -548,9 +558,10 @@ export async function verifyVault(
     const src = await b.sourceBody(key);
     bytes += src.length;
     const blob = b.container.getBlobClient(`data/${key}`);
-    if (!(await blob.exists()) && accept(key)) {
+    const stored = await blob.exists();
+    if (!stored && accept(key)) {
       accepted.push(key);
-    } else if (!(await blob.exists())) {
+    } else if (!stored) {
       mismatches.push(`${key}: missing in the vault`);
     } else {
       const dst = await blob.downloadToBuffer();

@@ -113,9 +113,8 @@ export async function restoreRehearsal(
   const expected = await b.bucketObjects(b.settings.sourceBucket);
   // Skips on the acknowledged list (e.g. folder markers) are not in the vault to restore.
   const accept = acceptedSkip(b.settings.acceptedSkips);
-  const stored = new Set(
-    (await b.blobNames("data/")).map((n) => decodeBlobName(n.slice("data/".length))),
-  );
+  const dataNames = await b.blobNames("data/");
+  const stored = new Set(dataNames.map((n) => decodeBlobName(n.slice("data/".length))));
   for (const k of [...expected.keys()]) if (accept(k) && !stored.has(k)) expected.delete(k);
   const keys = [...expected.keys()].sort();
   if (keys.length < 3) throw new Error("restore rehearsal: the source needs at least 3 objects");
@@ -125,7 +124,7 @@ export async function restoreRehearsal(
   // Objects deleted from the source before the rehearsal are still in the vault (copy mode
   // never deletes): a restore of the vault's state brings them back too, as they were.
   const kept = new Map<string, string>();
-  for (const name of await b.blobNames("data/")) {
+  for (const name of dataNames) {
     const key = decodeBlobName(name.slice("data/".length));
     if (expected.has(key)) continue;
     const body = await b.container.getBlobClient(name).downloadToBuffer();

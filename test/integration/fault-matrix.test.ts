@@ -26,16 +26,6 @@ async function until(what: string, cond: () => boolean, ms = 60_000): Promise<vo
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Listings, plans and rclone's batch files left in any run folder. */
-function scratch(b: Backup): string[] {
-  const runs = path.join(b.stateDir, "runs");
-  if (!fs.existsSync(runs)) return [];
-  return fs
-    .readdirSync(runs)
-    .flatMap((d) => fs.readdirSync(path.join(runs, d)).map((f) => `${d}/${f}`))
-    .filter((f) => /\.(tsv|lst)$|\/batch\./.test(f));
-}
-
 /** The metrics of the last PutMetricData call. */
 function lastMetrics(b: Backup): Record<string, number> {
   const all = b.telemetry!.metrics();
@@ -61,7 +51,7 @@ function expectRecordedFailure(b: Backup, r: SyncRun, error: RegExp): RunSummary
   expect(m[METRICS.backupAgeSeconds], "the backup's age, whatever the outcome").to.equal(
     s.backupAgeSeconds,
   );
-  expect(scratch(b), "no listing, plan or batch file left behind").to.deep.equal([]);
+  expect(b.scratch(), "no listing, plan or batch file left behind").to.deep.equal([]);
   return s;
 }
 
@@ -109,7 +99,7 @@ describe("fault matrix: every ending of a run is recorded", function () {
 
     it("SIGINT while copying: interrupted, rclone stopped with it, and the next run copies everything", async () => {
       const { pid, done } = b.start();
-      await until("a batch", () => scratch(b).some((f) => f.endsWith("batch.lst")));
+      await until("a batch", () => b.scratch().some((f) => f.endsWith("batch.lst")));
       process.kill(pid, "SIGINT");
       const s = expectRecordedFailure(b, await done, /^stopped by SIGINT/m);
       expect(s.ending).to.equal("interrupted");
@@ -121,7 +111,7 @@ describe("fault matrix: every ending of a run is recorded", function () {
       // very run it killed, whatever else (a check) made a folder since.
       const invocation = { INVOCATION_ID: "0123456789abcdef0123456789abcdef" };
       const { pid, done } = b.start(150_000, [], invocation);
-      await until("a batch", () => scratch(b).some((f) => f.endsWith("batch.lst")));
+      await until("a batch", () => b.scratch().some((f) => f.endsWith("batch.lst")));
       const before = fs.readFileSync(path.join(b.stateDir, "last-run.json"), "utf8");
       process.kill(-pid, "SIGKILL"); // the whole group, as systemd's OOM kill of the cgroup
       const killed = await done;
@@ -160,9 +150,7 @@ describe("fault matrix: every ending of a run is recorded", function () {
       b.telemetry!.reset();
       await b.start(60_000, ["--record-ending"], { SERVICE_RESULT: "exit-code" }).done;
       expect(b.telemetry!.metrics()).to.deep.equal([]);
-      const blobs: string[] = [];
-      for await (const blob of b.container.listBlobsFlat({ prefix: "data/" }))
-        blobs.push(blob.name);
+      const blobs = await b.blobNames("data/");
       expect(blobs).to.have.length(1500);
     });
   });
@@ -365,7 +353,7 @@ describe("fault matrix: every ending of a run is recorded", function () {
     it("the disk fills while copying: the run records itself, and the next run converges", async () => {
       seed(b, 1200, "disk2/");
       const { done } = b.start();
-      await until("a batch", () => scratch(b).some((f) => f.endsWith("batch.lst")));
+      await until("a batch", () => b.scratch().some((f) => f.endsWith("batch.lst")));
       fill();
       const r = await done;
       // rclone cannot write its log and says nothing: the run names the full disk, not 1,000
@@ -435,9 +423,7 @@ describe("fault matrix: every ending of a run is recorded", function () {
       expect(r.summary!.sourceDropPercent).to.be.at.least(98.5);
       expect(lastMetrics(b)[METRICS.sourceDropPercent]).to.equal(r.summary!.sourceDropPercent);
       expect(r.stderr).to.match(/the source shrank by 9\d\.\d+% since the last fresh run/);
-      const blobs: string[] = [];
-      for await (const blob of b.container.listBlobsFlat({ prefix: "data/" }))
-        blobs.push(blob.name);
+      const blobs = await b.blobNames("data/");
       expect(blobs, "copy mode keeps every blob").to.have.length(200);
     });
 
@@ -447,9 +433,7 @@ describe("fault matrix: every ending of a run is recorded", function () {
       expect(r.code, why(r)).to.equal(0);
       expect(r.summary).to.include({ sourceObjects: 0, sourceDropPercent: 100 });
       expect(lastMetrics(b)[METRICS.sourceDropPercent]).to.equal(100);
-      const blobs: string[] = [];
-      for await (const blob of b.container.listBlobsFlat({ prefix: "data/" }))
-        blobs.push(blob.name);
+      const blobs = await b.blobNames("data/");
       expect(blobs).to.have.length(200);
     });
   });

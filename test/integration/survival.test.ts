@@ -9,15 +9,6 @@ import * as path from "node:path";
 import { startBackup, why, type Backup } from "../../harness/datapath";
 import { METRICS } from "../../domain/telemetry";
 
-function scratch(b: Backup): string[] {
-  const runs = path.join(b.stateDir, "runs");
-  if (!fs.existsSync(runs)) return [];
-  return fs
-    .readdirSync(runs)
-    .flatMap((d) => fs.readdirSync(path.join(runs, d)).map((f) => `${d}/${f}`))
-    .filter((f) => /\.(tsv|lst)$|\/batch\./.test(f));
-}
-
 function rcloneProcesses(b: Backup): string[] {
   let out = "";
   try {
@@ -46,11 +37,11 @@ describe("survival: every ending of a run is recorded", function () {
     const runs = path.join(b.stateDir, "runs");
     // Wait until rclone is copying a batch.
     for (let i = 0; i < 600; i++) {
-      if (scratch(b).some((f) => f.endsWith("batch.lst"))) break;
+      if (b.scratch().some((f) => f.endsWith("batch.lst"))) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(
-      scratch(b).some((f) => f.endsWith("batch.lst")),
+      b.scratch().some((f) => f.endsWith("batch.lst")),
       "the run never started copying",
     ).to.equal(true);
     process.kill(pid, "SIGTERM");
@@ -59,7 +50,7 @@ describe("survival: every ending of a run is recorded", function () {
     expect(r.summary?.outcome).to.equal("failure");
     expect(r.summary?.errors.join("\n")).to.match(/^stopped by SIGTERM/m);
     expect(fs.readdirSync(runs)).to.have.length(1);
-    expect(scratch(b), "listings, plans and rclone's files removed").to.deep.equal([]);
+    expect(b.scratch(), "listings, plans and rclone's files removed").to.deep.equal([]);
     expect(rcloneProcesses(b), "rclone stopped with the run").to.deep.equal([]);
     expect(b.telemetry!.metrics().at(-1)).to.include({
       [METRICS.runFailed]: 1,
@@ -78,7 +69,7 @@ describe("survival: every ending of a run is recorded", function () {
     const r = await b.run();
     expect(r.code, why(r)).to.equal(0);
     expect(r.summary?.sourceObjects).to.equal(1500);
-    expect(scratch(b)).to.deep.equal([]);
+    expect(b.scratch()).to.deep.equal([]);
     // what the run itself leaves is kept (its summary, its ledgers)
     expect(fs.readdirSync(killed)).to.deep.equal(["summary.json"]);
   });

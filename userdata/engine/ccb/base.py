@@ -1,6 +1,7 @@
 """What every module needs: the run's error type, redacted logging and UTC times."""
 
 import calendar
+import os
 import re
 import sys
 import time
@@ -58,6 +59,12 @@ def epoch_or_none(text):
 def epoch_of_datetime(dt):
     """Seconds since the epoch of a botocore datetime (S3's LastModified)."""
     return calendar.timegm(dt.utctimetuple())
+
+
+def free_bytes(path):
+    """Bytes an unprivileged writer may still use on the volume holding `path`."""
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
 
 
 def tsv(*fields):

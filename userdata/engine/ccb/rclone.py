@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from .base import RunFailed
+from .base import RunFailed, free_bytes
 
 # A copy that has moved no byte for PROBE_AFTER seconds probes both sides (rclone logs its
 # stats every 10 s); one that has moved nothing for STALL_SECONDS is stopped.
@@ -46,8 +46,7 @@ LOG_ROOM_BYTES = 64 * 1024
 
 
 def disk_full(log_path):
-    st = os.statvfs(os.path.dirname(log_path) or ".")
-    if st.f_bavail * st.f_frsize < LOG_ROOM_BYTES:
+    if free_bytes(os.path.dirname(log_path) or ".") < LOG_ROOM_BYTES:
         for leftover in (log_path, log_path + ".stderr"):
             if os.path.exists(leftover):
                 os.unlink(leftover)

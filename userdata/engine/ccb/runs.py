@@ -11,7 +11,7 @@ import sys
 import time
 import typing
 
-from .base import RunFailed, log
+from .base import RunFailed, free_bytes, log
 from .rclone import remove_leftovers
 
 KEEP_RUN_LOGS = 30
@@ -167,11 +167,6 @@ def rotate(runs, keep=KEEP_RUN_LOGS, keep_bytes=KEEP_RUN_LOGS_BYTES):
         used += folder_bytes(path)
         if i > 0 and (i >= keep or used > keep_bytes) and not in_use(path):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def free_bytes(path):
-    st = os.statvfs(path)
-    return st.f_bavail * st.f_frsize
 
 
 def check_free_space(path, objects):
