@@ -10,8 +10,10 @@ import { SyncNetwork } from "./components/syncNetwork";
 import { SyncHost } from "./components/syncHost";
 import { VaultAccess } from "./components/vaultAccess";
 import { VaultAudit } from "./components/vaultAudit";
+import { VaultAlerts } from "./components/vaultAlerts";
 import { BackupAlarms } from "./components/backupAlarms";
 import { RunTelemetry } from "./components/runTelemetry";
+import { OperatorAccess } from "./components/operatorAccess";
 import { CONTAINER_NAME } from "./domain/layout";
 import type { StackOutputs } from "./domain/outputs";
 
@@ -44,6 +46,15 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     instanceType: cfg.instanceType,
     sourceBucket: cfg.sourceBucket,
     sourcePrefix: cfg.sourcePrefix,
+    egressCidrs: cfg.egressCidrs,
+    flowLogs: cfg.flowLogs
+      ? {
+          logGroupName: `/cross-cloud-backup/${stack}/vpc-flow-logs`,
+          retentionDays: cfg.logRetentionDays,
+          kmsKeyArn: cfg.logKmsKeyArn,
+          permissionsBoundaryArn: cfg.permissionsBoundaryArn,
+        }
+      : undefined,
     tags,
   });
   const egressIp = network.egressIp;
@@ -82,6 +93,7 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     hostRoleArn: access.roleArn,
     hostIp: egressIp,
     ssmParameterName: settings.ssmParameterName,
+    region: settings.sourceRegion,
     syncMode: cfg.syncMode,
     tags,
   });
@@ -98,6 +110,7 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
   const host = new SyncHost("sync-host", {
     settings,
     vaultAccess: vaultAccess.host,
+    vaultBlobEndpoint: vault.blobEndpoint,
     instanceType: cfg.instanceType,
     rootVolumeGb: cfg.rootVolumeGb,
     architecture: cfg.architecture,
@@ -110,6 +123,19 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     tags,
   });
 
+  // How operators reach the host: a verify-only command document and the policy to use it;
+  // optionally Session Manager's (account-wide) session logging.
+  const operator = new OperatorAccess("operator-access", {
+    stack,
+    region: cfg.sourceRegion,
+    instanceId: host.instanceId,
+    roleName: access.roleName,
+    sessionLogging: cfg.sessionLogging
+      ? { retentionDays: cfg.logRetentionDays, kmsKeyArn: cfg.logKmsKeyArn }
+      : undefined,
+    tags,
+  });
+
   // Who read, wrote or deleted backup data: the vault's data-plane audit trail.
   const audit = new VaultAudit("vault-audit", {
     resourceGroupName: vault.resourceGroupName,
@@ -117,6 +143,13 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     storageAccountId: vault.storageAccountId,
     retentionDays: cfg.auditRetentionDays,
     defender: cfg.defenderForStorage,
+    tags,
+  });
+  // Who changed the vault's control plane: account, WORM policies, locks, roles, keys.
+  new VaultAlerts("vault-alerts", {
+    resourceGroupName: vault.resourceGroupName,
+    resourceGroupId: vault.resourceGroupId,
+    emails: cfg.alarmEmails,
     tags,
   });
   // Where alarms go: freshness, failed, partial, killed and long runs, a shrinking source, the
@@ -145,6 +178,8 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     syncHostInstanceId: host.instanceId,
     syncHostAmiId: host.amiId,
     syncRegion: cfg.sourceRegion,
+    verifyDocumentName: operator.verifyDocumentName,
+    operatorPolicyArn: operator.operatorPolicyArn,
     syncEgressIp: network.egressIp,
     syncIntervalHours: cfg.syncIntervalHours,
     syncMode: cfg.syncMode,

@@ -43,7 +43,10 @@ where to write:
   --to <directory>             a local directory (content only; no content type or metadata)
   --in-place                   back into the source bucket: shows a dry run, and writes only with
                                --yes-overwrite-source as well
-  --source-bucket <name>       the bucket the backup reads (default: from the vault's status/)
+  --source-bucket <name>       the bucket the backup reads, which a restore never writes into
+                               (default: the stack's sourceBucket output). An S3 restore with
+                               --from or --account needs it: the vault's status/ is written by
+                               the sync host and is not trusted to name it
 
 what to restore:
   --prefix <key prefix>      only keys starting with this (relative to the backed-up prefix)
@@ -119,6 +122,14 @@ export interface RestoreFlags {
   concurrency: number;
 }
 
+/**
+ * The source bucket of an S3 restore comes from the operator (--source-bucket) or the stack's
+ * outputs, never only from status/last-run.json: the sync host writes that blob, and a host that
+ * named another bucket there would turn off the refusal to write into the real source.
+ */
+const SOURCE_BUCKET_NEEDED =
+  "an S3 restore must know the source bucket it may never write into: pass --source-bucket <name> (the bucket the backup reads) or use --stack <name>; the vault's status/last-run.json is written by the sync host and is not trusted to name it";
+
 /** Parses and checks the flags; throws UsageError (or parseArgs' error) with what to type. */
 export function parseRestoreFlags(argv: string[]): RestoreFlags {
   const { values: v } = parseArgs({
@@ -163,6 +174,9 @@ export function parseRestoreFlags(argv: string[]): RestoreFlags {
       );
   } else if (v["in-place"] && v.to !== undefined)
     throw new UsageError(`--to must be s3://<bucket>/[prefix] with --in-place; got "${v.to}"`);
+  const toS3 = v["in-place"] === true || (v.to !== undefined && /^s3:\/\//.test(v.to));
+  if (toS3 && v.stack === undefined && v["source-bucket"] === undefined)
+    throw new UsageError(SOURCE_BUCKET_NEEDED);
   return { values: v, at, concurrency };
 }
 
@@ -196,22 +210,24 @@ export async function main(
     return 0;
   }
 
-  // The source bucket: given, from the stack, or from the run summary the engine publishes.
+  // The source bucket: given, or from the stack. The run summary the host publishes only adds
+  // buckets to refuse (and, in place, the prefix), never decides alone (SOURCE_BUCKET_NEEDED).
   const summary = await lastRunSummary(container).catch(() => undefined);
   const summarySource = summary ? parseS3Url(summary.source) : undefined;
-  const sourceBucket = v["source-bucket"] ?? stackVault?.sourceBucket ?? summarySource?.bucket;
+  const sourceBucket = v["source-bucket"] ?? stackVault?.sourceBucket;
   // A mistyped --source-bucket must not switch off the refusal for the bucket the vault names.
   const otherSourceBuckets = [stackVault?.sourceBucket, summarySource?.bucket].filter(
     (b): b is string => b !== undefined && b !== sourceBucket,
   );
 
   let target: Target;
+  if ((v["in-place"] || /^s3:\/\//.test(v.to!)) && !sourceBucket)
+    throw new UsageError(`${SOURCE_BUCKET_NEEDED} (the stack has no sourceBucket output)`);
   if (v["in-place"]) {
-    if (!sourceBucket)
-      throw new UsageError(
-        "--in-place needs the source bucket: the vault has no status/last-run.json; add --source-bucket <name>",
-      );
-    const to = v.to ?? `s3://${sourceBucket}/${summarySource?.prefix ?? ""}`;
+    if (!sourceBucket) throw new UsageError(SOURCE_BUCKET_NEEDED);
+    // The summary's prefix only when it names the same bucket (and the dry run shows it first).
+    const prefix = summarySource?.bucket === sourceBucket ? summarySource.prefix : "";
+    const to = v.to ?? `s3://${sourceBucket}/${prefix}`;
     const s3 = parseS3Target(to);
     if (!s3)
       throw new UsageError(`--to must be s3://<bucket>/[prefix] with --in-place; got "${to}"`);

@@ -1,8 +1,9 @@
 // npm run verify -- --stack <name> [--drill]
 // Runs the host's integrity check (or, with --drill, its restore drill) now, through SSM Run
-// Command, waits for it and prints the result. Needs ssm:SendCommand on the host and the
-// AWS-RunShellScript document, and ssm:GetCommandInvocation. Exit 0: the vault matches (the
-// restore verified); 4: mismatches; 1: the check could not run; 2: usage error.
+// Command with the stack's verify document (it can run nothing else), waits for it and prints the
+// result. Needs what the stack's operatorPolicyArn grants: ssm:SendCommand of that document to
+// the host, and ssm:GetCommandInvocation. Exit 0: the vault matches (the restore verified);
+// 4: mismatches; 1: the check could not run; 2: usage error.
 import { parseArgs } from "node:util";
 import { output, runCli, stackOutputs, UsageError, type Outputs } from "./common";
 import {
@@ -13,41 +14,16 @@ import {
 } from "@aws-sdk/client-ssm";
 import type { DrillResult, IntegrityResult } from "../domain/runSummary";
 import { EXIT_CODES } from "../domain/runSummary";
-import { CHECKS, type CheckKind } from "../userdata/schedule";
-import { STATE_DIR } from "../userdata/settings";
+import type { CheckKind } from "../userdata/schedule";
 
 const USAGE = `usage:
   npm run verify -- --stack <name> [--drill]
-  npm run verify -- --instance-id <i-...> --region <region> [--drill]
-Runs the host's integrity check (--drill: its restore drill) now through SSM Run Command and
-prints the result. Options: --timeout-minutes <n> (60), --json, --help`;
+  npm run verify -- --instance-id <i-...> --region <region> --document <name> [--drill]
+Runs the host's integrity check (--drill: its restore drill) now through SSM Run Command, with
+the stack's verify document (output verifyDocumentName), and prints the result.
+Options: --timeout-minutes <n> (60), --json, --help`;
 
 const TERMINAL = new Set(["Success", "Failed", "Cancelled", "TimedOut", "Cancelling"]);
-
-/**
- * The shell the host runs (one script: Run Command joins the lines): note the time, start the
- * check's unit (systemctl waits for a oneshot), then print its result only if that check started
- * after the request (an older result would pass for a check that never ran), trimmed below Run
- * Command's 24,000-character output limit.
- */
-export function hostCommands(kind: CheckKind): string[] {
-  // DynamicUser units keep their state under /var/lib/private.
-  const file = `${STATE_DIR.replace("/var/lib/", "/var/lib/private/")}/${kind === "integrity" ? "last-integrity.json" : "last-drill.json"}`;
-  const unit = `${CHECKS[kind].unit}.service`;
-  const print = [
-    "import json, sys",
-    "d = json.load(open(sys.argv[1]))",
-    "if d['started'] < sys.argv[2]:",
-    `    sys.exit('the ${kind === "integrity" ? "check" : "drill"} did not run: the last result started at %s, before this request (%s); see journalctl -u ${unit}' % (d['started'], sys.argv[2]))`,
-    "d['mismatches'] = [{'key': m['key'][:200], 'reason': m['reason'][:300]} for m in d['mismatches'][:20]]",
-    "print(json.dumps(d, ensure_ascii=False))",
-  ].join("\n");
-  return [
-    't0="$(date -u +%Y-%m-%dT%H:%M:%SZ)"',
-    `systemctl start ${unit} || true`,
-    `python3 -c "${print}" ${file} "$t0"`,
-  ];
-}
 
 /** The integrity rotation in words: what share of the vault was read back, within what, since when. */
 export function coverage(r: IntegrityResult): string {
@@ -80,9 +56,20 @@ export function describeResult(kind: CheckKind, r: IntegrityResult | DrillResult
   return lines.join("\n") + "\n";
 }
 
-/** The host `verify --stack` asks, and the region its SSM client uses, from the stack's outputs. */
-export function verifyTargetFromOutputs(out: Outputs): { instanceId: string; region: string } {
-  return { instanceId: output(out, "syncHostInstanceId"), region: output(out, "syncRegion") };
+export interface VerifyTarget {
+  instanceId: string;
+  region: string;
+  /** The stack's verify document (never AWS-RunShellScript). */
+  documentName: string;
+}
+
+/** The host `verify --stack` asks, its SSM client's region and the document, from the outputs. */
+export function verifyTargetFromOutputs(out: Outputs): VerifyTarget {
+  return {
+    instanceId: output(out, "syncHostInstanceId"),
+    region: output(out, "syncRegion"),
+    documentName: output(out, "verifyDocumentName"),
+  };
 }
 
 export async function main(
@@ -97,6 +84,7 @@ export async function main(
       stack: { type: "string" },
       "instance-id": { type: "string" },
       region: { type: "string" },
+      document: { type: "string" },
       drill: { type: "boolean" },
       "timeout-minutes": { type: "string" },
       json: { type: "boolean" },
@@ -115,24 +103,38 @@ export async function main(
     );
   if (values["instance-id"] !== undefined && values.region === undefined)
     throw new UsageError("--instance-id needs --region <region>");
+  if (values["instance-id"] !== undefined && values.document === undefined)
+    throw new UsageError(
+      "--instance-id needs --document <name>: the stack's verify document (output verifyDocumentName)",
+    );
+  if (values.stack !== undefined && values.document !== undefined)
+    throw new UsageError("--document goes with --instance-id; --stack reads it from the outputs");
+  if (values.document !== undefined && !/^[a-zA-Z0-9_.-]{3,128}$/.test(values.document))
+    throw new UsageError(`--document must be an SSM document name, got "${values.document}"`);
+  if (values.document !== undefined && /^(aws|amazon)/i.test(values.document))
+    throw new UsageError(
+      `--document must be the stack's verify document (output verifyDocumentName), not the AWS-owned "${values.document}"`,
+    );
   const minutes = values["timeout-minutes"] ?? "60";
   if (!/^[1-9]\d*$/.test(minutes) || Number(minutes) > 2880)
     throw new UsageError(`--timeout-minutes must be 1-2880, got "${minutes}"`);
   const kind: CheckKind = values.drill ? "drill" : "integrity";
-  const target = values.stack
+  const target: VerifyTarget = values.stack
     ? verifyTargetFromOutputs(stackOutputs(values.stack))
-    : { instanceId: values["instance-id"]!, region: values.region! };
+    : {
+        instanceId: values["instance-id"]!,
+        region: values.region!,
+        documentName: values.document!,
+      };
 
   const ssm = new SSMClient({ region: target.region });
   const sent = await ssm.send(
     new SendCommandCommand({
       InstanceIds: [target.instanceId],
-      DocumentName: "AWS-RunShellScript",
+      DocumentName: target.documentName,
       Comment: `cross-cloud-backup: ${kind} on demand`,
-      Parameters: {
-        commands: hostCommands(kind),
-        executionTimeout: [String(Number(minutes) * 60)],
-      },
+      // The document's only inputs: which check (SSM refuses any other value) and its timeout.
+      Parameters: { check: [kind], executionTimeout: [String(Number(minutes) * 60)] },
       TimeoutSeconds: 600,
     }),
   );

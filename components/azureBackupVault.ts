@@ -7,7 +7,7 @@ import { CONTAINER_NAME, VAULT_FOLDERS } from "../domain/layout";
 import type { CredentialMode } from "../domain/credentials";
 import type { StorageRedundancy, SyncMode } from "../domain/modes";
 import type { Problem } from "../domain/problems";
-import { vaultProblems } from "../domain/vault";
+import { ACCOUNT_KEY_EXPIRATION_DAYS, vaultProblems } from "../domain/vault";
 import { sasWindow } from "../domain/sasWindow";
 import { sasPermissions } from "./vaultSas";
 import { createVaultPrivateEndpoint } from "./vaultNetwork";
@@ -188,11 +188,19 @@ export class AzureBackupVault extends pulumi.ComponentResource {
         publicNetworkAccess: "Enabled",
         networkRuleSet: {
           defaultAction: "Deny",
-          bypass: "AzureServices",
+          // No trusted-service exception: nothing the vault uses needs one. Only Azure services
+          // that reach the data plane through the firewall would (blob inventory, backup vaults,
+          // Event Grid dead-lettering, ...); diagnostic settings, lifecycle management and
+          // Defender's activity monitoring do not. See docs/vault.md (Network model).
+          bypass: "None",
           ipRules: args.egressIps.map((ip) => ({ iPAddressOrRange: ip, action: "Allow" as const })),
           virtualNetworkRules: [],
         },
-        // Block any account-key SAS that lives longer than ours (two rotation windows).
+        // Account keys are due for rotation every ACCOUNT_KEY_EXPIRATION_DAYS (Azure flags an
+        // older key; Azure Policy can audit or deny it). Federated mode cannot use them at all.
+        keyPolicy: { keyExpirationPeriodInDays: ACCOUNT_KEY_EXPIRATION_DAYS },
+        // Block any account-key SAS that lives longer than ours (two rotation windows; in SAS
+        // mode at most one key period, domain/vault.ts).
         sasPolicy: {
           expirationAction: "Block",
           sasExpirationPeriod: sasExpirationPeriod(2 * args.sasRotationDays),
@@ -356,25 +364,29 @@ export class AzureBackupVault extends pulumi.ComponentResource {
 
     // SAS mode: a container-scoped service SAS, HTTPS only, bound to the host's IP, delete only
     // in mirror mode, valid for the current and the next rotation window. Federated mode makes
-    // no key or SAS call at all (a read-only identity can preview it).
+    // no key or SAS call at all (a read-only identity can preview it). A preview never mints
+    // one either: whoever can preview (a pull request's code) must not get a SAS, so the preview
+    // identity has no listServiceSas and the SAS is unknown until `pulumi up`.
     const sas =
       args.credentialMode !== "sas"
         ? undefined
-        : storage.listStorageAccountServiceSASOutput(
-            {
-              resourceGroupName: rg.name,
-              accountName: account.name,
-              canonicalizedResource: pulumi.interpolate`/blob/${account.name}/${container.name}`,
-              resource: "c",
-              permissions: sasPermissions(args.syncMode),
-              protocols: "https",
-              iPAddressOrRange: args.sasIp,
-              sharedAccessStartTime: window.start,
-              sharedAccessExpiryTime: window.expiry,
-              keyToSign: "key1",
-            },
-            { parent: this },
-          );
+        : pulumi.runtime.isDryRun()
+          ? { serviceSasToken: account.name.apply(() => pulumi.unknown as unknown as string) }
+          : storage.listStorageAccountServiceSASOutput(
+              {
+                resourceGroupName: rg.name,
+                accountName: account.name,
+                canonicalizedResource: pulumi.interpolate`/blob/${account.name}/${container.name}`,
+                resource: "c",
+                permissions: sasPermissions(args.syncMode),
+                protocols: "https",
+                iPAddressOrRange: args.sasIp,
+                sharedAccessStartTime: window.start,
+                sharedAccessExpiryTime: window.expiry,
+                keyToSign: "key1",
+              },
+              { parent: this },
+            );
 
     this.resourceGroupName = rg.name;
     this.resourceGroupId = rg.id;

@@ -11,7 +11,7 @@ import {
   checkOverdueSeconds,
   freshnessAlarm,
   METRICS,
-  METRICS_NAMESPACE,
+  metricsNamespace,
 } from "../domain/telemetry";
 
 export interface BackupAlarmsArgs {
@@ -66,7 +66,7 @@ export function dashboardBody(
 ): { widgets: object[] } {
   const { intervalHours, sourceDropAlarmPercent, checkSchedules } = settings;
   const metric = (name: string, stat: string) => [
-    METRICS_NAMESPACE,
+    metricsNamespace(stack),
     name,
     "Stack",
     stack,
@@ -253,7 +253,7 @@ export class BackupAlarms extends pulumi.ComponentResource {
           `${name}-${suffix}`,
           {
             alarmDescription: `cross-cloud-backup (${args.stack}): ${description} Runbook: README, Alarms.`,
-            namespace: METRICS_NAMESPACE,
+            namespace: metricsNamespace(args.stack),
             metricName: metric,
             dimensions: { Stack: args.stack },
             period: 3600,
@@ -387,7 +387,7 @@ export class BackupAlarms extends pulumi.ComponentResource {
     // The integrity check (weekly by default, or on demand) found the vault differing from the
     // source, or could not finish. One alarm for both: each check publishes both metrics.
     const integrityMetric = (metricName: string) => ({
-      namespace: METRICS_NAMESPACE,
+      namespace: metricsNamespace(args.stack),
       metricName,
       dimensions: { Stack: args.stack },
       period: 3600,

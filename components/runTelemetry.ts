@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as iam from "@pulumi/aws/iam";
-import { logGroupName, METRICS_NAMESPACE } from "../domain/telemetry";
+import { logGroupName, metricsNamespace } from "../domain/telemetry";
 
 export interface RunTelemetryArgs {
   /** The host role: it gets leave to publish into this stack's namespace and log group only. */
@@ -17,7 +17,7 @@ export interface RunTelemetryArgs {
 
 /**
  * Where each run reports: the stack's log group (one stream per run id) and the host role's
- * leave to publish metrics into the project's namespace and to write that log group, nothing
+ * leave to publish metrics into the stack's own namespace and to write that log group, nothing
  * else. Created before the host, so its first run can already publish.
  */
 export class RunTelemetry extends pulumi.ComponentResource {
@@ -36,7 +36,7 @@ export class RunTelemetry extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // The host may publish metrics into the project's namespace only (PutMetricData has no
+    // The host may publish metrics into its stack's namespace only (PutMetricData has no
     // resource-level permission, so the namespace condition is the scope) and write streams of
     // this log group only.
     // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
@@ -52,7 +52,7 @@ export class RunTelemetry extends pulumi.ComponentResource {
               Effect: "Allow",
               Action: "cloudwatch:PutMetricData",
               Resource: "*",
-              Condition: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
+              Condition: { StringEquals: { "cloudwatch:namespace": metricsNamespace(args.stack) } },
             },
             {
               Sid: "WriteRunLogs",

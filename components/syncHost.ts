@@ -25,6 +25,11 @@ export interface SyncHostArgs {
   settings: Omit<SyncSettings, "credential">;
   /** How the host reaches the vault (VaultAccess's `host`): the credential kind, decided there. */
   vaultAccess: HostVaultAccess;
+  /**
+   * The vault account's blob endpoint (https://<account>.blob.core.windows.net/): with the
+   * container name, the only place the engine lets a SAS read from SSM point.
+   */
+  vaultBlobEndpoint: pulumi.Input<string>;
   instanceType: string;
   /** Root volume size in GiB (the engine keeps each run's listings on disk). */
   rootVolumeGb: number;
@@ -134,12 +139,21 @@ export class SyncHost extends pulumi.ComponentResource {
     );
 
     // The bucket's owner, the stack's own account unless configured: every S3 request the
-    // engine makes carries it (ExpectedBucketOwner).
+    // engine makes carries it (ExpectedBucketOwner). The vault container's URL: a SAS read from
+    // SSM that points anywhere else is refused, so a replaced parameter cannot redirect the backup.
     const artifacts = pulumi.secret(
       pulumi
-        .all([access.rendered, account])
-        .apply(([a, owner]) =>
-          renderHostArtifacts({ ...s, sourceBucketOwner: s.sourceBucketOwner || owner }, a, engine),
+        .all([access.rendered, account, args.vaultBlobEndpoint])
+        .apply(([a, owner, blobEndpoint]) =>
+          renderHostArtifacts(
+            {
+              ...s,
+              sourceBucketOwner: s.sourceBucketOwner || owner,
+              vaultContainerUrl: `${blobEndpoint.replace(/\/+$/, "")}/${s.containerName}`,
+            },
+            a,
+            engine,
+          ),
         ),
     );
     const userData = pulumi.secret(

@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { getCallerIdentityOutput } from "@pulumi/aws";
 import { awsPartitionOf } from "../domain/awsData";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ec2 from "@pulumi/aws/ec2";
+import * as iam from "@pulumi/aws/iam";
 
 export interface SyncNetworkArgs {
   /** CIDR of the VPC created for the host (ignored with existingSubnetId). */
@@ -13,6 +16,19 @@ export interface SyncNetworkArgs {
   /** The source bucket and prefix: the only data the gateway endpoint lets the host read. */
   sourceBucket: string;
   sourcePrefix: string;
+  /**
+   * Where the host may open HTTPS connections (default everywhere). S3 is reached through the
+   * gateway endpoint's prefix list whatever this says (in the VPC this component creates).
+   */
+  egressCidrs?: string[];
+  /** Log the created VPC's traffic to this log group (not with existingSubnetId). */
+  flowLogs?: {
+    logGroupName: string;
+    retentionDays: number;
+    kmsKeyArn?: string;
+    /** The permissions boundary every role of the stack carries (the delivery role too). */
+    permissionsBoundaryArn?: string;
+  };
   tags?: Record<string, string>;
 }
 
@@ -112,6 +128,8 @@ export class SyncNetwork extends pulumi.ComponentResource {
         return [...zones].sort();
       });
 
+    // The S3 gateway endpoint's prefix list, when this component creates the endpoint.
+    let s3PrefixListId: pulumi.Output<string> | undefined;
     if (args.existingSubnetId !== undefined) {
       const subnet = ec2.getSubnetOutput({ id: args.existingSubnetId }, { parent: this });
       this.vpcId = subnet.vpcId;
@@ -169,7 +187,7 @@ export class SyncNetwork extends pulumi.ComponentResource {
         { subnetId: subnet.id, routeTableId: routes.id },
         { parent: this },
       );
-      new ec2.VpcEndpoint(
+      const s3Endpoint = new ec2.VpcEndpoint(
         `${name}-s3-endpoint`,
         {
           vpcId: vpc.id,
@@ -183,6 +201,8 @@ export class SyncNetwork extends pulumi.ComponentResource {
       );
       this.vpcId = vpc.id;
       this.subnetId = subnet.id;
+      s3PrefixListId = s3Endpoint.prefixListId;
+      if (args.flowLogs) this.flowLogs(name, vpc.id, args.region, args.flowLogs, tags);
     }
 
     const sg = new ec2.SecurityGroup(
@@ -195,14 +215,28 @@ export class SyncNetwork extends pulumi.ComponentResource {
         // apt at Debian's mirror over HTTPS (userdata/cloudInit.ts aptSources). Instance
         // metadata, the VPC's DNS resolver and Amazon Time Sync are never filtered:
         // https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
+        // S3 has a prefix list (the gateway endpoint's); Azure storage, Entra ID, STS, SSM,
+        // CloudWatch and Debian's mirror publish no range a security group can name, so they
+        // share egressCidrs (everywhere unless the user narrows it, e.g. to a proxy).
         egress: [
           {
-            description: "HTTPS: S3, SSM, Azure Blob, Debian package mirror",
+            description: "HTTPS: SSM, STS, CloudWatch, Entra ID, Azure Blob, Debian package mirror",
             protocol: "tcp",
             fromPort: 443,
             toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
+            cidrBlocks: args.egressCidrs ?? ["0.0.0.0/0"],
           },
+          ...(s3PrefixListId
+            ? [
+                {
+                  description: "HTTPS to S3 through the gateway endpoint",
+                  protocol: "tcp",
+                  fromPort: 443,
+                  toPort: 443,
+                  prefixListIds: [s3PrefixListId],
+                },
+              ]
+            : []),
         ],
         tags,
       },
@@ -219,5 +253,95 @@ export class SyncNetwork extends pulumi.ComponentResource {
       securityGroupId: this.securityGroupId,
       egressIp: this.egressIp,
     });
+  }
+
+  /**
+   * VPC flow logs (every accepted and rejected flow) into a log group with retention, delivered
+   * by a role only the flow-logs service of this account can assume, and only for this account's
+   * flow logs (confused-deputy conditions). It may write that group and nothing else.
+   * https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+   */
+  private flowLogs(
+    name: string,
+    vpcId: pulumi.Output<string>,
+    region: string,
+    flow: NonNullable<SyncNetworkArgs["flowLogs"]>,
+    tags: Record<string, string>,
+  ): void {
+    const account = getCallerIdentityOutput({}, { parent: this }).accountId;
+    const group = new cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      {
+        name: flow.logGroupName,
+        retentionInDays: flow.retentionDays,
+        kmsKeyId: flow.kmsKeyArn,
+        tags,
+      },
+      { parent: this },
+    );
+    const role = new iam.Role(
+      `${name}-flow-logs-role`,
+      {
+        description: "cross-cloud-backup: delivers the sync VPC's flow logs",
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: {
+                StringEquals: { "aws:SourceAccount": account },
+                ArnLike: {
+                  "aws:SourceArn": pulumi.interpolate`arn:${awsPartitionOf(region)}:ec2:${region}:${account}:vpc-flow-log/*`,
+                },
+              },
+            },
+          ],
+        }),
+        maxSessionDuration: 3600,
+        permissionsBoundary: flow.permissionsBoundaryArn,
+        tags,
+      },
+      { parent: this },
+    );
+    new iam.RolePolicy(
+      `${name}-flow-logs-write`,
+      {
+        role: role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "WriteFlowLogs",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+              Resource: [group.arn, pulumi.interpolate`${group.arn}:log-stream:*`],
+            },
+            {
+              // No resource-level permission (the service authorization reference).
+              Sid: "FindFlowLogGroup",
+              Effect: "Allow",
+              Action: "logs:DescribeLogGroups",
+              Resource: "*",
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    new ec2.FlowLog(
+      `${name}-flow-log`,
+      {
+        vpcId,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: group.arn,
+        iamRoleArn: role.arn,
+        maxAggregationInterval: 600,
+        tags,
+      },
+      { parent: this },
+    );
   }
 }

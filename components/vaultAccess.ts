@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { getCallerIdentityOutput } from "@pulumi/aws";
 import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
 import * as ssm from "@pulumi/aws/ssm";
+import { awsPartitionOf } from "../domain/awsData";
 import {
   assertNever,
   credentialKind,
@@ -43,6 +46,8 @@ export interface VaultAccessArgs {
   hostIp: pulumi.Input<string>;
   /** SAS mode with ssm delivery: the SecureString's name (the renderers' settings carry it too). */
   ssmParameterName: string;
+  /** The AWS region of the host and of the SSM parameter. */
+  region: string;
   /** "copy" never deletes in the vault, so the federated identity gets no delete. */
   syncMode: SyncMode;
   tags?: Record<string, string>;
@@ -181,11 +186,13 @@ export class VaultAccess extends pulumi.ComponentResource {
         break;
       }
       case "ssm": {
+        const { key, deniesOtherKeys } = parameterKey(name, args, this);
         const parameter = new ssm.Parameter(
           KEPT_NAMES.parameter,
           {
             name: args.ssmParameterName,
             type: "SecureString",
+            keyId: key.arn,
             description:
               "cross-cloud-backup: container SAS URL of the Azure vault (rotated by pulumi up)",
             value: pulumi.secret(args.vault.sasUrl!),
@@ -205,7 +212,9 @@ export class VaultAccess extends pulumi.ComponentResource {
           kind,
           // The host reads the SAS from the parameter at run time: nothing secret to render.
           rendered: pulumi.output({ kind }),
-          // The aws/ssm key's policy already lets in-account principals decrypt through SSM.
+          // The parameter's own key lets the host decrypt it (its key policy names the role);
+          // the host may decrypt nothing else through SSM, so a parameter rewritten under
+          // another key (aws/ssm) does not decrypt.
           statements: [
             {
               Sid: "ReadVaultCredential",
@@ -213,6 +222,7 @@ export class VaultAccess extends pulumi.ComponentResource {
               Action: "ssm:GetParameter",
               Resource: parameter.arn,
             },
+            deniesOtherKeys,
           ],
           bootNeeds: [parameter],
         };
@@ -241,3 +251,96 @@ export class VaultAccess extends pulumi.ComponentResource {
     });
   }
 }
+
+/**
+ * SAS mode with ssm delivery: the parameter's own customer-managed key. Only the identity that
+ * deploys the stack may encrypt with it (so only it can write the parameter: a SecureString is
+ * written by encrypting), and only the host's role may decrypt with it, through SSM, for this
+ * parameter. The account keeps administering the key (no lock-out) but not using it. With the
+ * engine's check of the URL's place (vaultContainerUrl), whoever holds ssm:PutParameter alone can
+ * no longer send the backup elsewhere.
+ */
+function parameterKey(
+  name: string,
+  args: VaultAccessArgs,
+  parent: pulumi.Resource,
+): { key: kms.Key; deniesOtherKeys: pulumi.Input<object> } {
+  const caller = getCallerIdentityOutput({}, { parent });
+  // An assumed role's session ARN names the role's session; the key policy needs the role.
+  const deployer = iam.getSessionContextOutput({ arn: caller.arn }, { parent }).issuerArn;
+  const partition = awsPartitionOf(args.region);
+  const viaSsm = `ssm.${args.region}.amazonaws.com`;
+  const parameterArn = pulumi.interpolate`arn:${partition}:ssm:${args.region}:${caller.accountId}:parameter${args.ssmParameterName}`;
+  const key = new kms.Key(
+    `${name}-parameter-key`,
+    {
+      description: `cross-cloud-backup: encrypts the vault SAS parameter ${args.ssmParameterName}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AccountAdministersNotUses",
+            Effect: "Allow",
+            Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${caller.accountId}:root` },
+            Action: [...KEY_ADMINISTRATION],
+            Resource: "*",
+          },
+          {
+            Sid: "DeployerWritesTheParameter",
+            Effect: "Allow",
+            Principal: { AWS: deployer },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": viaSsm } },
+          },
+          {
+            Sid: "HostReadsTheParameter",
+            Effect: "Allow",
+            Principal: { AWS: args.hostRoleArn },
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: {
+              StringEquals: {
+                "kms:ViaService": viaSsm,
+                "kms:EncryptionContext:PARAMETER_ARN": parameterArn,
+              },
+            },
+          },
+        ],
+      }),
+      tags: args.tags ?? {},
+    },
+    { parent },
+  );
+  const deniesOtherKeys = {
+    Sid: "DecryptNoOtherParameterKey",
+    Effect: "Deny",
+    Action: "kms:Decrypt",
+    NotResource: key.arn,
+    Condition: { StringEquals: { "kms:ViaService": viaSsm } },
+  };
+  return { key, deniesOtherKeys };
+}
+
+/** What the account may do with the parameter's key: administer it, never encrypt or decrypt. */
+export const KEY_ADMINISTRATION = [
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:EnableKeyRotation",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:DisableKey",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateKeyDescription",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:UpdateAlias",
+] as const;

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { RunError } from "@pulumi/pulumi/errors";
 import { AWS_REGIONS, awsPartitionOf, instanceTypeInfo } from "../domain/awsData";
 import { credentialKind } from "../domain/credentials";
-import { LOG_RETENTION_DAYS, logGroupName, METRICS_NAMESPACE } from "../domain/telemetry";
+import { LOG_RETENTION_DAYS, logGroupName, metricsNamespace } from "../domain/telemetry";
 import type { Architecture } from "../domain/modes";
 import { parseKmsKeyArn, parsePolicyArn } from "../domain/naming";
 import type { Problem } from "../domain/problems";
@@ -219,6 +219,7 @@ export function parseConfig(
     versionRetentionDays: v.versionRetentionDays,
     syncMode: v.syncMode,
     sasRotationDays: v.sasRotationDays,
+    credentialMode: v.credentialMode,
     vnetCidr: v.vnetCidr,
     cmk:
       v.cmkKeyUri !== undefined && v.cmkIdentityId !== undefined
@@ -325,6 +326,7 @@ export function settingsFromConfig(
     deletionWindowHours: cfg.deletionWindowHours,
     credential: credentialKind(cfg.credentialMode, cfg.credentialDelivery),
     ssmParameterName: `/${APP}/${stack}/vault-sas-url`,
+    vaultContainerUrl: "",
     syncIntervalHours: cfg.syncIntervalHours,
     integrityCheck: cfg.integrityCheck,
     integritySampleObjects: cfg.integritySampleObjects,
@@ -333,7 +335,7 @@ export function settingsFromConfig(
     restoreDrillObjects: cfg.restoreDrillObjects,
     acceptedSkips: cfg.acceptedSkips,
     stack,
-    metricsNamespace: METRICS_NAMESPACE,
+    metricsNamespace: metricsNamespace(stack),
     logGroup: logGroupName(stack),
   };
 }

@@ -24,7 +24,13 @@ import {
   SUBNET_ID,
   USER_ASSIGNED_IDENTITY_ID,
 } from "../domain/naming";
-import { cidrProblem, ipRuleProblem } from "../domain/network";
+import {
+  cidrProblem,
+  egressCidrProblem,
+  ipRuleProblem,
+  MAX_EGRESS_CIDRS,
+  WIDEST_IP_RULE_PREFIX,
+} from "../domain/network";
 import { rangeProblem } from "../domain/problems";
 import { ACCEPTED_SKIPS_MAX, acceptedSkipProblems } from "../domain/skips";
 import { LOG_RETENTION_DAYS } from "../domain/telemetry";
@@ -209,6 +215,48 @@ export const SCHEMA = {
     "Run the host in this existing public subnet instead of creating a VPC. The subnet needs a route to an internet gateway.",
     matching(SUBNET_ID, "is not a subnet id (subnet-0123abcd...)"),
   ),
+  egressCidrs: {
+    type: "array",
+    description: `Where the sync host may open HTTPS connections (its only outbound traffic): IPv4 CIDR blocks without host bits, at most ${MAX_EGRESS_CIDRS}, no duplicates. Default everywhere: Azure storage, Entra ID, STS, SSM, CloudWatch and Debian's mirror publish no ranges a security group can name. Narrow it only to addresses that reach all of them (e.g. your egress firewall). S3 is always reached through the created VPC's gateway endpoint, whatever this says (with existingSubnetId, your VPC must provide that path).`,
+    default: ["0.0.0.0/0"] as string[],
+    schema: z.preprocess(
+      jsonList,
+      z
+        .array(
+          z.string({ error: (i) => `must list IPv4 CIDR blocks as strings, got ${show(i.input)}` }),
+          { error: "must be a list of IPv4 CIDR blocks" },
+        )
+        .superRefine((cidrs, ctx) => {
+          if (cidrs.length === 0)
+            ctx.addIssue({
+              code: "custom",
+              message:
+                'is empty: the host could reach nothing but S3 (the vault, SSM and the package mirror are HTTPS); list at least one block, e.g. ["0.0.0.0/0"]',
+            });
+          const seen = new Set<string>();
+          for (const c of cidrs) {
+            if (seen.has(c)) ctx.addIssue({ code: "custom", message: `lists "${c}" twice` });
+            seen.add(c);
+            const p = egressCidrProblem(c);
+            if (p) ctx.addIssue({ code: "custom", message: `"${c}" ${p}` });
+          }
+          if (cidrs.length > MAX_EGRESS_CIDRS)
+            ctx.addIssue({
+              code: "custom",
+              message: `holds ${cidrs.length} blocks; at most ${MAX_EGRESS_CIDRS} (a security group holds 60 outbound rules)`,
+            });
+        })
+        .default(["0.0.0.0/0"]),
+    ),
+  },
+  flowLogs: boolean(
+    "Log the traffic of the VPC this program creates (VPC flow logs, accepted and rejected, to the log group /cross-cloud-backup/<stack>/vpc-flow-logs, kept logRetentionDays, encrypted with logKmsKeyArn when set). CloudWatch Logs bills ingestion per GB (see the README's cost notes). Ignored with existingSubnetId: your VPC's flow logs are yours to configure.",
+    true,
+  ),
+  sessionLogging: boolean(
+    "Log every Session Manager session of the AWS account and region to the log group /cross-cloud-backup/<stack>/sessions (kept logRetentionDays, encrypted with logKmsKeyArn when set). Account- and region-wide: the stack creates Session Manager's preferences document SSM-SessionManagerRunShell, so only one stack per account and region may turn it on, and creating it fails if the document exists already (the console creates it when preferences are saved: delete or import it first).",
+    false,
+  ),
   syncIntervalHours: integer(
     "Hours between sync runs; must divide 24 (1, 2, 3, 4, 6, 8, 12, 24).",
     4,
@@ -289,7 +337,7 @@ export const SCHEMA = {
   ),
   softDeleteRetentionDays: integer(
     `Days deleted blobs, versions and containers stay recoverable (${range(LIMITS.softDeleteRetentionDays)}).`,
-    7,
+    14,
     LIMITS.softDeleteRetentionDays,
   ),
   pointInTimeRestoreDays: integer(
@@ -335,7 +383,7 @@ export const SCHEMA = {
   ),
   allowedIps: {
     type: "array",
-    description: `Extra public IPv4 addresses or CIDRs (e.g. an admin network) allowed through the vault's firewall, besides the sync host's egress IP. At most ${MAX_IP_RULES - 1} (Azure allows ${MAX_IP_RULES} IP rules; one is the host's); prefixes /8 to /30 without host bits, no duplicates, no leading zeros, and no private, shared (CGNAT), link-local, loopback or multicast space.`,
+    description: `Extra public IPv4 addresses or CIDRs (e.g. an admin network) allowed through the vault's firewall, besides the sync host's egress IP. At most ${MAX_IP_RULES - 1} (Azure allows ${MAX_IP_RULES} IP rules; one is the host's); prefixes /${WIDEST_IP_RULE_PREFIX} to /30 (Azure would take /8; the vault does not) without host bits, no duplicates, no leading zeros, and no private, shared (CGNAT), link-local, loopback or multicast space.`,
     default: [] as string[],
     schema: z.preprocess(
       jsonList,
@@ -370,12 +418,12 @@ export const SCHEMA = {
     (v) => listOf(cidrProblem(v)).map((p) => `"${v}" ${p}`),
   ),
   logRetentionDays: integer(
-    `Days CloudWatch Logs keeps each run's summary: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
+    `Days CloudWatch Logs keeps each run's summary (and the VPC flow logs and session logs, when on): one of ${LOG_RETENTION_DAYS.join(", ")}.`,
     90,
     { min: 1, max: 3653 },
   ),
   logKmsKeyArn: optionalString(
-    "KMS key ARN that encrypts the run log group (its key policy must allow logs.<region>.amazonaws.com); empty for CloudWatch Logs' own encryption.",
+    "KMS key ARN that encrypts the run log group, and the flow and session log groups when on (its key policy must allow logs.<region>.amazonaws.com for them); empty for CloudWatch Logs' own encryption.",
     (v) =>
       parseKmsKeyArn(v)
         ? []

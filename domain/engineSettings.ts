@@ -33,6 +33,16 @@ export const ENGINE_SETTINGS = {
   credential: { type: "string", values: CREDENTIAL_KINDS },
   /** The SSM SecureString holding the SAS URL (credential "ssm"). */
   ssmParameterName: { type: "string" },
+  /**
+   * The vault container's URL (scheme, host and path, no query): a SAS URL read from SSM must
+   * point here, so a replaced parameter cannot send the backup to another account. "" only
+   * where no stack rendered it; credential "ssm" then refuses to run.
+   */
+  vaultContainerUrl: {
+    type: "string",
+    pattern: "(https?://[^/?#]+(/[^/?#]+)+)?",
+    rule: "must be the vault container's URL (scheme, host and path, no query)",
+  },
   /** The stack: the metrics' dimension. */
   stack: { type: "string" },
   /** Where runs publish metrics ("" = not at all) and their summary. */

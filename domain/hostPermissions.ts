@@ -20,5 +20,17 @@ export const SESSION_MANAGER_ACTIONS = [
   "ec2messages:SendReply",
 ] as const;
 
+/**
+ * Read-only calls AWS defines without resource-level permissions (`Resource: "*"` is the only
+ * form): the SSM agent and the flow-logs service look their log group up with
+ * logs:DescribeLogGroups; `npm run verify` reads its command's result with
+ * ssm:GetCommandInvocation. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+ */
+export const UNSCOPED_READ_ACTIONS = [
+  "logs:DescribeLogGroups",
+  "ssm:GetCommandInvocation",
+] as const;
+
 /** The blob service's data-plane log categories: who read, wrote and deleted backup data. */
 export const AUDIT_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;

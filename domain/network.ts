@@ -28,7 +28,16 @@ const NON_PUBLIC_RANGES: readonly [string, number][] = [
   ["224.0.0.0", 3],
 ];
 
-/** IPv4 address or CIDR block that Azure storage network rules accept (public, prefix /8-/30). */
+/**
+ * The widest block a vault firewall rule may admit. Azure accepts /8, but a /8 lets 16 million
+ * addresses try a leaked SAS or key; an admin network is a /24 or narrower.
+ */
+export const WIDEST_IP_RULE_PREFIX = 24;
+
+/**
+ * IPv4 address or CIDR block that Azure storage network rules accept (public, prefix /8-/30),
+ * and no wider than WIDEST_IP_RULE_PREFIX.
+ */
 export function ipRuleProblem(value: string): string | undefined {
   const m = IPV4_CIDR.exec(value);
   if (!m) return "must be an IPv4 address or CIDR block (e.g. 203.0.113.10 or 203.0.113.0/28)";
@@ -52,6 +61,8 @@ export function ipRuleProblem(value: string): string | undefined {
     return "must be a public address or range: Azure storage IP rules ignore private, shared, link-local and multicast ranges (a range must not contain any of them)";
   if (m[6] !== undefined && hostBitsSet(octets, Number(m[6])))
     return "has host bits set (not a network address)";
+  if (bits < WIDEST_IP_RULE_PREFIX)
+    return `is a /${bits}, wider than /${WIDEST_IP_RULE_PREFIX}: the vault's firewall admits blocks of at most 256 addresses (list the admin network's own /${WIDEST_IP_RULE_PREFIX} or narrower blocks)`;
   return undefined;
 }
 
@@ -68,5 +79,26 @@ export function cidrProblem(value: string): string | undefined {
   const [a, b] = octets;
   if (!(a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)))
     return "must be a private (RFC 1918) range";
+  return undefined;
+}
+
+/**
+ * At most this many egressCidrs: a security group holds 60 outbound rules by default, and the S3
+ * gateway endpoint's prefix list takes some of them.
+ * https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
+ */
+export const MAX_EGRESS_CIDRS = 50;
+
+/** An IPv4 CIDR block (any prefix /0-/32, without host bits) a security group rule can name. */
+export function egressCidrProblem(value: string): string | undefined {
+  const m = IPV4_CIDR.exec(value);
+  if (!m || m[6] === undefined)
+    return "must be an IPv4 CIDR block such as 0.0.0.0/0, 203.0.113.0/24 or 10.0.5.10/32";
+  if (leadingZero(m)) return LEADING_ZERO;
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[6]);
+  if (octets.some((o) => o > 255)) return "has an octet above 255";
+  if (prefix > 32) return "prefix must be between /0 and /32";
+  if (hostBitsSet(octets, prefix)) return "has host bits set (not a network address)";
   return undefined;
 }

@@ -17,6 +17,16 @@ export interface StackOutputs {
   syncHostAmiId: string;
   /** The host's (and the source bucket's) AWS region. */
   syncRegion: string;
+  /**
+   * The SSM Command document `npm run verify` sends: it can only run the host's integrity check
+   * or restore drill (parameter check: integrity or drill) and print its result.
+   */
+  verifyDocumentName: string;
+  /**
+   * The managed policy to attach to operators who run `npm run verify`: ssm:SendCommand of that
+   * document to this host only, and ssm:GetCommandInvocation.
+   */
+  operatorPolicyArn: string;
   /** The host's Elastic IP: the one address the vault's firewall admits. */
   syncEgressIp: string;
   /** Hours between sync runs (a number, as configured: it divides 24). */

@@ -106,6 +106,14 @@ export interface RunSummary {
   skipped: SkippedObject[];
   errorCount: number;
   errors: string[];
+  /**
+   * Debian security updates the host has not installed yet, counted at the start of the run from
+   * `apt-get -s upgrade` (unattended-upgrades installs them daily; a count that stays up means it
+   * is not working). null: apt could not tell.
+   */
+  pendingSecurityUpdates: number | null;
+  /** The first 20 of those packages, by name. */
+  pendingSecurityPackages: string[];
 }
 
 /** Every key of RunSummary, in the order the engine writes them. */
@@ -150,6 +158,8 @@ export const RUN_SUMMARY_KEYS = [
   "skipped",
   "errorCount",
   "errors",
+  "pendingSecurityUpdates",
+  "pendingSecurityPackages",
 ] as const satisfies readonly (keyof RunSummary)[];
 
 /** How an integrity check ended. "mismatch": the vault differs from the source somewhere. */

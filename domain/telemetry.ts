@@ -4,8 +4,20 @@ import { LIMITS } from "./limits";
 import { staleAfterDays, type CheckSchedule } from "./modes";
 import { rangeProblem } from "./problems";
 
-/** The project's own CloudWatch namespace; the host may publish into it only. */
-export const METRICS_NAMESPACE = "CrossCloudBackup";
+/** The project's CloudWatch namespaces all start with this; each stack has its own below it. */
+export const METRICS_NAMESPACE_PREFIX = "CrossCloudBackup";
+
+/**
+ * The stack's own CloudWatch namespace: its host may publish into it only, and its alarms watch it
+ * only. One namespace per stack, so a host of another stack in the same account (which may publish
+ * into its own namespace) cannot make this stack's alarms see a healthy run.
+ */
+export function metricsNamespace(stack: string): string {
+  return `${METRICS_NAMESPACE_PREFIX}/${stack}`;
+}
+
+/** A stack's namespace as the policy pack accepts it in a PutMetricData condition: one stack, no wildcard. */
+export const STACK_NAMESPACE_PATTERN = /^CrossCloudBackup\/[A-Za-z0-9._-]+$/;
 
 /** Every run's metrics, dimension Stack = the stack name. */
 export const METRICS = {

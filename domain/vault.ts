@@ -10,8 +10,19 @@ import {
   type SyncMode,
 } from "./modes";
 import { CMK_KEY_URI, STORAGE_ACCOUNT_NAME, USER_ASSIGNED_IDENTITY_ID } from "./naming";
+import type { CredentialMode } from "./credentials";
 import { cidrProblem } from "./network";
 import { rangeProblem, type Problem } from "./problems";
+
+/**
+ * The account keys' expiration period (the account's keyPolicy): Azure flags a key not rotated
+ * within it, and Azure Policy can audit or deny that. In SAS mode the SAS is signed with key1, so
+ * no SAS the program issues may outlive one key period.
+ */
+export const ACCOUNT_KEY_EXPIRATION_DAYS = 90;
+
+/** The longest SAS the program may issue (two rotation windows): one key period. */
+export const MAX_SAS_LIFETIME_DAYS = ACCOUNT_KEY_EXPIRATION_DAYS;
 
 /** The plain (non-Output) settings the vault's rules look at, named as AzureBackupVault's args. */
 export interface VaultSettings {
@@ -26,6 +37,8 @@ export interface VaultSettings {
   versionRetentionDays: number;
   syncMode: SyncMode;
   sasRotationDays: number;
+  /** "sas": the program signs a SAS of two rotation windows with an account key. */
+  credentialMode?: CredentialMode;
   vnetCidr: string;
   cmk?: { keyUri: string; identityId: string };
   /** How many IP rules the firewall gets (the host's Elastic IP included). */
@@ -95,6 +108,13 @@ export function vaultProblems(v: VaultSettings): Problem[] {
     ...rangeProblem("versionRetentionDays", v.versionRetentionDays, LIMITS.versionRetentionDays),
   );
   p.push(...rangeProblem("sasRotationDays", v.sasRotationDays, LIMITS.sasRotationDays));
+  // The account's SAS expiration policy blocks any SAS longer than two windows (ours, exactly),
+  // and the keys that sign it are due for rotation every ACCOUNT_KEY_EXPIRATION_DAYS.
+  if (v.credentialMode === "sas" && 2 * v.sasRotationDays > MAX_SAS_LIFETIME_DAYS)
+    add(
+      "sasRotationDays",
+      `must be at most ${MAX_SAS_LIFETIME_DAYS / 2} in SAS mode, got ${v.sasRotationDays}: the SAS lives two rotation windows (${2 * v.sasRotationDays} days), longer than the ${MAX_SAS_LIFETIME_DAYS}-day expiration period of the account keys that sign it`,
+    );
 
   // Point-in-time restore must be shorter than soft delete, and is not supported together with
   // version-level immutability.

@@ -97,6 +97,14 @@ fi
 cat "$FAKE_SSM_VALUE_FILE"
 `;
 
+/**
+ * Stand-in for the host's apt-get: the engine asks it (`apt-get -s upgrade`) for pending security
+ * updates at the start of a run. One pending, the way Debian's apt prints it.
+ */
+const FAKE_APT_GET = `#!/bin/sh
+echo "Inst libssl3 [3.0.15-1~deb12u1] (3.0.16-1~deb12u1 Debian:12.10/stable, Debian-Security:12/stable-security [amd64])"
+`;
+
 export class Backup {
   /** Where runs publish their metrics and summary (CloudWatch / Logs stand-in). */
   telemetry?: TelemetryStandIn;
@@ -166,6 +174,7 @@ export class Backup {
       artifacts.engine.parameters.map((p) => [p.name, p.value]),
     );
     fs.writeFileSync(path.join(this.fakeBin, "aws"), FAKE_AWS_CLI, { mode: 0o755 });
+    fs.writeFileSync(path.join(this.fakeBin, "apt-get"), FAKE_APT_GET, { mode: 0o755 });
     if (!federation) this.setSas(this.sasUrl());
     else fs.writeFileSync(this.ssmValueFile, "");
   }
@@ -613,6 +622,7 @@ export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
       `http://127.0.0.1:${azureProxy.port}/${AZURITE_ACCOUNT}`,
       new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
     ).getContainerClient(settings.containerName);
+    settings.vaultContainerUrl ||= `http://127.0.0.1:${azureProxy.port}/${AZURITE_ACCOUNT}/${settings.containerName}`;
     const b = new Backup(settings, s3, azurite, s3Proxy, azureProxy, source, container, federation);
     b.telemetry = await startTelemetryStandIn();
     return b;
@@ -627,6 +637,8 @@ export async function startBackup(opts: BackupOptions = {}): Promise<Backup> {
   ]);
   const source = await s3.createBucket(settings.sourceBucket);
   const container = await azurite.createContainer(settings.containerName);
+  // As SyncHost renders it: the vault container's URL, here through the counting proxy.
+  settings.vaultContainerUrl ||= `http://127.0.0.1:${azureProxy.port}/${AZURITE_ACCOUNT}/${settings.containerName}`;
   const b = new Backup(settings, s3, azurite, s3Proxy, azureProxy, source, container);
   b.telemetry = await startTelemetryStandIn();
   return b;

@@ -16,6 +16,8 @@ export interface RecordedInvoke {
 
 export const FAKE_ACCOUNT = "123456789012";
 export const FAKE_EIP = "203.0.113.10";
+/** The S3 gateway endpoint's prefix list (AWS's own, per region, e.g. pl-6da54004). */
+export const FAKE_S3_PREFIX_LIST = "pl-0fake00000000001";
 /** Obviously fake SAS signature; tests look for "sig=" to prove it never leaks. */
 export const FAKE_SAS_SIG = "FAKEsignatureFORtests0000000000000000000000%3D";
 
@@ -54,6 +56,8 @@ function typeDefaults(
       return { name: inputs.containerName };
     case "azure-native:privatedns:PrivateZone":
       return { name: inputs.privateZoneName };
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      return { prefixListId: FAKE_S3_PREFIX_LIST };
     case "aws:cloudwatch/logGroup:LogGroup":
       // The real ARN form, so the IAM evaluator can match log-group and log-stream resources.
       return { arn: `arn:aws:logs:eu-west-1:${FAKE_ACCOUNT}:log-group:${String(inputs.name)}` };
@@ -79,6 +83,19 @@ const invokeHandlers: Record<string, (args: Record<string, unknown>) => Record<s
     arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/test`,
     userId: "AIDAFAKE",
   }),
+  // An assumed role's session ARN resolves to its role, any other ARN to itself (as AWS does).
+  "aws:iam/getSessionContext:getSessionContext": (args) => {
+    const arn = String(args.arn);
+    const m = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+    return m
+      ? {
+          arn,
+          issuerArn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`,
+          issuerName: m[3],
+          sessionName: m[4],
+        }
+      : { arn, issuerArn: arn, issuerName: "", sessionName: "" };
+  },
   "aws:iam/getOutboundWebIdentityFederation:getOutboundWebIdentityFederation": () => ({
     issuerIdentifier: FAKE_EXISTING_ISSUER,
   }),

@@ -66,12 +66,17 @@ function sharedResult(file: string): ProgramResult | undefined {
 
 /**
  * Run index.ts for `stack`. `overrides` maps bare keys of our namespace (or full "ns:key" keys)
- * to values; `undefined` removes a key.
+ * to values; `undefined` removes a key. `preview`: run as `pulumi preview` does (isDryRun).
  */
-export function runProgram(stack: string, overrides: Record<string, unknown> = {}): ProgramResult {
+export function runProgram(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  opts: { preview?: boolean } = {},
+): ProgramResult {
+  const preview = opts.preview === true;
   // undefined (a removed key) and the AWS region from the environment are part of the key
   const cacheKey = JSON.stringify(
-    [stack, overrides, process.env.AWS_REGION ?? null],
+    [stack, overrides, process.env.AWS_REGION ?? null, ...(preview ? ["preview"] : [])],
     (_, v: unknown) => (v === undefined ? "<removed>" : v),
   );
   const hit = cache.get(cacheKey);
@@ -102,6 +107,7 @@ export function runProgram(stack: string, overrides: Record<string, unknown> = {
           PULUMI_CONFIG: JSON.stringify(config),
           PROGRAM_RESULT: resultFile,
           PROGRAM_STACK: stack,
+          PROGRAM_PREVIEW: preview ? "1" : "",
         },
         stdio: ["ignore", "pipe", "pipe"],
       });

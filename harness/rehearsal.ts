@@ -80,6 +80,8 @@ export async function restoreToNewBucket(
       b.settings.containerName,
       "--to",
       `s3://${bucket}/`,
+      "--source-bucket",
+      b.settings.sourceBucket,
       ...extra,
     ],
     restoreEnv(b),

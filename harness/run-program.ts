@@ -34,7 +34,12 @@ async function main(): Promise<void> {
     process.exitCode = 0;
   });
   const stack = process.env.PROGRAM_STACK ?? "dev";
-  await pulumi.runtime.setMocks(mocks, "cross-cloud-backup", stack, false);
+  await pulumi.runtime.setMocks(
+    mocks,
+    "cross-cloud-backup",
+    stack,
+    process.env.PROGRAM_PREVIEW === "1",
+  );
   // Resource options are not part of what the mocks see: record `protect` and explicit
   // `dependsOn` (as "type::name") at registration.
   const protectedResources: string[] = [];
@@ -73,9 +78,13 @@ async function main(): Promise<void> {
     const outputs: Record<string, { secret: boolean; value: unknown }> = {};
     for (const [k, v] of Object.entries(exported)) {
       const o = pulumi.output(v) as pulumi.Output<unknown>;
+      // In a preview an output may be unknown: its apply never runs.
+      const known = await (o as unknown as { isKnown: Promise<boolean> }).isKnown;
       outputs[k] = {
         secret: await pulumi.isSecret(o),
-        value: await new Promise<unknown>((resolve) => o.apply((x) => resolve(x))),
+        value: known
+          ? await new Promise<unknown>((resolve) => o.apply((x) => resolve(x)))
+          : "<unknown>",
       };
     }
     await pulumi.runtime.disconnect();

@@ -108,6 +108,23 @@ export function statusReport(input: StatusInput): StatusReport {
     );
   }
 
+  // The host's own patch level, as the last run saw it (summaries from older engines lack it).
+  // Informational while unattended-upgrades catches up (it runs daily); apt failing to tell is
+  // worth a look.
+  if (lastRun && "pendingSecurityUpdates" in lastRun) {
+    const n = lastRun.pendingSecurityUpdates;
+    const names = lastRun.pendingSecurityPackages ?? [];
+    add(
+      "security updates",
+      n === null
+        ? "unknown: apt-get -s upgrade failed on the host (check apt and unattended-upgrades)"
+        : n === 0
+          ? "none pending"
+          : `${n} pending (${names.join(", ")}${n > names.length ? ", ..." : ""}); unattended-upgrades installs them daily`,
+      n === null ? "attention" : "ok",
+    );
+  }
+
   if (input.sasExpiry === undefined) add("credential", "federated: no stored credential");
   else {
     const left = -age(input.sasExpiry, now) / 24;

@@ -6,9 +6,12 @@
 // - S3 access to the configured source bucket only.
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { ENTRA_TOKEN_AUDIENCE } from "../domain/credentials";
-import { METRICS_NAMESPACE } from "../domain/telemetry";
+import { STACK_NAMESPACE_PATTERN } from "../domain/telemetry";
 import { grants, list, statementsOf, type IamStatement } from "./common";
-import { SESSION_MANAGER_ACTIONS as HOST_SESSION_MANAGER_ACTIONS } from "../domain/hostPermissions";
+import {
+  SESSION_MANAGER_ACTIONS as HOST_SESSION_MANAGER_ACTIONS,
+  UNSCOPED_READ_ACTIONS,
+} from "../domain/hostPermissions";
 
 /** Session Manager's calls (no resource-level permissions; see domain/hostPermissions.ts). */
 export const SESSION_MANAGER_ACTIONS: readonly string[] = HOST_SESSION_MANAGER_ACTIONS;
@@ -17,11 +20,22 @@ export const SESSION_MANAGER_ACTIONS: readonly string[] = HOST_SESSION_MANAGER_A
  * Actions without resource-level permissions that the host may have on `Resource: "*"` only when
  * a condition scopes them instead: the condition key and the one value it must pin.
  */
-export const CONDITION_SCOPED_ACTIONS: Readonly<Record<string, { key: string; value: string }>> = {
+export const CONDITION_SCOPED_ACTIONS: Readonly<
+  Record<string, { key: string; value: string; matches: (v: unknown) => boolean }>
+> = {
   // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
-  "cloudwatch:PutMetricData": { key: "cloudwatch:namespace", value: METRICS_NAMESPACE },
+  // One namespace per stack: a shared namespace would let one stack's host publish another's health.
+  "cloudwatch:PutMetricData": {
+    key: "cloudwatch:namespace",
+    value: "CrossCloudBackup/<stack>",
+    matches: (v) => typeof v === "string" && STACK_NAMESPACE_PATTERN.test(v),
+  },
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html
-  "sts:GetWebIdentityToken": { key: "sts:IdentityTokenAudience", value: ENTRA_TOKEN_AUDIENCE },
+  "sts:GetWebIdentityToken": {
+    key: "sts:IdentityTokenAudience",
+    value: ENTRA_TOKEN_AUDIENCE,
+    matches: (v) => v === ENTRA_TOKEN_AUDIENCE,
+  },
 };
 
 /** Representative S3 writes and deletes: a statement that grants any of them writes to S3. */
@@ -62,18 +76,23 @@ function allows(st: IamStatement): boolean {
 }
 
 /** True when the statement's conditions pin `key` to exactly `value`. */
-function conditionPins(st: IamStatement, key: string, value: string): boolean {
-  return Object.values(st.Condition ?? {}).some((byKey) => {
+/** Condition operators that compare exactly (StringLike would let a pattern match many values). */
+const EXACT_OPERATORS = new Set(["StringEquals", "ForAllValues:StringEquals"]);
+
+/** Whether an exact condition pins the key to values that all match. */
+function conditionPins(st: IamStatement, key: string, matches: (v: unknown) => boolean): boolean {
+  return Object.entries(st.Condition ?? {}).some(([operator, byKey]) => {
+    if (!EXACT_OPERATORS.has(operator)) return false;
     const v = byKey[key];
-    const values = Array.isArray(v) ? v : [v];
-    return v !== undefined && values.length > 0 && values.every((x) => x === value);
+    const values: unknown[] = Array.isArray(v) ? v : [v];
+    return v !== undefined && values.length > 0 && values.every(matches);
   });
 }
 
 export const noWildcards: ResourceValidationPolicy = {
   name: "iam-no-wildcards",
   description:
-    'IAM grants name their actions (no "*" in an action) and use Resource "*" only for the Session Manager calls AWS cannot scope, or for a condition-scoped metric or token call.',
+    'IAM grants name their actions (no "*" in an action) and use Resource "*" only for the Session Manager calls and the read-only lookups AWS cannot scope, or for a condition-scoped metric or token call.',
   severity: "high",
   validateResource: (args, report) => {
     if (
@@ -99,8 +118,9 @@ export const noWildcards: ResourceValidationPolicy = {
         if (!list(st.Resource).includes("*")) continue;
         for (const a of actions) {
           if (SESSION_MANAGER_ACTIONS.includes(a)) continue;
+          if ((UNSCOPED_READ_ACTIONS as readonly string[]).includes(a)) continue;
           const scoped = CONDITION_SCOPED_ACTIONS[a];
-          if (scoped !== undefined && conditionPins(st, scoped.key, scoped.value)) continue;
+          if (scoped !== undefined && conditionPins(st, scoped.key, scoped.matches)) continue;
           report(
             scoped !== undefined
               ? `statement ${sid}: ${a} on Resource "*" needs a condition pinning ${scoped.key} to "${scoped.value}"`

@@ -11,12 +11,14 @@ import type {
 } from "@pulumi/policy";
 import { CREDENTIAL_MODES, type CredentialMode } from "../domain/credentials";
 import { LIMITS } from "../domain/limits";
+import { ALERTED_OPERATIONS } from "../domain/vaultAlerts";
 import { refersTo } from "./common";
 
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
 const BLOB_SERVICE = "azure-native:storage:BlobServiceProperties";
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+const ACTIVITY_LOG_ALERT = "azure-native:monitor:ActivityLogAlert";
 
 /**
  * Every provider module that manages S3 buckets or what hangs off them (policies, notifications,
@@ -223,6 +225,125 @@ export const vaultDiagnostics: StackValidationPolicy = {
   },
 };
 
+export const noTrustedServicesBypass: ResourceValidationPolicy = {
+  name: "vault-no-firewall-bypass",
+  description:
+    "The vault's firewall lets no Azure service past its IP rules (networkRuleSet.bypass \"None\"; Azure's default is AzureServices).",
+  severity: "high",
+  validateResource: (args, report) => {
+    if (args.type !== ACCOUNT) return;
+    const rules = args.props.networkRuleSet as { bypass?: string } | undefined;
+    // Azure treats an absent bypass as AzureServices.
+    const bypass = rules?.bypass ?? "AzureServices";
+    if (/azureservices/i.test(bypass))
+      report(
+        `networkRuleSet.bypass must not include AzureServices (got ${JSON.stringify(rules?.bypass)}; unset means AzureServices): the vault uses no feature that needs trusted Azure services past its firewall`,
+      );
+  },
+};
+
+export interface ImmutabilityConfig {
+  /** Every vault must have version-level WORM (immutableStorageWithVersioning). */
+  requireWorm?: boolean;
+  /**
+   * The vault account this stack has already deployed (the stack output vaultAccountName): from
+   * then on its WORM policy must be Locked. Empty until the first deployment, because Azure
+   * creates a policy only Unlocked.
+   */
+  lockedAccount?: string;
+}
+
+interface WormSettings {
+  enabled?: boolean;
+  immutabilityPolicy?: { immutabilityPeriodSinceCreationInDays?: number; state?: string };
+}
+
+export const vaultImmutability: ResourceValidationPolicy = {
+  name: "vault-immutability-locked",
+  description:
+    "Where configured (prod), every vault has version-level WORM, and once the stack has deployed its vault (lockedAccount), the WORM policy is Locked.",
+  severity: "critical",
+  configSchema: {
+    properties: {
+      requireWorm: {
+        type: "boolean",
+        default: false,
+        description: "Every vault must have version-level WORM (prod).",
+      },
+      lockedAccount: {
+        type: "string",
+        default: "",
+        description:
+          "The deployed vault's account name (stack output vaultAccountName); its WORM policy must be Locked. Empty before the first deployment.",
+      },
+    },
+  },
+  validateResource: (args, report) => {
+    if (args.type !== ACCOUNT) return;
+    const cfg = args.getConfig<ImmutabilityConfig>();
+    const worm = args.props.immutableStorageWithVersioning as WormSettings | undefined;
+    const enabled = worm?.enabled === true && worm.immutabilityPolicy !== undefined;
+    const state = enabled ? (worm.immutabilityPolicy?.state ?? "Unlocked") : "Disabled";
+    const name: unknown = args.props.accountName;
+    const bootstrapped =
+      cfg.lockedAccount !== undefined && cfg.lockedAccount !== "" && name === cfg.lockedAccount;
+    if (cfg.requireWorm === true && !enabled)
+      report(
+        "version-level WORM (immutableStorageWithVersioning) must be enabled: set immutabilityDays",
+      );
+    if (bootstrapped && state !== "Locked")
+      report(
+        `the WORM policy of ${cfg.lockedAccount} must be Locked, got ${state}: the vault is deployed (the policy config names it in lockedAccount), so set immutabilityLocked true and immutabilityLockAccount "${cfg.lockedAccount}" in the stack config`,
+      );
+  },
+};
+
+interface AlertCondition {
+  field?: string;
+  equals?: string;
+  containsAny?: string[];
+  anyOf?: AlertCondition[];
+}
+
+/** The operation names an alert condition matches (leaf equals/containsAny, or anyOf). */
+function operationsOf(c: AlertCondition): string[] {
+  if (c.anyOf !== undefined) return c.anyOf.flatMap(operationsOf);
+  if (c.field?.toLowerCase() !== "operationname") return [];
+  return [...(c.equals !== undefined ? [c.equals] : []), ...(c.containsAny ?? [])];
+}
+
+export const vaultActivityAlerts: StackValidationPolicy = {
+  name: "vault-activity-alerts",
+  description:
+    "A stack with a vault has enabled Activity Log alerts, with an action group, on every control-plane operation that can weaken it (account writes, immutability policies, locks, role assignments, account keys).",
+  severity: "high",
+  validateStack: (args, report) => {
+    const account = args.resources.find((r) => r.type === ACCOUNT);
+    if (account === undefined) return;
+    const covered = new Set<string>();
+    for (const alert of args.resources.filter((r) => r.type === ACTIVITY_LOG_ALERT)) {
+      if (alert.props.enabled === false) continue;
+      const actions = alert.props.actions as { actionGroups?: unknown[] } | undefined;
+      if ((actions?.actionGroups ?? []).length === 0) continue;
+      const all = (alert.props.condition as { allOf?: AlertCondition[] } | undefined)?.allOf ?? [];
+      if (
+        !all.some(
+          (c) =>
+            c.field?.toLowerCase() === "category" && c.equals?.toLowerCase() === "administrative",
+        )
+      )
+        continue;
+      for (const op of all.flatMap(operationsOf)) covered.add(op.toLowerCase());
+    }
+    const missing = ALERTED_OPERATIONS.filter((op) => !covered.has(op.toLowerCase()));
+    if (missing.length > 0)
+      report(
+        `no enabled Administrative Activity Log alert with an action group covers ${missing.join(", ")}`,
+        account.urn,
+      );
+  },
+};
+
 export const storagePolicies = [
   noS3Changes,
   accountTransport,
@@ -231,4 +352,7 @@ export const storagePolicies = [
   sharedKeyOff,
   blobDataProtection,
   vaultDiagnostics,
+  noTrustedServicesBypass,
+  vaultImmutability,
+  vaultActivityAlerts,
 ];

@@ -3,7 +3,9 @@
 // only parses flags and prints; tests call restore() directly.
 //
 // Guarantees:
-// - exact keys: blob names are decoded exactly as the engine encoded them (names.ts);
+// - exact keys: blob names are decoded exactly as the engine encoded them
+//   (domain/blobNames.ts); a name the engine could never have written (one that decodes to a
+//   '..' segment, say) is refused and named, never restored;
 // - safe: never writes into the source bucket unless in place and confirmed; never replaces a
 //   different object in the target unless told to; a dry run writes nothing;
 // - verified: every object's bytes are read in full and judged by the one rule for bytes read
@@ -15,7 +17,7 @@
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
 import { VAULT_FOLDERS } from "../domain/layout";
-import { decodeBlobName } from "../domain/blobNames";
+import { blobName, decodeBlobName, keyProblem, restoresExactly } from "../domain/blobNames";
 import { S3_METADATA, S3_METADATA_BASE64 } from "../domain/contentRecord";
 import {
   contentVerdict,
@@ -80,6 +82,12 @@ export interface KeyReason {
   reason: string;
 }
 
+/** A blob the restore refused by its name (the full blob name in the vault). */
+export interface BlobReason {
+  blob: string;
+  reason: string;
+}
+
 /** An object named for its verdict, and whether its bytes were committed to the target anyway. */
 export interface VerdictKey extends KeyReason {
   /** true: counted in `restored` (accepted mismatch, unverified without strict); false: refused. */
@@ -108,6 +116,12 @@ export interface RestoreReport {
   /** Keys the target cannot hold, or copies the vault cannot serve as they are. */
   unwritable: KeyReason[];
   unavailable: KeyReason[];
+  /**
+   * Blobs whose names the engine never writes (they do not round-trip through its key rules and
+   * encoding, e.g. a ".\uff0e" segment that decodes to ".."): someone else put them in the
+   * vault. Refused and named, never restored (exit 3).
+   */
+  refusedNames: BlobReason[];
   /** Restored objects whose size and MD5 matched (their content record, or an older blob's true Content-MD5). */
   verified: number;
   /**
@@ -208,6 +222,20 @@ function chosenOf(key: string, seg: Segment, note?: string): Chosen {
 /** Whether a vault name (relative to data/) is under the key prefix. */
 const under = (key: string, prefix: string) => key.startsWith(prefix);
 
+/**
+ * Why the engine could never have written this blob name (relative to data/), or undefined. The
+ * engine's rules (domain/blobNames.ts, ccb/names.py): the name decodes to a key it stores, and
+ * encodes back to the same name.
+ */
+export function foreignName(name: string): string | undefined {
+  if (restoresExactly(name) !== undefined) return undefined;
+  const key = decodeBlobName(name);
+  const why =
+    keyProblem(key) ??
+    `the engine stores that key as ${JSON.stringify(VAULT_FOLDERS.data + blobName(key))}`;
+  return `not a name the backup engine writes: it decodes to the key ${JSON.stringify(key)} (${why}); refused, nothing restored from it`;
+}
+
 /** Chooses the copy of each object: the current blobs, or the copies that held at `at`. */
 export async function selectObjects(
   c: ContainerClient,
@@ -216,6 +244,7 @@ export async function selectObjects(
   chosen: Chosen[];
   notAtTime: KeyReason[];
   unavailable: KeyReason[];
+  refusedNames: BlobReason[];
   notes: string[];
 }> {
   const prefix = opts.prefix ?? "";
@@ -223,15 +252,29 @@ export async function selectObjects(
   const notAtTime: KeyReason[] = [];
   const unavailable: KeyReason[] = [];
   const notes: string[] = [];
+  const refused = new Map<string, string>();
+  /** The key of a blob name (relative to data/) under the prefix; a foreign name is refused. */
+  const keyOf = (blob: string, name: string): string | undefined => {
+    const key = decodeBlobName(name);
+    if (!under(key, prefix)) return undefined;
+    const why = foreignName(name);
+    if (why === undefined) return key;
+    refused.set(blob, why);
+    return undefined;
+  };
+  const refusedNames = () =>
+    [...refused]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([blob, reason]) => ({ blob, reason }));
   if (opts.at === undefined) {
     for await (const item of listCurrent(c, prefix)) {
-      const key = decodeBlobName(item.name.slice(VAULT_FOLDERS.data.length));
-      if (!under(key, prefix)) continue;
+      const key = keyOf(item.name, item.name.slice(VAULT_FOLDERS.data.length));
+      if (key === undefined) continue;
       chosen.push(
         chosenOf(key, { blob: item.name, from: 0n, until: "open", kind: "current", item }),
       );
     }
-    return { chosen, notAtTime, unavailable, notes };
+    return { chosen, notAtTime, unavailable, refusedNames: refusedNames(), notes };
   }
   const history = await listHistory(c, prefix);
   if (!history.versions)
@@ -239,8 +282,8 @@ export async function selectObjects(
       "the vault listed no blob versions (versioning off, or an emulator): data/ gives each object's current copy, archive/ the older ones",
     );
   const byKey = new Map<string, Segment[]>();
-  const add = (key: string, segs: Segment[]) => {
-    if (!under(key, prefix)) return;
+  const add = (key: string | undefined, segs: Segment[]) => {
+    if (key === undefined) return;
     const list = byKey.get(key);
     if (list) list.push(...segs);
     else byKey.set(key, [...segs]);
@@ -252,10 +295,10 @@ export async function selectObjects(
     else byName.set(item.name, [item]);
   }
   for (const [name, items] of byName)
-    add(decodeBlobName(name.slice(VAULT_FOLDERS.data.length)), segmentsFromVersions(items));
+    add(keyOf(name, name.slice(VAULT_FOLDERS.data.length)), segmentsFromVersions(items));
   for (const item of history.archive) {
     const parts = splitArchiveName(item.name);
-    if (parts) add(decodeBlobName(parts.name), [segmentFromArchive(item)]);
+    if (parts) add(keyOf(item.name, parts.name), [segmentFromArchive(item)]);
   }
   for (const [key, segs] of [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const pick = pickAt(segs, opts.at);
@@ -265,7 +308,7 @@ export async function selectObjects(
     } else if (pick.kind === "absent") notAtTime.push({ key, reason: pick.reason });
     else unavailable.push({ key, reason: pick.reason });
   }
-  return { chosen, notAtTime, unavailable, notes };
+  return { chosen, notAtTime, unavailable, refusedNames: refusedNames(), notes };
 }
 
 const factsOf = (o: Chosen): BlobFacts => ({
@@ -383,7 +426,7 @@ export function checkSafety(o: {
   }
   if (o.sourceBucket === undefined)
     throw new RestoreRefused(
-      "cannot tell which bucket the backup reads from (the vault has no status/last-run.json): pass --source-bucket <name>, so the restore can refuse to write into it",
+      "cannot tell which bucket the backup reads from: pass --source-bucket <name> (or --stack), so the restore can refuse to write into it",
     );
   const intoSource =
     o.target.bucket === o.sourceBucket || (o.otherSourceBuckets ?? []).includes(o.target.bucket!);
@@ -424,6 +467,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreReport> {
     notAtTimeSample: sel.notAtTime.slice(0, SAMPLE),
     unwritable: [],
     unavailable: sel.unavailable,
+    refusedNames: sel.refusedNames,
     verified: 0,
     mismatches: [],
     unverified: [],
@@ -440,7 +484,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreReport> {
       ? RESTORE_EXIT.mismatch
       : report.failed.length || report.interrupted || (report.different.length && !overwrite)
         ? RESTORE_EXIT.failure
-        : report.unwritable.length || report.unavailable.length
+        : report.unwritable.length || report.unavailable.length || report.refusedNames.length
           ? RESTORE_EXIT.partial
           : RESTORE_EXIT.ok;
     return report;
@@ -590,6 +634,10 @@ export function formatReport(r: RestoreReport, limit = 50): string {
   );
   section("not restored: the target cannot hold these keys", r.unwritable);
   section("not restored: the vault cannot serve these copies as they are", r.unavailable);
+  section(
+    "REFUSED: blob names the backup engine never writes (someone else put them in the vault; not restored)",
+    r.refusedNames.map((b) => ({ key: b.blob, reason: b.reason })),
+  );
   section(
     "MISMATCH (not restored)",
     r.mismatches.filter((m) => !m.restored),

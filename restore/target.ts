@@ -4,7 +4,13 @@
 // accepts: a single PUT is sent after the check and carries the MD5 of the bytes read as
 // Content-MD5, a multipart upload is completed after the check and aborted when it refuses, a
 // file is written to a temporary name and renamed after it.
-import { createHash } from "node:crypto";
+//
+// A directory target writes only inside its root: a key with an empty, "." or ".." segment, a
+// path that resolves outside the root, or a path through a symbolic link in the target is
+// reported, never written, and checked again (the parent's realpath) when the file is written.
+// A backslash in a key is part of the file name on Linux and macOS; on Windows, where it
+// separates folders, such a key is reported instead.
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -293,6 +299,17 @@ export class S3Target implements Target {
   }
 }
 
+/** Whether `p` is `root` or below it (both absolute, in the same path rules). */
+function inside(paths: path.PlatformPath, root: string, p: string): boolean {
+  const rel = paths.relative(root, p);
+  return (
+    rel === "" || (rel !== ".." && !rel.startsWith(`..${paths.sep}`) && !paths.isAbsolute(rel))
+  );
+}
+
+/** O_NOFOLLOW where the platform has it (not on Windows). */
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
 /** Linux limits: 255 bytes per name, 4,095 per path. */
 const NAME_MAX = 255;
 const PATH_MAX = 4095;
@@ -301,7 +318,13 @@ export class DirTarget implements Target {
   readonly kind = "dir";
   readonly label: string;
   readonly prefix = "";
-  constructor(readonly dir: string) {
+  /** The path rules of the platform the files are written on (a parameter for tests). */
+  private readonly paths: path.PlatformPath;
+  constructor(
+    readonly dir: string,
+    readonly platform: NodeJS.Platform = process.platform,
+  ) {
+    this.paths = platform === "win32" ? path.win32 : path.posix;
     this.label = path.resolve(dir);
   }
 
@@ -309,14 +332,69 @@ export class DirTarget implements Target {
     return path.join(this.label, ...key.split("/"));
   }
 
+  /**
+   * Why the key's file would not lie inside the root by its name alone, or undefined: an empty,
+   * "." or ".." segment, a NUL, a backslash where it separates folders (Windows), or a path that
+   * resolves outside the root.
+   */
+  escape(key: string): string | undefined {
+    const segs = key.split("/");
+    if (segs.some((s) => s === "" || s === "." || s === ".."))
+      return "the key has an empty, '.' or '..' path segment: its file would not be inside the target directory";
+    if (key.includes("\0")) return "a file name cannot hold a NUL character";
+    if (this.platform === "win32" && key.includes("\\"))
+      return "the key holds a backslash, which Windows reads as a folder separator: restore it to S3, or to a directory on Linux or macOS (where it stays part of the file name)";
+    const root = this.paths.resolve(this.label);
+    const file = this.paths.resolve(root, ...segs);
+    if (file === root || !inside(this.paths, root, file))
+      return "its file would not be inside the target directory";
+    return undefined;
+  }
+
+  /**
+   * The first path under the root on the way to the key's file (a folder, or the file itself)
+   * that is a symbolic link in the target, relative to the root; `seen` caches lstat by path.
+   */
+  private symlinkOnPath(key: string, seen: Map<string, boolean>): string | undefined {
+    const segs = key.split("/");
+    let p = this.label;
+    for (let i = 0; i < segs.length; i++) {
+      p = path.join(p, segs[i]);
+      let link = seen.get(p);
+      if (link === undefined) {
+        let st: fs.Stats | undefined;
+        try {
+          st = fs.lstatSync(p, { throwIfNoEntry: false });
+        } catch {
+          st = undefined; // ENAMETOOLONG, ENOTDIR, EACCES: the write reports it
+        }
+        link = st?.isSymbolicLink() === true;
+        seen.set(p, link);
+        // Nothing below a missing folder exists yet.
+        if (st === undefined) return undefined;
+      }
+      if (link) return segs.slice(0, i + 1).join("/");
+    }
+    return undefined;
+  }
+
   unwritable(keys: string[]): Map<string, string> {
     const out = new Map<string, string>();
     const sorted = [...keys].sort();
     const all = new Set(keys);
+    const seen = new Map<string, boolean>();
     for (const k of sorted) {
       const segs = k.split("/");
       const long = segs.find((s) => Buffer.byteLength(s) > NAME_MAX);
-      if (long !== undefined)
+      const escape = this.escape(k);
+      const link = escape === undefined ? this.symlinkOnPath(k, seen) : undefined;
+      if (escape !== undefined) out.set(k, escape);
+      else if (link !== undefined)
+        out.set(
+          k,
+          `${JSON.stringify(link)} in the target is a symbolic link; a restore never writes through one`,
+        );
+      else if (long !== undefined)
         out.set(
           k,
           `a path segment is ${Buffer.byteLength(long)} bytes; a file name holds at most ${NAME_MAX}`,
@@ -360,13 +438,48 @@ export class DirTarget implements Target {
 
   async contentMd5(key: string): Promise<string> {
     const h = createHash("md5");
-    for await (const c of fs.createReadStream(this.file(key))) h.update(c as Buffer);
+    const handle = await fs.promises.open(this.file(key), fs.constants.O_RDONLY | NOFOLLOW);
+    for await (const c of handle.createReadStream()) h.update(c as Buffer);
     return h.digest("hex");
   }
 
   sizeOf(key: string): Promise<number | undefined> {
-    const st = fs.statSync(this.file(key), { throwIfNoEntry: false });
+    const st = fs.lstatSync(this.file(key), { throwIfNoEntry: false });
     return Promise.resolve(st?.size);
+  }
+
+  /**
+   * Creates the key's folders one at a time inside the root and returns the folder and the file;
+   * throws (naming the reason) when the key would escape the root, a folder on its way or the
+   * file is a symbolic link, or the folder's realpath is not inside the root's.
+   */
+  private folderFor(key: string): { dir: string; file: string } {
+    const refuse = (why: string) => new Error(`refused: ${why}; nothing written`);
+    const escape = this.escape(key);
+    if (escape !== undefined) throw refuse(escape);
+    const segs = key.split("/");
+    fs.mkdirSync(this.label, { recursive: true });
+    const root = fs.realpathSync(this.label);
+    let dir = this.label;
+    for (let i = 0; i < segs.length; i++) {
+      const p = path.join(dir, segs[i]);
+      if (i < segs.length - 1) {
+        try {
+          fs.mkdirSync(p);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        }
+      }
+      if (fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink())
+        throw refuse(
+          `${JSON.stringify(segs.slice(0, i + 1).join("/"))} in the target is a symbolic link; a restore never writes through one`,
+        );
+      if (i < segs.length - 1) dir = p;
+    }
+    const real = fs.realpathSync(dir);
+    if (!inside(path, root, real))
+      throw refuse(`its folder resolves to ${real}, outside the target directory ${root}`);
+    return { dir, file: path.join(dir, segs[segs.length - 1]) };
   }
 
   async write(
@@ -376,10 +489,10 @@ export class DirTarget implements Target {
     body: VerifiedBody,
     replace: boolean,
   ) {
-    const file = this.file(key);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = path.join(path.dirname(file), `.ccb-restore-${process.pid}-${Date.now()}`);
-    const fd = fs.openSync(tmp, "w", 0o644);
+    const { dir, file } = this.folderFor(key);
+    const tmp = path.join(dir, `.ccb-restore-${process.pid}-${randomBytes(6).toString("hex")}`);
+    const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+    const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | NOFOLLOW, 0o644);
     try {
       for await (const c of body.chunks) fs.writeSync(fd, c);
       fs.fsyncSync(fd);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a Debian 12 machine: the engine's packages at the
-# exact versions the sync host installs (userdata/host-packages.txt: rclone, python3-botocore),
+# exact versions the tests run (userdata/host-packages.txt: rclone, python3-botocore; the sync
+# host takes Debian's rebuilds of the same upstream versions),
 # the validators (shellcheck, pyflakes, cloud-init, systemd-analyze), and
 # the npm packages. Uses sudo when not root. Safe to run again.
 set -euo pipefail

@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { renderRcloneConfig } from "./rcloneConfig";
 import { CHECKS, renderUnits, type CheckKind } from "./schedule";
 import { aptPreferences, hostPackages } from "./hostPackages";
+import { SSM_AGENT_KEYRING, ssmAgentInstallCommand, ssmAgentKeyringBase64 } from "./ssmAgent";
 import { engineDelivery, renderLoader, type EngineDelivery } from "./engineDelivery";
 import { ENGINE_SETTINGS_PATH, renderEngineSettings } from "./engineSettings";
 import {
@@ -112,9 +113,20 @@ export function aptSources(): string {
 }
 
 /**
+ * unattended-upgrades runs daily (apt-daily-upgrade.timer) only when apt's configuration says so;
+ * Debian's package leaves that to a debconf answer, so cloud-init writes it (apt.conf, its
+ * /etc/apt/apt.conf.d/94cloud-init-config). Debian's default origins include the security suite,
+ * and the pins (hostPackages.ts) let security updates of the pinned packages through. The engine
+ * reports what is still pending (pendingSecurityUpdates).
+ */
+export const AUTO_UPGRADES =
+  'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n';
+
+/**
  * The #cloud-config document. rclone, botocore and the AWS CLI come from Debian's signed
  * archive (the versions the tests run, pinned in userdata/host-packages.txt). Debian images do not ship the SSM agent,
- * so it is installed from AWS's regional distribution bucket over TLS.
+ * so it is downloaded from AWS's regional distribution bucket over TLS and installed only if its
+ * signature verifies against AWS's signing key (userdata/ssmAgent.ts).
  */
 export function renderCloudInit(
   s: SyncSettings,
@@ -123,14 +135,11 @@ export function renderCloudInit(
 ): string {
   const debArch = arch === "arm64" ? "arm64" : "amd64";
   const region = s.sourceRegion;
-  const ssmAgentUrl = `https://s3.${region}.amazonaws.com/amazon-ssm-${region}/latest/debian_${debArch}/amazon-ssm-agent.deb`;
-  // The engine's own dependencies at the exact versions the tests run, held there by an apt
-  // pin (written before cloud-init installs packages), so no archive change swaps them.
+  // The engine's own dependencies at the upstream versions the tests run, held there by an apt
+  // pin (written before cloud-init installs packages): apt installs the newest Debian rebuild or
+  // security update of that version (hostPackages.ts), never another upstream version.
   const pinned = hostPackages();
-  const packages: (string | [string, string])[] = [
-    ...Object.entries(pinned).map(([name, version]): [string, string] => [name, version]),
-    "unattended-upgrades",
-  ];
+  const packages: string[] = [...Object.keys(pinned), "unattended-upgrades"];
   if (s.credential === "ssm") packages.push("awscli");
   // The checks' services (on demand: systemctl start <unit>) and the timers of those scheduled.
   const checkUnits = (Object.keys(CHECKS) as CheckKind[]).flatMap((kind) => {
@@ -152,7 +161,7 @@ export function renderCloudInit(
     ],
     // cloud-init must not write a sources.list of its own (Debian's default; stated so that
     // an image setting cannot add one).
-    apt: { preserve_sources_list: true },
+    apt: { preserve_sources_list: true, conf: AUTO_UPGRADES },
     package_update: true,
     package_upgrade: true,
     packages,
@@ -193,6 +202,14 @@ export function renderCloudInit(
             },
           ]),
       { path: SCRIPT_PATH, owner: "root:root", permissions: "0755", content: artifacts.loader },
+      // The key the SSM agent's package must be signed with (binary, as gpgv reads it).
+      {
+        path: SSM_AGENT_KEYRING,
+        owner: "root:root",
+        permissions: "0644",
+        encoding: "b64",
+        content: ssmAgentKeyringBase64(),
+      },
       {
         path: `/etc/systemd/system/${SERVICE_NAME}`,
         owner: "root:root",
@@ -213,11 +230,7 @@ export function renderCloudInit(
       })),
     ],
     runcmd: [
-      [
-        "sh",
-        "-c",
-        `curl -fsSL --retry 5 --proto =https -o /run/amazon-ssm-agent.deb ${ssmAgentUrl} && dpkg -i /run/amazon-ssm-agent.deb && rm -f /run/amazon-ssm-agent.deb`,
-      ],
+      ["sh", "-c", ssmAgentInstallCommand(region, debArch)],
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", TIMER_NAME],
       ...checkUnits

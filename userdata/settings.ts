@@ -62,6 +62,11 @@ export interface SyncSettings {
   credential: CredentialKind;
   /** SSM SecureString holding the SAS URL (credential "ssm"). */
   ssmParameterName: string;
+  /**
+   * The vault container's URL without a query (https://<account>.blob.core.windows.net/<container>):
+   * the only place a SAS read from SSM may point. "" until SyncHost fills it in from the vault.
+   */
+  vaultContainerUrl: string;
   syncIntervalHours: number;
   /** How often the host runs the integrity check ("off": on demand only). */
   integrityCheck: CheckSchedule;

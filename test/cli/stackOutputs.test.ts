@@ -40,10 +40,11 @@ describe("stack outputs: what the operator commands read is what the program exp
     devSas = runProgram("dev", { credentialMode: "sas" });
   });
 
-  it("verify --stack asks the exported host, with an SSM client in the exported region", () => {
+  it("verify --stack asks the exported host with the exported verify document, with an SSM client in the exported region", () => {
     expect(verifyTargetFromOutputs(asPrinted(dev))).to.deep.equal({
       instanceId: "sync-host-instance-id",
       region: "eu-west-1",
+      documentName: "cross-cloud-backup-dev-verify",
     });
     expect(verifyTargetFromOutputs(asPrinted(devCustom)).region).to.equal("eu-central-1");
   });
@@ -86,6 +87,13 @@ describe("stack outputs: what the operator commands read is what the program exp
     delete older.syncRegion;
     expect(() => verifyTargetFromOutputs(older)).to.throw(/no syncRegion output: run pulumi up/);
     expect(() => statusFromOutputs(older)).to.throw(/no syncRegion output/);
+    // a stack deployed before the verify document: verify refuses rather than fall back to
+    // AWS-RunShellScript
+    const beforeDocument = asPrinted(dev);
+    delete beforeDocument.verifyDocumentName;
+    expect(() => verifyTargetFromOutputs(beforeDocument)).to.throw(
+      /no verifyDocumentName output: run pulumi up/,
+    );
   });
 
   it("numbers go out as numbers, and the interval is no longer prose", () => {

@@ -92,6 +92,21 @@ describe("AzureBackupVault", function () {
       expect(r.error, `${label} run error`).to.equal(undefined);
   });
 
+  it("a preview mints no SAS (no listServiceSas): the code a pull request previews never holds one", function () {
+    this.timeout(120_000);
+    const previewed = runProgram("dev", { credentialMode: "sas" }, { preview: true });
+    expect(previewed.error).to.equal(undefined);
+    expect(previewed.invokes.filter((i) => i.token === SAS_TOKEN)).to.deep.equal([]);
+    // The same stack deployed mints it once.
+    expect(dev.invokes.filter((i) => i.token === SAS_TOKEN)).to.have.length(1);
+    // The parameter that carries it is still declared; its value is unknown until `pulumi up`.
+    expect(
+      previewed.resources.filter(
+        (x) => x.type === "aws:ssm/parameter:Parameter" && x.inputs.type === "SecureString",
+      ),
+    ).to.have.length(1);
+  });
+
   it("protects the resource group, the account and the container from deletion and replacement", function () {
     for (const r of [dev, prod]) {
       expect(r.protectedResources).to.include.members([
@@ -144,10 +159,14 @@ describe("AzureBackupVault", function () {
       });
     });
 
-    it("denies by default and admits only Azure services, the sync host's IP and allowedIps", function () {
+    it("denies by default and admits only the sync host's IP and allowedIps, with no trusted-service bypass", function () {
+      for (const r of [dev, prod, mirror, cmk]) {
+        const rules = inputs(r, T.account).networkRuleSet;
+        expect(rules.defaultAction).to.equal("Deny");
+        // Azure's default (an absent bypass) is AzureServices: it must be set, to None.
+        expect(rules.bypass).to.equal("None");
+      }
       const rules = inputs(dev, T.account).networkRuleSet;
-      expect(rules.defaultAction).to.equal("Deny");
-      expect(rules.bypass).to.equal("AzureServices");
       expect(rules.ipRules).to.deep.equal([{ iPAddressOrRange: FAKE_EIP, action: "Allow" }]);
       const withAdmin = inputs(mirror, T.account).networkRuleSet;
       expect(withAdmin.ipRules.map((r: Json) => String(r.iPAddressOrRange))).to.deep.equal([
@@ -175,6 +194,15 @@ describe("AzureBackupVault", function () {
       // A tighter policy than needed would be pointless: exactly two windows.
       expect(inputs(dev, T.account).sasPolicy.sasExpirationPeriod).to.equal("14.00:00:00");
       expect(inputs(prod, T.account).sasPolicy.sasExpirationPeriod).to.equal("60.00:00:00");
+    });
+
+    it("sets a 90-day key expiration policy on the account keys, at least as long as any SAS it signs", function () {
+      for (const r of [dev, prod, mirror, cmk]) {
+        expect(inputs(r, T.account).keyPolicy).to.deep.equal({ keyExpirationPeriodInDays: 90 });
+        const sasDays =
+          periodMs(String(inputs(r, T.account).sasPolicy.sasExpirationPeriod)) / DAY_MS;
+        expect(sasDays).to.be.at.most(90);
+      }
     });
 
     it("gets a valid, globally unique name: component prefix + lowercase/digit random suffix", function () {
@@ -421,6 +449,20 @@ describe("AzureBackupVault", function () {
         runProgram("dev", { pointInTimeRestoreDays: 7 }),
         /pointInTimeRestoreDays: must be less than softDeleteRetentionDays \(7\), got 7/,
       );
+    });
+
+    it("rejects, in SAS mode, a rotation window whose SAS would outlive the account keys' 90-day period", function () {
+      expectRejected(
+        runProgram("dev", { credentialMode: "sas", sasRotationDays: 46 }),
+        /sasRotationDays: must be at most 45 in SAS mode, got 46: the SAS lives two rotation windows \(92 days\)/,
+      );
+      // The longest window that fits: its SAS is exactly the policy's and the key period.
+      const longest = runProgram("dev", { credentialMode: "sas", sasRotationDays: 45 });
+      expect(longest.error).to.equal(undefined);
+      expect(inputs(longest, T.account).sasPolicy).to.deep.equal({
+        expirationAction: "Block",
+        sasExpirationPeriod: "90.00:00:00",
+      });
     });
 
     it("rejects a retention shorter than the WORM period, naming the key", function () {

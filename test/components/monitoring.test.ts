@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { FAKE_ACCOUNT } from "../../harness/mocks";
 import { ofType, one, plain, runProgram, type ProgramResult } from "../support/program";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS, METRICS_NAMESPACE } from "../../domain/telemetry";
+import { METRICS } from "../../domain/telemetry";
 import { BackupAlarms, dashboardName, type BackupAlarmsArgs } from "../../components/backupAlarms";
 
 const T = {
@@ -128,12 +128,37 @@ describe("alarms and audit trail (mocks)", function () {
     expect(dev.outputs.runLogGroup.value).to.equal("/cross-cloud-backup/dev");
   });
 
+  it("one namespace per stack: every alarm on the host's metrics watches its own stack's namespace, the only one its host may publish into", function () {
+    for (const [stack, r] of [
+      ["dev", dev],
+      ["prod", prod],
+    ] as const) {
+      // Each alarm's metrics: its own, or those of its metric-math queries.
+      const watched = ofType(r, T.alarm).flatMap((a) => {
+        const x = a.inputs as Json;
+        const queried = ((x.metricQueries ?? []) as Json[]).filter((q) => q.metric);
+        return queried.length > 0 ? queried.map((q) => q.metric.namespace) : [x.namespace];
+      });
+      const own = watched.filter((ns) => ns !== "AWS/EC2");
+      expect(own.length, stack).to.be.at.least(5);
+      expect([...new Set(own)], stack).to.deep.equal([`CrossCloudBackup/${stack}`]);
+      const publish = ofType(r, "aws:iam/rolePolicy:RolePolicy")
+        .map((p) => JSON.parse(plain<string>((p.inputs as Json).policy)) as { Statement: Json[] })
+        .flatMap((p) => p.Statement)
+        .filter((st) => [st.Action].flat().includes("cloudwatch:PutMetricData"));
+      expect(publish, stack).to.have.length(1);
+      expect(publish[0].Condition).to.deep.equal({
+        StringEquals: { "cloudwatch:namespace": `CrossCloudBackup/${stack}` },
+      });
+    }
+  });
+
   for (const hours of [1, 4, 12, 24]) {
     it(`missed backup (every ${hours} h): the backup's age over ${hours + 1} h in every hourly period of ${hours + 1} h, no data breaching, within CloudWatch's 7-day window`, function () {
       const r = hours === 4 ? dev : runProgram("dev", { syncIntervalHours: hours });
       const a = alarm(r, "missed-backup")!;
       expect(a).to.include({
-        namespace: METRICS_NAMESPACE,
+        namespace: "CrossCloudBackup/dev",
         metricName: METRICS.backupAgeSeconds,
         statistic: "Maximum",
         period: 3600,
@@ -183,7 +208,7 @@ describe("alarms and audit trail (mocks)", function () {
     ] as const) {
       const a = alarm(r, "source-drop")!;
       expect(a).to.include({
-        namespace: METRICS_NAMESPACE,
+        namespace: "CrossCloudBackup/dev",
         metricName: METRICS.sourceDropPercent,
         statistic: "Maximum",
         period: 3600,
@@ -241,7 +266,7 @@ describe("alarms and audit trail (mocks)", function () {
       ] as const) {
         const a = alarm(r, suffix)!;
         expect(a, suffix).to.include({
-          namespace: METRICS_NAMESPACE,
+          namespace: `CrossCloudBackup/${stack}`,
           metricName,
           statistic: "Maximum",
           period: 3600,
@@ -320,7 +345,7 @@ describe("alarms and audit trail (mocks)", function () {
         ["failed", METRICS.integrityCheckFailed],
       ])
         expect(metric(id)).to.deep.equal({
-          namespace: METRICS_NAMESPACE,
+          namespace: `CrossCloudBackup/${stack}`,
           metricName: name,
           dimensions: { Stack: stack },
           period: 3600,
@@ -345,7 +370,7 @@ describe("alarms and audit trail (mocks)", function () {
     for (const w of body.widgets.filter((x) => x.type === "metric")) {
       expect(w.properties.region).to.equal("eu-west-1");
       for (const m of w.properties.metrics as unknown[][]) {
-        expect(m.slice(0, 4)).to.deep.equal([METRICS_NAMESPACE, m[1], "Stack", "prod"]);
+        expect(m.slice(0, 4)).to.deep.equal(["CrossCloudBackup/prod", m[1], "Stack", "prod"]);
         expect(Object.values(METRICS)).to.include(m[1]);
       }
     }

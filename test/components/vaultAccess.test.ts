@@ -27,6 +27,7 @@ const T = {
   identity: "cross-cloud-backup:azure:VaultIdentity",
   federation: "aws:iam/outboundWebIdentityFederation:OutboundWebIdentityFederation",
   parameter: "aws:ssm/parameter:Parameter",
+  key: "aws:kms/key:Key",
   mi: "azure-native:managedidentity:UserAssignedIdentity",
 };
 const FEDERATION_INVOKE =
@@ -55,7 +56,9 @@ async function mock(): Promise<Recorded> {
               ? { clientId: FAKE_CLIENT_ID, tenantId: FAKE_TENANT_ID, principalId: "p-1" }
               : a.type === T.parameter
                 ? { arn: `arn:aws:ssm:eu-west-1:123456789012:parameter${String(a.inputs.name)}` }
-                : {};
+                : a.type === T.key
+                  ? { arn: `${a.name}-arn` }
+                  : {};
         return {
           id: `${a.name}-id`,
           state: { ...a.inputs, name: a.inputs.name ?? a.name, ...extra },
@@ -64,6 +67,17 @@ async function mock(): Promise<Recorded> {
       call(a) {
         rec.invokes.push(a.token);
         if (a.token === FEDERATION_INVOKE) return { issuerIdentifier: FAKE_EXISTING_ISSUER };
+        // The deployer is an assumed role: the key policy must name the role, not the session.
+        if (a.token === "aws:index/getCallerIdentity:getCallerIdentity")
+          return {
+            accountId: "123456789012",
+            arn: "arn:aws:sts::123456789012:assumed-role/deployer/GitHubActions",
+          };
+        if (a.token === "aws:iam/getSessionContext:getSessionContext")
+          return {
+            arn: a.inputs.arn,
+            issuerArn: "arn:aws:iam::123456789012:role/deployer",
+          };
         throw new Error(`unexpected invoke ${a.token}`);
       },
     },
@@ -90,6 +104,7 @@ function args(over: Partial<VaultAccessArgs> = {}): VaultAccessArgs {
     hostRoleArn: "arn:aws:iam::123456789012:role/sync-identity-role",
     hostIp: HOST_IP,
     ssmParameterName: "/cross-cloud-backup/inproc/vault-sas-url",
+    region: "eu-west-1",
     syncMode: "copy",
     ...over,
   };
@@ -208,10 +223,32 @@ describe("VaultAccess (in-process, mocks)", function () {
     expect(await value(access.ssmParameterName)).to.equal(name);
     expect(await value(access.identityClientId)).to.equal("");
     const kids = tree(access);
-    expect([...kids.keys()]).to.deep.equal([`${T.parameter}::sync-host-sas`]);
+    expect([...kids.keys()]).to.deep.equal([
+      `${T.key}::vault-access-parameter-key`,
+      `${T.parameter}::sync-host-sas`,
+    ]);
     const parameter = kids.get(`${T.parameter}::sync-host-sas`)!;
     const inputs = rec.inputs[`${T.parameter}::sync-host-sas`];
     expect(inputs.type).to.equal("SecureString");
+    // Its own key: only the deploying role (resolved from its session) may encrypt, so only it
+    // can write the parameter; only the host's role may decrypt, for this parameter, via SSM.
+    const key = rec.inputs[`${T.key}::vault-access-parameter-key`];
+    expect(inputs.keyId).to.equal("vault-access-parameter-key-arn");
+    expect(key.enableKeyRotation).to.equal(true);
+    const policy = JSON.parse(key.policy as string) as {
+      Statement: { Sid: string; Principal: unknown; Action: unknown; Condition?: unknown }[];
+    };
+    expect(policy.Statement.map((st) => [st.Sid, st.Principal])).to.deep.equal([
+      ["AccountAdministersNotUses", { AWS: "arn:aws:iam::123456789012:root" }],
+      ["DeployerWritesTheParameter", { AWS: "arn:aws:iam::123456789012:role/deployer" }],
+      ["HostReadsTheParameter", { AWS: "arn:aws:iam::123456789012:role/sync-identity-role" }],
+    ]);
+    expect(policy.Statement[2].Condition).to.deep.equal({
+      StringEquals: {
+        "kms:ViaService": "ssm.eu-west-1.amazonaws.com",
+        "kms:EncryptionContext:PARAMETER_ARN": `arn:aws:ssm:eu-west-1:123456789012:parameter${name}`,
+      },
+    });
     expect(inputs.name).to.equal(name);
     // A secret input arrives wrapped with Pulumi's secret signature.
     expect(inputs.value).to.deep.equal({
@@ -219,11 +256,19 @@ describe("VaultAccess (in-process, mocks)", function () {
       value: SAS_URL,
     });
     expect(access.host.bootNeeds).to.deep.equal([parameter]);
-    const [read] = (await Promise.all(access.host.statements.map((s) => value(s)))) as {
+    const [read, deny] = (await Promise.all(access.host.statements.map((s) => value(s)))) as {
       Sid: string;
+      Effect: string;
       Action: string;
       Resource: string;
+      NotResource?: string;
     }[];
+    expect(deny).to.deep.include({
+      Sid: "DecryptNoOtherParameterKey",
+      Effect: "Deny",
+      Action: "kms:Decrypt",
+    });
+    expect(await value(deny.NotResource!)).to.equal("vault-access-parameter-key-arn");
     expect(read.Sid).to.equal("ReadVaultCredential");
     expect(read.Action).to.equal("ssm:GetParameter");
     expect(await value(read.Resource)).to.equal(
@@ -232,7 +277,10 @@ describe("VaultAccess (in-process, mocks)", function () {
     expect(await aliasesOf(parameter)).to.deep.equal([
       urn(T.parameter, "sync-host-sas", ["cross-cloud-backup:aws:SyncHost"]),
     ]);
-    expect(rec.invokes).to.deep.equal([]);
+    expect(rec.invokes).to.deep.equal([
+      "aws:index/getCallerIdentity:getCallerIdentity",
+      "aws:iam/getSessionContext:getSessionContext",
+    ]);
   });
 
   it("sas + userData: no resource; the SAS reaches the renderers only as a secret", async () => {

@@ -51,6 +51,51 @@ interface BadCase {
 
 const BAD: BadCase[] = [
   {
+    name: "an egressCidrs entry that is an address, not a block",
+    raw: { sourceBucket: "example-bucket", egressCidrs: '["203.0.113.10"]' },
+    key: "egressCidrs",
+    rule: /"203\.0\.113\.10" must be an IPv4 CIDR block/,
+  },
+  {
+    name: "an egressCidrs block with host bits set",
+    raw: { sourceBucket: "example-bucket", egressCidrs: '["203.0.113.10/24"]' },
+    key: "egressCidrs",
+    rule: /host bits set/,
+  },
+  {
+    name: "an empty egressCidrs (the host would reach nothing but S3)",
+    raw: { sourceBucket: "example-bucket", egressCidrs: "[]" },
+    key: "egressCidrs",
+    rule: /is empty/,
+  },
+  {
+    name: "an egressCidrs block listed twice",
+    raw: { sourceBucket: "example-bucket", egressCidrs: '["10.0.5.0/24", "10.0.5.0/24"]' },
+    key: "egressCidrs",
+    rule: /lists "10\.0\.5\.0\/24" twice/,
+  },
+  {
+    name: "more egressCidrs than a security group holds",
+    raw: {
+      sourceBucket: "example-bucket",
+      egressCidrs: JSON.stringify(Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`)),
+    },
+    key: "egressCidrs",
+    rule: /at most 50/,
+  },
+  {
+    name: "flowLogs that is not a boolean",
+    raw: { sourceBucket: "example-bucket", flowLogs: "yes" },
+    key: "flowLogs",
+    rule: /must be true or false/,
+  },
+  {
+    name: "sessionLogging that is not a boolean",
+    raw: { sourceBucket: "example-bucket", sessionLogging: "on" },
+    key: "sessionLogging",
+    rule: /must be true or false/,
+  },
+  {
     name: "an allowedIps entry with a leading zero (010.1.1.1 is 8.1.1.1 to some parsers)",
     raw: { sourceBucket: "example-bucket", allowedIps: '["203.0.113.10", "203.0.113.010"]' },
     key: "allowedIps",
@@ -513,6 +558,24 @@ const BAD: BadCase[] = [
     rule: /must be an IPv4 address or CIDR block/,
   },
   {
+    name: "a public /8 in allowedIps (Azure accepts it; the vault admits /24 or narrower)",
+    raw: { ...GOOD, allowedIps: '["20.0.0.0/8"]' },
+    key: "allowedIps",
+    rule: /"20\.0\.0\.0\/8" is a \/8, wider than \/24/,
+  },
+  {
+    name: "a public /23 in allowedIps",
+    raw: { ...GOOD, allowedIps: '["198.51.100.0/23"]' },
+    key: "allowedIps",
+    rule: /is a \/23, wider than \/24/,
+  },
+  {
+    name: "a SAS-mode rotation window whose SAS (two windows) outlives the 90-day key period",
+    raw: { ...GOOD, credentialMode: "sas", sasRotationDays: "46" },
+    key: "sasRotationDays",
+    rule: /must be at most 45 in SAS mode, got 46: the SAS lives two rotation windows \(92 days\), longer than the 90-day expiration period of the account keys/,
+  },
+  {
     name: "a /31 in allowedIps (Azure accepts /8 to /30)",
     raw: { ...GOOD, allowedIps: '["203.0.113.0/31"]' },
     key: "allowedIps",
@@ -728,6 +791,10 @@ describe("parseConfig", () => {
     ok({ vpcCidr: "172.31.255.240/28", vnetCidr: "10.0.0.0/16" });
     ok({ rootVolumeGb: "8", syncIntervalHours: "24", maxDeletes: "0", maxDeletePercent: "100" });
     ok({ rootVolumeGb: "16384", syncIntervalHours: "1", sasRotationDays: "180" });
+    // SAS mode: two windows of 45 days are exactly the 90-day key period.
+    ok({ credentialMode: "sas", sasRotationDays: "45" });
+    // The widest firewall block the vault admits.
+    ok({ allowedIps: '["198.51.100.0/24"]' });
     ok({ sourceDropAlarmPercent: "1" });
     ok({ sourceDropAlarmPercent: "100" });
     ok({ softDeleteRetentionDays: "365", pointInTimeRestoreDays: "364" });

@@ -11,8 +11,9 @@ from ccb import base, settings
 VALID = {
     "sourceBucket": "example-bucket", "sourcePrefix": "", "sourceRegion": "eu-west-1", "sourceBucketOwner": "123456789012",
     "containerName": "backup", "syncMode": "copy", "maxDeletes": 100, "maxDeletePercent": 50, "deletionWindowHours": 24,
-    "credential": "ssm", "ssmParameterName": "/cross-cloud-backup/dev/vault-sas-url", "stack": "dev",
-    "metricsNamespace": "CrossCloudBackup", "logGroup": "/cross-cloud-backup/dev",
+    "credential": "ssm", "ssmParameterName": "/cross-cloud-backup/dev/vault-sas-url",
+    "vaultContainerUrl": "https://v/backup", "stack": "dev",
+    "metricsNamespace": "CrossCloudBackup/dev", "logGroup": "/cross-cloud-backup/dev",
     "integritySampleObjects": 20, "integrityCoverageDays": 365, "restoreDrillObjects": 20,
     "acceptedSkips": [],
 }

@@ -31,6 +31,44 @@ class CredentialsTest(TempDirTest):
         self.assertAlmostEqual(c.seconds_left(), 7200, delta=5)
         self.assertIsNone(self.creds("userData", env={"RCLONE_CONFIG_VAULT_SAS_URL": "https://b/c?sig=X"}).seconds_left())
 
+    def ssm_creds(self, value, **overrides):
+        bin_dir = os.path.join(self.dir, "bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        with open(os.path.join(bin_dir, "aws"), "w") as f:
+            f.write("#!/bin/sh\necho '%s'\n" % value)
+        os.chmod(os.path.join(bin_dir, "aws"), 0o755)
+        paths = settings.Paths(state=self.dir, config=self.dir)
+        return credentials.Credentials(make_settings(credential="ssm", **overrides), paths,
+                                       {"PATH": bin_dir + ":/usr/bin:/bin"})
+
+    def test_ssm_delivery_refuses_a_sas_for_any_other_place_than_the_vault_container(self):
+        # Someone with ssm:PutParameter swaps in a SAS for their own account: refused before any
+        # copy, naming where it points but never its query (the SAS).
+        for value, where in [
+            ("https://attacker.blob.core.windows.net/backup?sig=FAKEother", "https://attacker.blob.core.windows.net/backup"),
+            ("https://v/other?sig=FAKEother", "https://v/other"),
+            ("http://v/backup?sig=FAKEother", "http://v/backup"),
+            ("https://v/backup/data?sig=FAKEother", "https://v/backup/data"),
+            ("https://user:FAKEpw@v/backup?sig=FAKEother", "https://(user info)@v/backup"),
+        ]:
+            c = self.ssm_creds(value)
+            with self.assertRaises(base.RunFailed) as e:
+                c.load_ssm()
+            msg = str(e.exception)
+            self.assertIn("points to %s, not to this stack's vault container https://v/backup" % where, msg)
+            self.assertIn("/cross-cloud-backup/dev/vault-sas-url", msg)
+            self.assertNotIn("FAKE", msg)
+        # The same container, whatever the case of its host or a trailing '/': accepted.
+        for value in ["https://V/backup/?sig=FAKEok", "https://v/backup?sig=FAKEok"]:
+            c = self.ssm_creds(value)
+            c.load_ssm()
+            self.assertEqual(c.sas_url(), value)
+
+    def test_ssm_delivery_without_a_pinned_container_refuses_to_run(self):
+        c = self.ssm_creds("https://v/backup?sig=FAKEok", vaultContainerUrl="")
+        with self.assertRaisesRegex(base.RunFailed, "names no vault container \\(vaultContainerUrl\\)"):
+            c.load_ssm()
+
     def test_ssm_delivery_reads_the_parameter_once_and_hands_it_to_rclone(self):
         bin_dir = os.path.join(self.dir, "bin")
         os.mkdir(bin_dir)

@@ -352,8 +352,19 @@ function renderedPolicies(r: ProgramResult): PolicyDocument[] {
   expect(r.error, r.error).to.equal(undefined);
   const component = one(r, "cross-cloud-backup:aws:S3ReadOnlyAccess").name;
   const identity = one(r, "cross-cloud-backup:aws:HostIdentity").name;
-  const roles = ofType(r, "aws:iam/role:Role");
-  expect(roles, "exactly one role: the host's").to.have.lengthOf(1);
+  // Only the host's role may be taken on by an instance (the flow-log delivery role, when there
+  // is one, trusts the flow-logs service only).
+  const trusted = (x: { inputs: Record<string, unknown> }) =>
+    (JSON.parse(plain<string>(x.inputs.assumeRolePolicy)) as PolicyDocument).Statement.flatMap(
+      (st) =>
+        [(st as { Principal?: { Service?: string | string[] } }).Principal?.Service ?? []].flat(),
+    );
+  const roles = ofType(r, "aws:iam/role:Role").filter((x) =>
+    trusted(x).some((service) => /^ec2\./.test(service)),
+  );
+  expect(roles, "exactly one role an instance can assume: the host's").to.have.lengthOf(1);
+  for (const other of ofType(r, "aws:iam/role:Role").filter((x) => !roles.includes(x)))
+    expect(trusted(other), other.name).to.deep.equal(["vpc-flow-logs.amazonaws.com"]);
   const role = roles.find((x) => x.name === `${identity}-role`);
   expect(role, "the host identity's role").to.not.equal(undefined);
   const roleName = plain<string | undefined>(role!.inputs.name) ?? role!.name;
@@ -617,8 +628,8 @@ describe("run telemetry: the host publishes only into its namespace and its log 
     context: { "cloudwatch:namespace": namespace },
   });
 
-  it("may put metrics into CrossCloudBackup and write its own log group's streams", async () => {
-    expect(await decide(policies, metrics("CrossCloudBackup"))).to.equal("Allowed");
+  it("may put metrics into its stack's namespace CrossCloudBackup/dev and write its own log group's streams", async () => {
+    expect(await decide(policies, metrics("CrossCloudBackup/dev"))).to.equal("Allowed");
     for (const [action, resource] of [
       ["logs:CreateLogStream", `${GROUP}:log-stream:20261125T160000.000000000Z`],
       ["logs:PutLogEvents", `${GROUP}:log-stream:20261125T160000.000000000Z`],
@@ -629,7 +640,15 @@ describe("run telemetry: the host publishes only into its namespace and its log 
   });
 
   it("is denied other namespaces, other log groups, and reading or deleting logs and alarms", async () => {
-    for (const ns of ["AWS/EC2", "CrossCloudBackupX", "Other"])
+    // CrossCloudBackup/prod: a dev host in the same account must not publish prod's health (the
+    // prod alarms watch that namespace only). CrossCloudBackup: the namespace stacks once shared.
+    for (const ns of [
+      "AWS/EC2",
+      "CrossCloudBackupX",
+      "Other",
+      "CrossCloudBackup/prod",
+      "CrossCloudBackup",
+    ])
       expect(await decide(policies, metrics(ns)), ns).to.equal("ImplicitlyDenied");
     const denied: [string, string][] = [
       ["logs:PutLogEvents", `${OTHER_GROUP}:log-stream:x`],
@@ -686,5 +705,125 @@ describe("engine delivery: the host reads its own engine's parameters and nothin
         await decide(policies, { what: `${action} ${resource}`, action, resource }),
         `${action} ${resource}`,
       ).to.equal("ImplicitlyDenied");
+  });
+});
+
+describe("operator access: npm run verify may send the verify document to the host, nothing else (iam-simulate)", () => {
+  const REGION = "eu-west-1";
+  const HOST = `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/sync-host-instance-id`;
+  const VERIFY = `arn:aws:ssm:${REGION}:${ACCOUNT}:document/cross-cloud-backup-prod-verify`;
+  /**
+   * An AWS-owned document. Its real ARN has no account (arn:aws:ssm:<region>::document/<name>),
+   * which iam-simulate's ARN pattern does not take; the policy names one exact document ARN, so
+   * the decision turns on the name either way.
+   */
+  const awsDocument = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:document/${name}`;
+  let operator: PolicyDocument[];
+  before(() => {
+    const r = runProgram("prod");
+    expect(r.error).to.equal(undefined);
+    operator = [
+      JSON.parse(plain<string>(one(r, "aws:iam/policy:Policy").inputs.policy)) as PolicyDocument,
+    ];
+  });
+  const decision = (action: string, resource: string) =>
+    decide(operator, { what: `${action} ${resource}`, action, resource });
+
+  it("allows SendCommand of the stack's verify document to the sync host, and reading the result", async () => {
+    // SendCommand is authorized once per resource: the document and each target instance
+    expect(await decision("ssm:SendCommand", VERIFY)).to.equal("Allowed");
+    expect(await decision("ssm:SendCommand", HOST)).to.equal("Allowed");
+    expect(await decision("ssm:GetCommandInvocation", "*")).to.equal("Allowed");
+  });
+
+  it("denies AWS-RunShellScript and every other document, other instances, sessions and document changes", async () => {
+    const denied: [string, string][] = [
+      ["ssm:SendCommand", awsDocument("AWS-RunShellScript")],
+      ["ssm:SendCommand", awsDocument("AWS-RunPowerShellScript")],
+      ["ssm:SendCommand", awsDocument("AWS-StartInteractiveCommand")],
+      [
+        "ssm:SendCommand",
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:document/cross-cloud-backup-dev-verify`,
+      ],
+      ["ssm:SendCommand", `arn:aws:ssm:${REGION}:${ACCOUNT}:document/my-admin-script`],
+      ["ssm:SendCommand", `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0aaaaaaaaaaaaaaaa`],
+      ["ssm:StartSession", HOST],
+      ["ssm:StartSession", awsDocument("AWS-StartInteractiveCommand")],
+      ["ssm:UpdateDocument", VERIFY],
+      ["ssm:DeleteDocument", VERIFY],
+      [
+        "ssm:CreateDocument",
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:document/cross-cloud-backup-prod-verify2`,
+      ],
+      ["ssm:ModifyDocumentPermission", VERIFY],
+      [
+        "ssm:GetParameters",
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/cross-cloud-backup/prod/engine/0`,
+      ],
+      ["ec2:ModifyInstanceAttribute", HOST],
+    ];
+    for (const [action, resource] of denied)
+      expect(await decision(action, resource), `${action} ${resource}`).to.equal(
+        "ImplicitlyDenied",
+      );
+  });
+});
+
+describe("session and flow logs: their writers reach their own log group only (iam-simulate)", () => {
+  const GROUPS = `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:`;
+  const SESSIONS = `${GROUPS}/cross-cloud-backup/prod/sessions`;
+  const FLOWS = `${GROUPS}/cross-cloud-backup/prod/vpc-flow-logs`;
+  const OTHER = `${GROUPS}/aws/lambda/payments`;
+  let host: PolicyDocument[];
+  let flowRole: PolicyDocument[];
+  before(() => {
+    const r = runProgram("prod");
+    host = renderedPolicies(r);
+    const write = ofType(r, "aws:iam/rolePolicy:RolePolicy").filter(
+      (p) => plain(p.inputs.role) === "sync-net-flow-logs-role",
+    );
+    expect(write, "the flow-log role's one policy").to.have.lengthOf(1);
+    flowRole = [JSON.parse(plain<string>(write[0].inputs.policy)) as PolicyDocument];
+  });
+  const decision = (policies: PolicyDocument[], action: string, resource: string) =>
+    decide(policies, { what: `${action} ${resource}`, action, resource });
+
+  it("the host (its SSM agent) may write session transcripts into the session log group", async () => {
+    for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"])
+      expect(await decision(host, action, `${SESSIONS}:log-stream:alice-0abc`), action).to.equal(
+        "Allowed",
+      );
+    expect(await decision(host, "logs:DescribeLogStreams", SESSIONS)).to.equal("Allowed");
+    expect(await decision(host, "logs:DescribeLogGroups", "*")).to.equal("Allowed");
+  });
+
+  it("the flow-log role may write flow records into the flow log group", async () => {
+    for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"])
+      expect(await decision(flowRole, action, `${FLOWS}:log-stream:eni-0abc-all`), action).to.equal(
+        "Allowed",
+      );
+  });
+
+  it("neither may read, delete or reconfigure logs, nor write any other group", async () => {
+    const denied: [PolicyDocument[], string, string][] = [
+      [host, "logs:GetLogEvents", `${SESSIONS}:log-stream:alice-0abc`],
+      [host, "logs:FilterLogEvents", SESSIONS],
+      [host, "logs:DeleteLogGroup", SESSIONS],
+      [host, "logs:DeleteLogStream", `${SESSIONS}:log-stream:alice-0abc`],
+      [host, "logs:PutRetentionPolicy", SESSIONS],
+      [host, "logs:PutLogEvents", `${FLOWS}:log-stream:eni-0abc-all`],
+      [host, "logs:PutLogEvents", `${OTHER}:log-stream:x`],
+      [flowRole, "logs:PutLogEvents", `${SESSIONS}:log-stream:x`],
+      [flowRole, "logs:PutLogEvents", `${GROUPS}/cross-cloud-backup/prod:log-stream:x`],
+      [flowRole, "logs:CreateLogStream", `${OTHER}:log-stream:x`],
+      [flowRole, "logs:DeleteLogGroup", FLOWS],
+      [flowRole, "logs:GetLogEvents", `${FLOWS}:log-stream:x`],
+      [flowRole, "logs:CreateLogGroup", `${GROUPS}/attacker`],
+      [flowRole, "s3:GetObject", "arn:aws:s3:::example-app-data-prod/x"],
+    ];
+    for (const [policies, action, resource] of denied)
+      expect(await decision(policies, action, resource), `${action} ${resource}`).to.equal(
+        "ImplicitlyDenied",
+      );
   });
 });

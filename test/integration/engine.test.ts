@@ -34,6 +34,11 @@ describe("sync engine v2 on the data path", function () {
       const r = await b.run();
       expect(r.code, why(r)).to.equal(0);
       expect(r.summary).to.deep.include({ copied: 1, changed: 1, new: 0, unchanged: 1 });
+      // the host's pending security updates, from its apt-get (the harness's stand-in lists one)
+      expect(r.summary).to.deep.include({
+        pendingSecurityUpdates: 1,
+        pendingSecurityPackages: ["libssl3"],
+      });
       expect(b.objectGetKeys()).to.deep.equal(["report.csv"]);
       expect(await vaultBody(b, "report.csv")).to.equal("version-B\n");
     });

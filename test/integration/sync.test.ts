@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { startBackup, why, type Backup, type SyncRun } from "../../harness/datapath";
+import { AzuriteEmulator } from "../../harness/emulators";
 
 const MiB = 1024 * 1024;
 
@@ -314,6 +315,34 @@ describe("data path: rendered sync script + rclone + emulators", function () {
         `could not read the SAS from SSM parameter ${b.settings.ssmParameterName}`,
       );
       expect(r.s3.LIST + r.s3.GET).to.equal(0);
+    });
+
+    it("a SAS in the SSM parameter for any container but the vault is refused before any transfer, and nothing reaches it", async () => {
+      // Whoever may write the parameter swaps in a SAS for a container of their own.
+      await b.put("needs-upload-elsewhere.txt", "x\n");
+      const azurite = b.azurite as AzuriteEmulator;
+      const elsewhere = await azurite.createContainer("elsewhere");
+      const foreign = azurite
+        .containerSasUrl("elsewhere", {
+          permissions: "racwl",
+          expiresOn: new Date(Date.now() + 3600_000),
+        })
+        .replace(`127.0.0.1:${azurite.port}`, `127.0.0.1:${b.azureProxy.port}`);
+      b.setSas(foreign);
+      const r = await b.run();
+      b.setSas(b.sasUrl());
+      expect(r.code, why(r)).to.equal(1);
+      const errors = r.summary?.errors.join("\n") ?? "";
+      expect(errors).to.include(
+        `SSM parameter ${b.settings.ssmParameterName}: it points to http://127.0.0.1:${b.azureProxy.port}/devstoreaccount1/elsewhere, not to this stack's vault container ${b.settings.vaultContainerUrl}`,
+      );
+      expect(errors + r.stderr).to.not.match(/sig=/);
+      expect(r.s3.LIST + r.s3.GET).to.equal(0);
+      const landed: string[] = [];
+      for await (const blob of elsewhere.listBlobsFlat()) landed.push(blob.name);
+      expect(landed).to.deep.equal([]);
+      const again = await b.run();
+      expect(again.code, why(again)).to.equal(0);
     });
 
     it("a second run started while one is running does not run concurrently", async () => {

@@ -7,7 +7,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { startBackup, type Backup } from "../../harness/datapath";
 import { stopAll } from "../../harness/emulators";
 import { startTelemetryStandIn } from "../../harness/telemetryStandIn";
-import { METRICS, METRICS_NAMESPACE, logGroupName } from "../../domain/telemetry";
+import { METRICS, logGroupName } from "../../domain/telemetry";
 
 describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", function () {
   this.timeout(360_000);
@@ -28,13 +28,13 @@ describe("run telemetry: metrics and the run summary to CloudWatch (stand-in)", 
     return all[all.length - 1];
   };
 
-  it("a successful run publishes a heartbeat, its counts and its summary, in the project's namespace", async () => {
+  it("a successful run publishes a heartbeat, its counts and its summary, in the stack's own namespace", async () => {
     b.telemetry!.reset();
     const run = await b.run();
     expect(run.code).to.equal(0);
     const calls = b.telemetry!.calls();
     const put = calls.find((c) => c.action === "PutMetricData")!;
-    expect(put.body.Namespace).to.equal(METRICS_NAMESPACE);
+    expect(put.body.Namespace).to.equal("CrossCloudBackup/dev");
     expect(put.body["MetricData.member.1.Dimensions.member.1.Name"]).to.equal("Stack");
     expect(put.body["MetricData.member.1.Dimensions.member.1.Value"]).to.equal("dev");
     expect(last()).to.include({

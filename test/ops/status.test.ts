@@ -48,6 +48,8 @@ function run(over: Partial<RunSummary> = {}): RunSummary {
     skipped: [],
     errorCount: 0,
     errors: [],
+    pendingSecurityUpdates: 0,
+    pendingSecurityPackages: [],
     ...over,
   };
 }
@@ -213,6 +215,34 @@ describe("status report", () => {
     expect(attention(partial)).to.deep.equal(["skipped objects"]);
     expect(formatStatus(statusReport(partial))).to.include(
       '2 ("cold/a.bin": storage class GLACIER)',
+    );
+  });
+
+  it("shows the host's pending security updates from the last run, and marks apt failing to tell", () => {
+    const line = (over: Partial<RunSummary>) => {
+      const r = statusReport({ ...healthy(), lastRun: run(over) });
+      return { r, l: r.lines.find((x) => x.label === "security updates") };
+    };
+    expect(line({}).l).to.deep.include({ value: "none pending", verdict: "ok" });
+    const some = line({
+      pendingSecurityUpdates: 3,
+      pendingSecurityPackages: ["libc6", "libssl3"],
+    });
+    expect(some.l?.value).to.equal(
+      "3 pending (libc6, libssl3, ...); unattended-upgrades installs them daily",
+    );
+    expect(formatStatus(some.r)).to.match(/^ {2}security updates +3 pending \(libc6, libssl3/m);
+    expect(some.r.verdict).to.equal("ok");
+    const unknown = line({ pendingSecurityUpdates: null });
+    expect(unknown.l?.value).to.match(/^unknown: apt-get -s upgrade failed/);
+    expect(
+      attention({ ...healthy(), lastRun: run({ pendingSecurityUpdates: null }) }),
+    ).to.deep.equal(["security updates"]);
+    // a summary from an engine older than the count shows no line at all
+    const old = run();
+    delete (old as Partial<RunSummary>).pendingSecurityUpdates;
+    expect(statusReport({ ...healthy(), lastRun: old }).lines.map((l) => l.label)).not.to.include(
+      "security updates",
     );
   });
 

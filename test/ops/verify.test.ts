@@ -1,14 +1,22 @@
 // npm run verify: the host's integrity check or restore drill on demand through SSM Run Command,
 // against a stand-in that answers SendCommand and GetCommandInvocation in the service's format
-// (including the moment the invocation does not exist yet). What it cannot prove: that the host's
-// SSM agent runs the command (the shell it sends is run here on a real result file instead).
+// (including the moment the invocation does not exist yet). It sends the stack's verify document
+// with one allowed value, never a command. What it cannot prove: that SSM enforces the document's
+// allowedValues and that the host's agent runs it (the document's script is run here on a real
+// result file, with its parameter substituted as SSM does).
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startTelemetryStandIn, type TelemetryStandIn } from "../../harness/telemetryStandIn";
-import { hostCommands, main } from "../../cli/verify";
+import { main } from "../../cli/verify";
+import { isUsageError } from "../../cli/common";
+import {
+  renderVerifyDocument,
+  VERIFY_CHECKS,
+  VERIFY_TIMEOUT_PATTERN,
+} from "../../userdata/verifyDocument";
 import type { IntegrityResult } from "../../domain/runSummary";
 
 const RESULT: IntegrityResult = {
@@ -73,6 +81,8 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
     await aws.stop();
   });
 
+  const DOCUMENT = "cross-cloud-backup-dev-verify";
+  const TARGET = ["--instance-id", "i-0123456789abcdef0", "--region", "eu-west-1"];
   const verify = async (...args: string[]) => {
     let out = "";
     const code = await main(args, { pollMs: 10, write: (s) => (out += s) });
@@ -82,7 +92,7 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
   it("starts the check on the host, waits for it, prints its mismatches and exits 4", async () => {
     aws.reset();
     aws.setRunCommand({ status: "Success", stdout: JSON.stringify(RESULT), pendingPolls: 2 });
-    const r = await verify("--instance-id", "i-0123456789abcdef0", "--region", "eu-west-1");
+    const r = await verify(...TARGET, "--document", DOCUMENT);
     expect(r.code).to.equal(4);
     expect(r.out).to.include("integrity check 20261125T033000.000000000Z: mismatch");
     expect(r.out).to.include('MISMATCH "gone.txt": missing from the vault');
@@ -94,17 +104,14 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
       "GetCommandInvocation", // InProgress
       "GetCommandInvocation",
     ]);
-    const sent = calls[0].body as {
-      DocumentName: string;
-      InstanceIds: string[];
-      Parameters: { commands: string[] };
-    };
-    expect(sent.DocumentName).to.equal("AWS-RunShellScript");
-    expect(sent.InstanceIds).to.deep.equal(["i-0123456789abcdef0"]);
-    expect(sent.Parameters.commands).to.deep.equal(hostCommands("integrity"));
-    expect(sent.Parameters.commands[1]).to.equal(
-      "systemctl start cross-cloud-backup-verify.service || true",
+    // The stack's document with its two parameters, and nothing else: no commands, no script.
+    const sent = calls[0].body;
+    expect(Object.keys(sent).sort()).to.deep.equal(
+      ["Comment", "DocumentName", "InstanceIds", "Parameters", "TimeoutSeconds"].sort(),
     );
+    expect(sent.DocumentName).to.equal(DOCUMENT);
+    expect(sent.InstanceIds).to.deep.equal(["i-0123456789abcdef0"]);
+    expect(sent.Parameters).to.deep.equal({ check: ["integrity"], executionTimeout: ["3600"] });
   });
 
   it("--drill runs the restore drill's unit; a match exits 0", async () => {
@@ -124,30 +131,24 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
         mismatches: [],
       }),
     });
-    const r = await verify(
-      "--instance-id",
-      "i-0123456789abcdef0",
-      "--region",
-      "eu-west-1",
-      "--drill",
-    );
+    const r = await verify(...TARGET, "--document", DOCUMENT, "--drill", "--timeout-minutes", "5");
     expect(r.code).to.equal(0);
     expect(r.out).to.match(
       /restore drill \S+: match\n {2}20 restored and verified as a restore verifies \(\d+ bytes\), \d+ of them also identical to the source/,
     );
     const sent = aws.calls().find((c) => c.action === "SendCommand")!.body as {
-      Parameters: { commands: string[] };
+      DocumentName: string;
+      Parameters: Record<string, string[]>;
     };
-    expect(sent.Parameters.commands[1]).to.equal(
-      "systemctl start cross-cloud-backup-drill.service || true",
-    );
+    expect(sent.DocumentName).to.equal(DOCUMENT);
+    expect(sent.Parameters).to.deep.equal({ check: ["drill"], executionTimeout: ["300"] });
   });
 
   it("fails with the host's error output when the command returns no result", async () => {
     aws.setRunCommand({ status: "Failed", stdout: "", stderr: "No such file or directory" });
     let err: Error | undefined;
     try {
-      await verify("--instance-id", "i-0123456789abcdef0", "--region", "eu-west-1");
+      await verify(...TARGET, "--document", DOCUMENT);
     } catch (e) {
       err = e as Error;
     }
@@ -156,13 +157,19 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
     );
   });
 
-  it("rejects unknown flags and incomplete targets with a usage error", async () => {
+  it("rejects unknown flags and incomplete targets with a usage error, sending nothing", async () => {
+    aws.reset();
     for (const args of [
       ["--bogus"],
       [],
       ["--instance-id", "i-0123456789abcdef0"],
-      ["--instance-id", "web-1", "--region", "eu-west-1"],
+      ["--instance-id", "web-1", "--region", "eu-west-1", "--document", DOCUMENT],
       ["--stack", "dev", "--timeout-minutes", "0"],
+      // the document is the stack's: never missing, never an AWS-owned one, never with --stack
+      [...TARGET],
+      [...TARGET, "--document", "AWS-RunShellScript"],
+      [...TARGET, "--document", "doc;rm -rf /"],
+      ["--stack", "dev", "--document", DOCUMENT],
     ]) {
       let err: Error | undefined;
       try {
@@ -170,11 +177,32 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
       } catch (e) {
         err = e as Error;
       }
-      expect(err, args.join(" ")).to.be.instanceOf(Error);
+      expect(isUsageError(err), `${args.join(" ")}: ${err?.message}`).to.equal(true);
     }
+    expect(aws.calls()).to.deep.equal([]);
   });
 
-  it("the script it sends prints a trimmed result, and refuses a result older than the request", () => {
+  it("the document takes only an allowed check and a bounded timeout, and runs a fixed script", () => {
+    const doc = renderVerifyDocument() as {
+      schemaVersion: string;
+      parameters: Record<string, { allowedValues?: string[]; allowedPattern?: string }>;
+      mainSteps: { action: string; inputs: { timeoutSeconds: string; runCommand: string[] } }[];
+    };
+    expect(doc.schemaVersion).to.equal("2.2");
+    expect(Object.keys(doc.parameters).sort()).to.deep.equal(["check", "executionTimeout"]);
+    expect(doc.parameters.check.allowedValues).to.deep.equal(["integrity", "drill"]);
+    expect(doc.mainSteps).to.have.length(1);
+    expect(doc.mainSteps[0].action).to.equal("aws:runShellScript");
+    // the timeout reaches the step's timeout only, never the shell
+    expect(doc.mainSteps[0].inputs.timeoutSeconds).to.equal("{{ executionTimeout }}");
+    const script = doc.mainSteps[0].inputs.runCommand.join("\n");
+    expect([...script.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1])).to.deep.equal(["check"]);
+    const pattern = new RegExp(VERIFY_TIMEOUT_PATTERN);
+    for (const ok of ["1", "3600", "172800"]) expect(ok).to.match(pattern);
+    for (const bad of ["0", "172801", "3600; id", "", "-1"]) expect(bad).not.to.match(pattern);
+  });
+
+  it("the document's script starts the chosen unit, prints a trimmed result, and refuses a result older than the request", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-verify-"));
     try {
       const many = {
@@ -185,26 +213,56 @@ describe("npm run verify (SSM Run Command stand-in)", function () {
       };
       const file = path.join(dir, "last-integrity.json");
       fs.writeFileSync(file, JSON.stringify(many));
-      // the host's script, with a stand-in for systemctl and the state file's path
-      const script = hostCommands("integrity")
-        .map((l) => l.replace("/var/lib/private/cross-cloud-backup/last-integrity.json", file))
-        .join("\n");
-      expect(script).to.include(file);
+      fs.writeFileSync(
+        path.join(dir, "last-drill.json"),
+        JSON.stringify({ ...many, kind: "drill" }),
+      );
+      // the document's script as SSM runs it (the parameter substituted), with a stand-in for
+      // systemctl that records what it was asked, and the state files' folder moved here
+      const commands = (
+        renderVerifyDocument() as { mainSteps: { inputs: { runCommand: string[] } }[] }
+      ).mainSteps[0].inputs.runCommand;
+      const script = (check: string) =>
+        commands
+          .join("\n")
+          .replaceAll("{{ check }}", check)
+          .replaceAll("/var/lib/private/cross-cloud-backup/", `${dir}/`);
+      expect(script("integrity")).to.include(file);
       const bin = path.join(dir, "bin");
+      const started = path.join(dir, "started");
       fs.mkdirSync(bin);
-      fs.writeFileSync(path.join(bin, "systemctl"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-      const run = () =>
-        spawnSync("bash", ["-c", script], {
+      fs.writeFileSync(path.join(bin, "systemctl"), `#!/bin/sh\necho "$@" >> ${started}\n`, {
+        mode: 0o755,
+      });
+      const run = (check: string) => {
+        fs.rmSync(started, { force: true });
+        const r = spawnSync("bash", ["-c", script(check)], {
           encoding: "utf8",
           env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
         });
-      const fresh = run();
+        const units = fs.existsSync(started) ? fs.readFileSync(started, "utf8") : "";
+        return { ...r, units };
+      };
+      const fresh = run("integrity");
       expect(fresh.status, fresh.stderr).to.equal(0);
+      expect(fresh.units).to.equal("start cross-cloud-backup-verify.service\n");
       const got = JSON.parse(fresh.stdout) as IntegrityResult;
       expect(got.mismatches).to.have.length(20);
       expect(got.mismatchCount).to.equal(100);
+      const drill = run("drill");
+      expect(drill.status, drill.stderr).to.equal(0);
+      expect(drill.units).to.equal("start cross-cloud-backup-drill.service\n");
+      expect((JSON.parse(drill.stdout) as { kind: string }).kind).to.equal("drill");
+      // any other value (SSM's allowedValues refuse it first) starts nothing
+      for (const bad of ["bogus", "integrity; id", ""]) {
+        const r = run(bad);
+        expect(r.status, bad).to.equal(2);
+        expect(r.units, bad).to.equal("");
+        expect(r.stdout, bad).to.equal("");
+      }
+      expect(VERIFY_CHECKS).to.deep.equal(["integrity", "drill"]);
       fs.writeFileSync(file, JSON.stringify({ ...many, started: "2020-01-01T00:00:00Z" }));
-      const stale = run();
+      const stale = run("integrity");
       expect(stale.status).to.equal(1);
       expect(stale.stdout).to.equal("");
       expect(stale.stderr).to.match(

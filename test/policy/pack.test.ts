@@ -36,8 +36,14 @@ function addStatement(resources: LocalResource[], name: string, statement: objec
 const SAS =
   "https://x.blob.core.windows.net/backup?sv=2022-11-02&sr=c&sp=racwl&sig=FAKEsig0000000000000000%3D";
 
-/** One broken invariant per policy, applied to a copy of the stack's recorded resources. */
-const BREAKS: Record<string, (rs: LocalResource[], bucket: string) => void> = {
+/**
+ * One broken invariant per policy, applied to a copy of the stack's recorded resources; a break
+ * may also return policy config to merge per policy (a stack whose config says more).
+ */
+const BREAKS: Record<
+  string,
+  (rs: LocalResource[], bucket: string) => void | Record<string, Record<string, unknown>>
+> = {
   "no-s3-bucket-changes": (rs) => {
     rs.push({
       type: "aws:s3/bucketNotification:BucketNotification",
@@ -67,6 +73,24 @@ const BREAKS: Record<string, (rs: LocalResource[], bucket: string) => void> = {
     d.props.logs = (d.props.logs as { category: string }[]).filter(
       (l) => l.category !== "StorageDelete",
     );
+  },
+  "vault-no-firewall-bypass": (rs) => {
+    const a = find(rs, "azure-native:storage:StorageAccount");
+    (a.props.networkRuleSet as Record<string, unknown>).bypass = "AzureServices";
+  },
+  // The stack has deployed its vault (the policy config names it) but the WORM policy is not
+  // Locked: dev has none at all, prod's is Unlocked.
+  "vault-immutability-locked": (rs) => ({
+    "vault-immutability-locked": {
+      lockedAccount: find(rs, "azure-native:storage:StorageAccount").props.accountName,
+    },
+  }),
+  "vault-activity-alerts": (rs) => {
+    const keys = rs.findIndex(
+      (r) => r.type === "azure-native:monitor:ActivityLogAlert" && r.name === "vault-alerts-keys",
+    );
+    expect(keys).to.be.at.least(0);
+    rs.splice(keys, 1);
   },
   "iam-no-wildcards": (rs) =>
     addStatement(rs, "sync-host-host", {
@@ -141,8 +165,11 @@ describe("policy pack over the program", () => {
       for (const [policy, breakIt] of Object.entries(BREAKS)) {
         it(`reports exactly ${policy} when its invariant is broken`, async () => {
           const copy = structuredClone(resources);
-          breakIt(copy, stackBackupConfig(stack).sourceBucket);
-          const outcomes = await evaluate(copy, config);
+          const extra = breakIt(copy, stackBackupConfig(stack).sourceBucket) ?? {};
+          const merged: PolicyConfigFile = { ...config };
+          for (const [name, props] of Object.entries(extra))
+            merged[name] = { ...(config[name] as object), ...props };
+          const outcomes = await evaluate(copy, merged);
           expect(violated(outcomes)).to.deep.equal([policy]);
           // Mandatory in prod (the update is refused), advisory in dev.
           expect(blocks(outcomes)).to.equal(stack === "prod");
@@ -159,6 +186,13 @@ describe("policy pack over the program", () => {
         expect(file.all).to.equal(stack === "prod" ? "mandatory" : "advisory");
         expect(file["iam-source-bucket-only"].sourceBucket).to.equal(cfg.sourceBucket);
         expect(file["vault-shared-key-off"].credentialMode).to.equal(cfg.credentialMode);
+        // WORM is required where the stack has it (prod), and the account the policy holds to
+        // Locked is the one the stack config locks.
+        const worm = file["vault-immutability-locked"];
+        expect(worm.requireWorm).to.equal(cfg.immutabilityDays > 0);
+        expect(worm.lockedAccount).to.equal(
+          cfg.immutabilityLocked ? cfg.immutabilityLockAccount : "",
+        );
         expect(file["no-plaintext-credentials"].credentialInUserData).to.equal(
           cfg.credentialMode === "sas" && cfg.credentialDelivery === "userData",
         );

@@ -10,6 +10,7 @@ import * as compute from "../../policy/compute";
 import * as iam from "../../policy/iam";
 import * as secrets from "../../policy/secrets";
 import * as storage from "../../policy/storage";
+import { VAULT_ALERT_OPERATIONS } from "../../domain/vaultAlerts";
 
 function res(type: string, props: Record<string, unknown>, name = "r"): LocalResource {
   return { type, name, urn: `urn:pulumi:test::cross-cloud-backup::${type}::${name}`, props };
@@ -160,7 +161,7 @@ describe("policy pack: the policies", () => {
       Effect: "Allow",
       Action: "cloudwatch:PutMetricData",
       Resource: "*",
-      Condition: { StringEquals: { "cloudwatch:namespace": "CrossCloudBackup" } },
+      Condition: { StringEquals: { "cloudwatch:namespace": "CrossCloudBackup/prod" } },
     };
 
     it("iam-no-wildcards allows Session Manager and a condition-scoped metric call on Resource *", async () => {
@@ -195,6 +196,19 @@ describe("policy pack: the policies", () => {
         Condition: { StringEquals: { "cloudwatch:namespace": "AWS/EC2" } },
       };
       expect(await check(iam.noWildcards, rolePolicy(otherNamespace))).to.have.length(1);
+      // The namespace every stack used to share: one stack's host could publish another's health.
+      const sharedNamespace = {
+        ...metrics,
+        Condition: { StringEquals: { "cloudwatch:namespace": "CrossCloudBackup" } },
+      };
+      expect(await check(iam.noWildcards, rolePolicy(sharedNamespace))).to.match(
+        /needs a condition pinning cloudwatch:namespace to "CrossCloudBackup\/<stack>"/,
+      );
+      const patternNamespace = {
+        ...metrics,
+        Condition: { StringLike: { "cloudwatch:namespace": "CrossCloudBackup/*" } },
+      };
+      expect(await check(iam.noWildcards, rolePolicy(patternNamespace))).to.have.length(1);
       expect(
         await check(
           iam.noWildcards,
@@ -419,6 +433,107 @@ describe("policy pack: the policies", () => {
         propertyDependencies: { resourceUri: [account.urn] },
       };
       expect(await checkStack(storage.vaultDiagnostics, [account, linked])).to.deep.equal([]);
+    });
+
+    it("vault-no-firewall-bypass passes None and fires on AzureServices, in a list, or unset (Azure's default)", async () => {
+      const withBypass = (bypass?: string) =>
+        res(ACCOUNT, {
+          ...goodAccount,
+          networkRuleSet: { ...goodAccount.networkRuleSet, bypass },
+        });
+      expect(await check(storage.noTrustedServicesBypass, withBypass("None"))).to.deep.equal([]);
+      expect(
+        await check(storage.noTrustedServicesBypass, withBypass("Logging, Metrics")),
+      ).to.deep.equal([]);
+      for (const bypass of ["AzureServices", "Logging, AzureServices", undefined])
+        expect(await check(storage.noTrustedServicesBypass, withBypass(bypass)))
+          .to.have.length(1)
+          .and.match(/bypass must not include AzureServices/);
+    });
+
+    describe("vault-immutability-locked", () => {
+      const PROD = { requireWorm: true, lockedAccount: "" };
+      const worm = (state: string | undefined) =>
+        res(ACCOUNT, {
+          ...goodAccount,
+          ...(state === undefined
+            ? {}
+            : {
+                immutableStorageWithVersioning: {
+                  enabled: true,
+                  immutabilityPolicy: { immutabilityPeriodSinceCreationInDays: 90, state },
+                },
+              }),
+        });
+      const lockedAccount = goodAccount.accountName;
+
+      it("prod before the first deployment: Unlocked passes (Azure creates policies only Unlocked), no WORM fires", async () => {
+        expect(await check(storage.vaultImmutability, worm("Unlocked"), PROD)).to.deep.equal([]);
+        expect(await check(storage.vaultImmutability, worm(undefined), PROD))
+          .to.have.length(1)
+          .and.match(/WORM \(immutableStorageWithVersioning\) must be enabled/);
+      });
+
+      it("prod once its vault is deployed: Unlocked fires, Locked passes", async () => {
+        const bootstrapped = { ...PROD, lockedAccount };
+        expect(await check(storage.vaultImmutability, worm("Unlocked"), bootstrapped))
+          .to.have.length(1)
+          .and.match(/WORM policy of vaultabc12345 must be Locked, got Unlocked/);
+        expect(await check(storage.vaultImmutability, worm("Locked"), bootstrapped)).to.deep.equal(
+          [],
+        );
+        // Another stack's account is not the one this config names.
+        const other = { ...PROD, lockedAccount: "vaultzz99yy88" };
+        expect(await check(storage.vaultImmutability, worm("Unlocked"), other)).to.deep.equal([]);
+      });
+
+      it("dev (no requirement, no locked account): passes without WORM and unlocked", async () => {
+        const DEV = { requireWorm: false, lockedAccount: "" };
+        expect(await check(storage.vaultImmutability, worm(undefined), DEV)).to.deep.equal([]);
+        expect(await check(storage.vaultImmutability, worm("Unlocked"), DEV)).to.deep.equal([]);
+        // The schema defaults are dev's.
+        expect(await check(storage.vaultImmutability, worm(undefined))).to.deep.equal([]);
+      });
+    });
+
+    it("vault-activity-alerts fires until every alerted operation is covered by an enabled, routed Administrative alert", async () => {
+      const account = res(ACCOUNT, goodAccount, "vault-account");
+      const alert = (name: string, ops: string[], extra: Record<string, unknown> = {}) =>
+        res(
+          "azure-native:monitor:ActivityLogAlert",
+          {
+            enabled: true,
+            condition: {
+              allOf: [
+                { field: "category", equals: "Administrative" },
+                { anyOf: ops.map((equals) => ({ field: "operationName", equals })) },
+              ],
+            },
+            actions: { actionGroups: [{ actionGroupId: "/subscriptions/s/ag" }] },
+            ...extra,
+          },
+          name,
+        );
+      const ops = Object.entries(VAULT_ALERT_OPERATIONS);
+      const all = ops.map(([k, v]) => alert(k, [...v]));
+      expect(await checkStack(storage.vaultActivityAlerts, [account, ...all])).to.deep.equal([]);
+      // No vault, nothing to alert on.
+      expect(await checkStack(storage.vaultActivityAlerts, [])).to.deep.equal([]);
+      const withoutKeys = all.filter((a) => a.name !== "keys");
+      expect(await checkStack(storage.vaultActivityAlerts, [account, ...withoutKeys]))
+        .to.have.length(1)
+        .and.match(/covers Microsoft\.Storage\/storageAccounts\/listKeys\/action, .*regenerateKey/);
+      // Disabled, unrouted or not Administrative: not coverage.
+      for (const extra of [
+        { enabled: false },
+        { actions: { actionGroups: [] } },
+        { condition: { allOf: [{ anyOf: [{ field: "operationName", equals: "x" }] }] } },
+      ]) {
+        const broken = [...withoutKeys, alert("keys", [...VAULT_ALERT_OPERATIONS.keys], extra)];
+        expect(await checkStack(storage.vaultActivityAlerts, [account, ...broken])).to.have.length(
+          1,
+        );
+      }
     });
   });
 

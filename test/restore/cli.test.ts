@@ -39,7 +39,7 @@ describe("restore command: usage", function () {
   });
 
   it("--strict and --accept-mismatch parse into the restore's options; off by default", () => {
-    const base = ["--account", "vault1", "--to", "s3://recovery/"];
+    const base = ["--account", "vault1", "--to", "s3://recovery/", "--source-bucket", "src"];
     const none = parseRestoreFlags(base).values;
     expect(none.strict).to.equal(undefined);
     expect(none["accept-mismatch"]).to.equal(undefined);
@@ -78,6 +78,34 @@ describe("restore command: usage", function () {
       expect(r.code, args.join(" ")).to.equal(2);
       expect(r.stderr, args.join(" ")).to.match(message);
     }
+  });
+
+  it("an S3 restore with --from or --account needs --source-bucket or --stack: the host-written status/ never names the source bucket alone (exit 2, before any request)", async () => {
+    const sas = "https://acct.blob.core.windows.net/backup?sv=2024&sig=FAKEsig0000&se=2030";
+    for (const vault of [
+      ["--account", "vault1"],
+      ["--from", sas],
+    ]) {
+      for (const to of [["--to", "s3://recovery/"], ["--in-place"]]) {
+        const args = [...vault, ...to];
+        expect(() => parseRestoreFlags(args), args.join(" ")).to.throw(
+          /pass --source-bucket <name> .* or use --stack <name>; the vault's status\/last-run.json is written by the sync host/,
+        );
+        expect(() => parseRestoreFlags([...args, "--source-bucket", "src"])).not.to.throw();
+      }
+      // A directory target never writes to S3: the source bucket does not matter.
+      expect(() => parseRestoreFlags([...vault, "--to", "restored"])).not.to.throw();
+      expect(() => parseRestoreFlags([...vault, "--list-points"])).not.to.throw();
+    }
+    expect(() => parseRestoreFlags(["--stack", "prod", "--to", "s3://recovery/"])).not.to.throw();
+    // The command: exit 2 with what to type (the vault's host does not exist: no request made).
+    const r = await spawnRestore(
+      ["--from", "https://nohost.invalid/c?sv=1&sig=FAKEsig0000", "--to", "s3://recovery/"],
+      env,
+    );
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/pass --source-bucket <name>/);
+    expect(r.stderr).not.to.include("FAKEsig0000");
   });
 
   it("never prints a SAS signature or an account key", async () => {

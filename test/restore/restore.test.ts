@@ -61,6 +61,8 @@ describe("restore command: a real backup, restored exactly", function () {
   let source: Map<string, string>;
   const multipart = randomBytes(11 * MiB);
   const cli = (args: string[]) => spawnRestore(args, env);
+  /** An S3 restore with --from names the source bucket (the vault's status/ is not trusted to). */
+  let src: string[];
   const newBucket = async (name: string) => {
     await b.s3.client().send(new CreateBucketCommand({ Bucket: name }));
     b.s3Proxy.reset();
@@ -90,13 +92,22 @@ describe("restore command: a real backup, restored exactly", function () {
     expect(r2.summary?.copied, why(r2)).to.equal(1);
     env = restoreEnv(b);
     vault = readOnlyVaultUrl(b);
+    src = ["--source-bucket", b.settings.sourceBucket];
     source = await b.bucketObjects(b.settings.sourceBucket);
   });
   after(async () => b?.stop());
 
   it("restores every key (unicode, + and %, spaces, trailing dots, backslashes, 1,000 bytes, empty, multipart) byte for byte into a new bucket", async () => {
     const bucket = await newBucket("restored");
-    const r = await cli(["--from", vault, "--container", "backup", "--to", `s3://${bucket}/`]);
+    const r = await cli([
+      "--from",
+      vault,
+      "--container",
+      "backup",
+      "--to",
+      `s3://${bucket}/`,
+      ...src,
+    ]);
     expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.ok);
     expectNoSecret(r);
     expect(await b.bucketObjects(bucket)).to.deep.equal(source);
@@ -134,6 +145,7 @@ describe("restore command: a real backup, restored exactly", function () {
       `s3://${bucket}/copy/`,
       "--prefix",
       "logs/",
+      ...src,
     ]);
     expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.ok);
     expectNoSecret(r);
@@ -144,7 +156,15 @@ describe("restore command: a real backup, restored exactly", function () {
 
   it("--dry-run lists counts and bytes and writes nothing", async () => {
     const bucket = await newBucket("dry");
-    const r = await cli(["--from", vault, "--to", `s3://${bucket}/`, "--dry-run", "--json"]);
+    const r = await cli([
+      "--from",
+      vault,
+      "--to",
+      `s3://${bucket}/`,
+      "--dry-run",
+      "--json",
+      ...src,
+    ]);
     expect(r.code, r.stderr).to.equal(RESTORE_EXIT.ok);
     const report = JSON.parse(r.stdout);
     expect(report.toCopy).to.equal(source.size);
@@ -157,7 +177,13 @@ describe("restore command: a real backup, restored exactly", function () {
 
   it("refuses to write into the source bucket without --in-place; --in-place shows a dry run and writes only when confirmed", async () => {
     b.s3Proxy.reset();
-    const refused = await cli(["--from", vault, "--to", `s3://${b.settings.sourceBucket}/`]);
+    const refused = await cli([
+      "--from",
+      vault,
+      "--to",
+      `s3://${b.settings.sourceBucket}/`,
+      ...src,
+    ]);
     expect(refused.code).to.equal(RESTORE_EXIT.failure);
     expect(refused.stderr).to.match(/refused: .*source bucket.*--in-place/);
     // a mistyped --source-bucket does not switch off the refusal for the bucket the vault names
@@ -176,7 +202,7 @@ describe("restore command: a real backup, restored exactly", function () {
     await b.remove("top.txt");
     await b.put("100%.txt", "encrypted!");
     b.s3Proxy.reset();
-    const dry = await cli(["--from", vault, "--in-place"]);
+    const dry = await cli(["--from", vault, "--in-place", ...src]);
     expect(dry.code).to.equal(RESTORE_EXIT.usage);
     expect(dry.stdout).to.match(/^dry run: would restore 2 objects/);
     expect(dry.stdout).to.match(
@@ -184,7 +210,7 @@ describe("restore command: a real backup, restored exactly", function () {
     );
     expect(dry.stderr).to.match(/--in-place --yes-overwrite-source/);
     expect(b.s3Proxy.counts.PUT + b.s3Proxy.counts.POST + b.s3Proxy.counts.DELETE).to.equal(0);
-    const confirmed = await cli(["--from", vault, "--in-place", "--yes-overwrite-source"]);
+    const confirmed = await cli(["--from", vault, "--in-place", "--yes-overwrite-source", ...src]);
     expect(confirmed.code, confirmed.stdout + confirmed.stderr).to.equal(RESTORE_EXIT.ok);
     expect(putKeys(b, b.settings.sourceBucket)).to.deep.equal(["100%.txt", "top.txt"]);
     expect(await b.bucketObjects(b.settings.sourceBucket)).to.deep.equal(source);
@@ -219,12 +245,12 @@ describe("restore command: a real backup, restored exactly", function () {
       .client()
       .send(new PutObjectCommand({ Bucket: bucket, Key: "top.txt", Body: "other" }));
     b.s3Proxy.reset();
-    const refused = await cli(["--from", vault, "--to", `s3://${bucket}/`]);
+    const refused = await cli(["--from", vault, "--to", `s3://${bucket}/`, ...src]);
     expect(refused.code).to.equal(RESTORE_EXIT.failure);
     expect(refused.stdout).to.match(/"top.txt": the target holds 5 bytes, the vault 10/);
     expect(refused.stdout).to.match(/refused: .*nothing was written.*--overwrite/);
     expect(b.s3Proxy.counts.PUT + b.s3Proxy.counts.POST).to.equal(0);
-    const ok = await cli(["--from", vault, "--to", `s3://${bucket}/`, "--overwrite"]);
+    const ok = await cli(["--from", vault, "--to", `s3://${bucket}/`, "--overwrite", ...src]);
     expect(ok.code, ok.stdout).to.equal(RESTORE_EXIT.ok);
     expect(await b.bucketObjects(bucket)).to.deep.equal(source);
   });
@@ -251,7 +277,7 @@ describe("restore command: a real backup, restored exactly", function () {
     const done = await b.sourceKeys(bucket);
     expect(done).to.have.length(5);
     b.s3Proxy.reset();
-    const rerun = await cli(["--from", vault, "--to", `s3://${bucket}/`, "--json"]);
+    const rerun = await cli(["--from", vault, "--to", `s3://${bucket}/`, "--json", ...src]);
     expect(rerun.code, rerun.stderr).to.equal(RESTORE_EXIT.ok);
     const report = JSON.parse(rerun.stdout);
     expect(report.alreadyPresent).to.equal(5);
@@ -320,7 +346,16 @@ describe("restore command: a real backup, restored exactly", function () {
     };
     const restoreInto = async (bucket: string, prefix: string, ...flags: string[]) => {
       await newBucket(bucket);
-      return cli(["--from", vault, "--to", `s3://${bucket}/`, "--prefix", prefix, ...flags]);
+      return cli([
+        "--from",
+        vault,
+        "--to",
+        `s3://${bucket}/`,
+        "--prefix",
+        prefix,
+        ...src,
+        ...flags,
+      ]);
     };
 
     before(async () => {
@@ -462,6 +497,7 @@ describe("restore command: a real backup, restored exactly", function () {
         "--prefix",
         "verdicts/",
         "--json",
+        ...src,
       ]);
       const report = JSON.parse(r.stdout);
       expect(report.alreadyPresent, r.stderr).to.equal(3);
@@ -492,6 +528,100 @@ describe("restore command: a real backup, restored exactly", function () {
       expect(requests.filter((q) => /^POST .*uploadId=/.test(q))).to.deep.equal([]);
     });
   });
+
+  describe("a directory target writes only inside its root, whatever names the vault holds", () => {
+    // Names anyone able to write the container could plant (a compromised host, a leaked SAS):
+    // one that decodes to "../.." and one with raw backslashes, neither of which the engine
+    // writes; and the engine's own name for a key with backslashes, which is a file name here.
+    const DOTS = "data/.\uff0e/.\uff0e/escaped.txt";
+    const RAW_BACKSLASH = "data/..\\..\\raw-escaped.txt";
+    // Azurite stores a backslash in a blob name as "/": that blob has literal ".." segments.
+    const RAW_STORED = "data/../../raw-escaped.txt";
+    // Every planted key starts with "..", and no key of the backup does: --prefix .. restores
+    // only the planted blobs (a prefix filters decoded keys, not blob names).
+    const WIN_KEY = "..\\..\\win-escaped.txt";
+    let base: string;
+    let target: string;
+    let outside: string;
+    /** Every file and link under `dir`, relative to `base`, without following links. */
+    const tree = (dir = base, rel = ""): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        return e.isDirectory() ? tree(path.join(dir, e.name), r) : [r];
+      });
+
+    before(async () => {
+      for (const name of [DOTS, RAW_BACKSLASH, `data/${blobName(WIN_KEY)}`]) {
+        const body = `planted as ${name}\n`;
+        await b.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body));
+      }
+      // Azurite keeps the names as they were written.
+      const names = await b.blobNames("data/");
+      for (const n of [DOTS, RAW_STORED]) expect(names, n).to.include(n);
+    });
+    beforeEach(() => {
+      base = fs.mkdtempSync(path.join(os.tmpdir(), "ccb-restore-escape-"));
+      target = path.join(base, "a", "b", "target");
+      outside = path.join(base, "outside");
+      fs.mkdirSync(target, { recursive: true });
+      fs.mkdirSync(outside);
+      fs.writeFileSync(path.join(outside, "precious.txt"), "precious");
+    });
+    afterEach(() => fs.rmSync(base, { recursive: true, force: true }));
+
+    it("names the engine never writes (a '..' segment, raw backslashes) are refused and named (exit 3); a backslash key stays one file name; nothing is written outside the target", async () => {
+      const r = await cli(["--from", vault, "--to", target, "--prefix", "..", "--json"]);
+      expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.partial);
+      const report = JSON.parse(r.stdout);
+      const refused = Object.fromEntries(
+        report.refusedNames.map((x: { blob: string; reason: string }) => [x.blob, x.reason]),
+      );
+      expect(Object.keys(refused).sort()).to.deep.equal([DOTS, RAW_STORED].sort());
+      expect(refused[DOTS]).to.match(
+        /decodes to the key "\.\.\/\.\.\/escaped\.txt" \(the key has a '\.' or '\.\.' path segment\)/,
+      );
+      expect(refused[RAW_STORED]).to.match(/not a name the backup engine writes/);
+      // The engine's name for a key with backslashes came back inside the target, as one file.
+      expect(report.unwritable).to.deep.equal([]);
+      expect(report.restored).to.equal(1);
+      expect(fs.readFileSync(path.join(target, WIN_KEY), "utf8")).to.match(/^planted as /);
+      expect(tree().filter((f) => !f.startsWith("a/b/target/"))).to.deep.equal([
+        "outside/precious.txt",
+      ]);
+      expect(fs.readFileSync(path.join(outside, "precious.txt"), "utf8")).to.equal("precious");
+      // For people: the blob is named in the report.
+      const text = await cli(["--from", vault, "--to", target, "--prefix", "..", "--dry-run"]);
+      expect(text.code, text.stderr).to.equal(RESTORE_EXIT.partial);
+      expect(text.stdout).to.include(
+        `REFUSED: blob names the backup engine never writes (someone else put them in the vault; not restored) (2):`,
+      );
+      expect(text.stdout).to.include(
+        `  ${JSON.stringify(DOTS)}: not a name the backup engine writes`,
+      );
+    });
+
+    it("never writes through a symbolic link in the target, not even with --overwrite: the keys are named (exit 3)", async () => {
+      fs.symlinkSync(outside, path.join(target, "a"));
+      fs.symlinkSync(path.join(outside, "precious.txt"), path.join(target, "top.txt"));
+      // A folder that is a link (a/b/c/deep.txt), and the file itself (top.txt).
+      for (const [prefix, key, link] of [
+        ["a/", "a/b/c/deep.txt", "a"],
+        ["top", "top.txt", "top.txt"],
+      ]) {
+        const r = await cli(["--from", vault, "--to", target, "--prefix", prefix, "--overwrite"]);
+        expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.partial);
+        expect(r.stdout).to.include(
+          `not restored: the target cannot hold these keys (1):\n  "${key}": "${link}" in the target is a symbolic link; a restore never writes through one`,
+        );
+        expect(r.stdout).to.match(/restored 0 objects .* 0 failed/);
+      }
+      expect(fs.readdirSync(outside)).to.deep.equal(["precious.txt"]);
+      expect(fs.readFileSync(path.join(outside, "precious.txt"), "utf8")).to.equal("precious");
+      expect(tree().sort()).to.deep.equal(
+        ["a/b/target/a", "a/b/target/top.txt", "outside/precious.txt"].sort(),
+      );
+    });
+  });
 });
 
 describe("restore command: point in time from mirror mode's archive/", function () {
@@ -499,6 +629,7 @@ describe("restore command: point in time from mirror mode's archive/", function 
   let b: Backup;
   let atT0: Map<string, string>;
   let t0: string;
+  const src = () => ["--source-bucket", b.settings.sourceBucket];
 
   before(async () => {
     b = await startBackup({ azuriteInMemory: true, overrides: { syncMode: "mirror" } });
@@ -523,7 +654,7 @@ describe("restore command: point in time from mirror mode's archive/", function 
   it("--at a time before the deletion brings back the deleted object and the old content", async () => {
     await b.s3.client().send(new CreateBucketCommand({ Bucket: "at-t0" }));
     const r = await spawnRestore(
-      ["--from", readOnlyVaultUrl(b), "--to", "s3://at-t0/", "--at", t0, "--json"],
+      ["--from", readOnlyVaultUrl(b), "--to", "s3://at-t0/", "--at", t0, "--json", ...src()],
       restoreEnv(b),
     );
     expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.ok);
@@ -537,7 +668,7 @@ describe("restore command: point in time from mirror mode's archive/", function 
   it("without --at: the current state (the deleted object stays deleted)", async () => {
     await b.s3.client().send(new CreateBucketCommand({ Bucket: "now" }));
     const r = await spawnRestore(
-      ["--from", readOnlyVaultUrl(b), "--to", "s3://now/"],
+      ["--from", readOnlyVaultUrl(b), "--to", "s3://now/", ...src()],
       restoreEnv(b),
     );
     expect(r.code, r.stdout + r.stderr).to.equal(RESTORE_EXIT.ok);
@@ -549,7 +680,15 @@ describe("restore command: point in time from mirror mode's archive/", function 
   it("--at before the first backup restores nothing and says why; --list-points shows the run and archive/", async () => {
     await b.s3.client().send(new CreateBucketCommand({ Bucket: "too-early" }));
     const early = await spawnRestore(
-      ["--from", readOnlyVaultUrl(b), "--to", "s3://too-early/", "--at", "2001-01-01T00:00:00Z"],
+      [
+        "--from",
+        readOnlyVaultUrl(b),
+        "--to",
+        "s3://too-early/",
+        "--at",
+        "2001-01-01T00:00:00Z",
+        ...src(),
+      ],
       restoreEnv(b),
     );
     expect(early.code, early.stderr).to.equal(RESTORE_EXIT.ok);

@@ -105,3 +105,47 @@ describe("restore: the chosen copy carries its Content-MD5 and content record", 
     expect(now.chosen[0].headers.metadata).to.deep.equal({});
   });
 });
+
+describe("restore: a blob name the engine could never have written is refused and named, never selected", () => {
+  const planted = [
+    "data/.\uff0e/.\uff0e/escaped.txt", // decodes to ../../escaped.txt
+    "data/..\\..\\raw-backslash.txt", // a raw backslash: the engine writes U+FF3C
+    "data/x//y", // an empty segment
+  ];
+  const ok = ["data/ok.txt", "data/win\uff3c..\uff3cok.txt", "data/seg\uff0e/inner.txt"];
+  const items = [...planted, ...ok].map((n) =>
+    item(n, { current: true, modified: "2026-11-01T00:00:00Z" }),
+  );
+
+  it("current blobs: only names that round-trip through the engine's key rules are chosen", async () => {
+    const sel = await selectObjects(listing(items), {});
+    expect(sel.chosen.map((c) => c.key).sort()).to.deep.equal(
+      ["ok.txt", "win\\..\\ok.txt", "seg./inner.txt"].sort(),
+    );
+    expect(sel.refusedNames.map((r) => r.blob)).to.deep.equal([...planted].sort());
+    const why = Object.fromEntries(sel.refusedNames.map((r) => [r.blob, r.reason]));
+    expect(why[planted[0]]).to.equal(
+      `not a name the backup engine writes: it decodes to the key "../../escaped.txt" (the key has a '.' or '..' path segment); refused, nothing restored from it`,
+    );
+    expect(why[planted[1]]).to.match(
+      /decodes to the key "\.\.\\\\\.\.\\\\raw-backslash\.txt" \(the engine stores that key as "data\/\.\.\uff3c\.\.\uff3craw-backslash\.txt"\)/,
+    );
+  });
+
+  it("--at: versions and archive/ copies with such names are refused too; --prefix limits what is named", async () => {
+    const withArchive = [
+      ...items,
+      item("archive/20261105T000000.000000000Z/.\uff0e/escaped.txt", {
+        modified: "2026-11-05T00:00:00Z",
+      }),
+    ];
+    const sel = await selectObjects(listing(withArchive), { at: at("2026-11-20T00:00:00Z") });
+    expect(sel.refusedNames.map((r) => r.blob)).to.deep.equal(
+      [...planted, "archive/20261105T000000.000000000Z/.\uff0e/escaped.txt"].sort(),
+    );
+    expect(sel.chosen.map((c) => c.key)).not.to.include("../escaped.txt");
+    const only = await selectObjects(listing(items), { prefix: "ok" });
+    expect(only.chosen.map((c) => c.key)).to.deep.equal(["ok.txt"]);
+    expect(only.refusedNames).to.deep.equal([]);
+  });
+});

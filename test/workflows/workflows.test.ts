@@ -140,7 +140,7 @@ describe("GitHub workflows", () => {
 
   describe("wiring", () => {
     const action = parse(readFileSync(ACTION, "utf8")) as {
-      runs: { steps: { uses?: string; with?: Record<string, unknown> }[] };
+      runs: { steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] };
     };
     const step = (prefix: string) => {
       const s = action.runs.steps.find((x) => x.uses?.startsWith(prefix));
@@ -189,7 +189,69 @@ describe("GitHub workflows", () => {
         "id-token": "write",
         "pull-requests": "write",
       });
-      expect(preview.environment).to.equal(undefined);
+      // Never the pull_request subject: the prod preview identity trusts only the reviewed
+      // environment prod-preview (bootstrap/aws/github-oidc-preview-trust.json).
+      expect(preview.environment).to.equal("${{ matrix.stack }}-preview");
+      const trust = readFileSync(
+        path.join(ROOT, "bootstrap", "aws", "github-oidc-preview-trust.json"),
+        "utf8",
+      );
+      expect(trust).to.include('"repo:${Repo}:environment:${Stack}-preview"');
+      expect(trust).to.not.include("pull_request");
+    });
+
+    it("every job that runs pull request code with an OIDC token is behind an environment", () => {
+      const w = workflow("pull-request.yml");
+      for (const [name, job] of Object.entries(w.jobs))
+        if (job.permissions?.["id-token"] === "write")
+          expect(job.environment, name).to.match(/-preview$/);
+    });
+
+    it("test containers are pinned by digest", () => {
+      for (const f of files)
+        for (const [name, job] of Object.entries(workflow(f).jobs))
+          if (job.container !== undefined)
+            expect(job.container, `${f} ${name}`).to.match(
+              /^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/,
+            );
+    });
+
+    it("jobs that may request OIDC tokens install without install scripts or devDependencies", () => {
+      const install = action.runs.steps.find((x) => x.run?.includes("npm ci"))?.run ?? "";
+      const lines = install.split("\n").filter((l) => l.includes("npm ci"));
+      expect(lines).to.have.length(2);
+      for (const l of lines) expect(l).to.include("--ignore-scripts");
+      expect(lines.find((l) => !l.includes("--prefix policy"))).to.include("--omit=dev");
+    });
+
+    it("the program loads with --omit=dev: every package it imports is a dependency", () => {
+      const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+      };
+      const seen = new Set<string>();
+      const packages = new Set<string>();
+      const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const text = readFileSync(file, "utf8");
+        for (const m of text.matchAll(/(?:from|import|require\()\s*"([^"]+)"/g)) {
+          const spec = m[1];
+          if (spec.startsWith(".")) {
+            const base = path.resolve(path.dirname(file), spec);
+            const next = [`${base}.ts`, path.join(base, "index.ts")].find((x) => existsSync(x));
+            if (next) visit(next);
+          } else if (!spec.startsWith("node:")) {
+            packages.add(
+              spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0],
+            );
+          }
+        }
+      };
+      visit(path.join(ROOT, "index.ts"));
+      expect(seen.size).to.be.greaterThan(10);
+      for (const p of packages) expect(pkg.dependencies, p).to.have.property(p);
+      // Pulumi compiles the program with the project's TypeScript when it finds one.
+      expect(pkg.dependencies).to.have.property("typescript");
     });
 
     it("main: tests, up on dev, then up on prod behind its environment", () => {
@@ -210,10 +272,13 @@ describe("GitHub workflows", () => {
       expect(w.jobs.renew.environment).to.equal("${{ matrix.stack }}");
       expect(pulumiStep(w.jobs.renew)?.with).to.include({ command: "up" });
       expect(w.jobs.drift.needs).to.equal("renew");
+      // refresh: a change made outside Pulumi shows only when the clouds are read first
       expect(pulumiStep(w.jobs.drift)?.with).to.include({
         command: "preview",
+        refresh: "true",
         "expect-no-changes": "true",
       });
+      expect(step("pulumi/actions@").refresh).to.equal("${{ inputs.refresh }}");
     });
 
     it("every stack a workflow names has a stack file and a policy config", () => {

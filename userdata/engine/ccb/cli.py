@@ -14,7 +14,7 @@ import sys
 import time
 import types
 
-from . import contract, freshness, runs, settings as settings_mod, telemetry
+from . import contract, freshness, hostupdates, runs, settings as settings_mod, telemetry
 from .backup import Backup
 from .base import RunFailed, epoch_or_none, log, utc
 from .checks import run_check
@@ -68,6 +68,7 @@ def run_backup(ctx):
     backup = None
     try:
         stop_on_signals()
+        summary.pendingSecurityUpdates, summary.pendingSecurityPackages = hostupdates.pending()
         backup = Backup(ctx, run_id, run_dir, (summary, skipped, errors, unreadable), int(started))
         backup.run()
     except Stopped as e:

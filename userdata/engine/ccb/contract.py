@@ -97,6 +97,8 @@ RUN_SUMMARY_KEYS = (
     "skipped",
     "errorCount",
     "errors",
+    "pendingSecurityUpdates",
+    "pendingSecurityPackages",
 )
 
 # The integrity check's result keys, in order.
@@ -266,6 +268,11 @@ SETTINGS = MappingProxyType({
     }),
     "ssmParameterName": MappingProxyType({
         "type": "string",
+    }),
+    "vaultContainerUrl": MappingProxyType({
+        "type": "string",
+        "pattern": "(https?://[^/?#]+(/[^/?#]+)+)?",
+        "rule": "must be the vault container's URL (scheme, host and path, no query)",
     }),
     "stack": MappingProxyType({
         "type": "string",

@@ -41,6 +41,10 @@ class Credentials:
         value = p.stdout.strip()
         if not value or value == "None":
             raise RunFailed("SSM parameter %s is empty" % name)
+        problem = foreign_vault(value, self.settings.vaultContainerUrl)
+        if problem:
+            raise RunFailed("SSM parameter %s: %s; refusing to copy anything (whoever may write "
+                            "the parameter could send the backup elsewhere)" % (name, problem))
         return value
 
     def sas_url(self):
@@ -116,3 +120,27 @@ class Credentials:
                     log("%s; going on with the current SAS (valid until %s)" % (e, utc(cached[1])))
                     return cached[0]
                 raise
+
+
+def _place(url):
+    """(scheme, host, path) of a URL, lower-case where Azure ignores case, without its query."""
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "") + (":%d" % parts.port if parts.port else "")
+    if parts.username is not None:  # user info: never a vault's URL, and never shown
+        host = "(user info)@" + host
+    return parts.scheme.lower(), host, parts.path.rstrip("/")
+
+
+def foreign_vault(sas_url, pinned):
+    """Why a SAS URL does not point at the stack's vault container, or None when it does. The
+    message names the place it points to, never its query (the SAS)."""
+    if not pinned:
+        return "settings.json names no vault container (vaultContainerUrl) to check the SAS URL against"
+    try:
+        got = _place(sas_url)
+    except ValueError:
+        return "it does not hold a URL"
+    want = _place(pinned)
+    if got != want:
+        return "it points to %s://%s%s, not to this stack's vault container %s://%s%s" % (got + want)
+    return None

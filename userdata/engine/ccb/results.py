@@ -60,6 +60,8 @@ class RunSummary:
     skipped: list = dataclasses.field(default_factory=list)
     errorCount: int = 0
     errors: list = dataclasses.field(default_factory=list)
+    pendingSecurityUpdates: typing.Optional[int] = None
+    pendingSecurityPackages: list = dataclasses.field(default_factory=list)
 
     def to_dict(self):
         return {k: getattr(self, k) for k in contract.RUN_SUMMARY_KEYS}

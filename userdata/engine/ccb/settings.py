@@ -32,6 +32,7 @@ class Settings:
     deletionWindowHours: int
     credential: str
     ssmParameterName: str
+    vaultContainerUrl: str
     stack: str
     metricsNamespace: str
     logGroup: str
