@@ -94,6 +94,7 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     hostIp: egressIp,
     ssmParameterName: settings.ssmParameterName,
     region: settings.sourceRegion,
+    deployerArn: cfg.deployerArn,
     syncMode: cfg.syncMode,
     tags,
   });

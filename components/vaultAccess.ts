@@ -48,6 +48,11 @@ export interface VaultAccessArgs {
   ssmParameterName: string;
   /** The AWS region of the host and of the SSM parameter. */
   region: string;
+  /**
+   * SAS mode with ssm delivery: the principal that deploys the stack, the only one the
+   * parameter's key lets encrypt. Default: the identity running Pulumi.
+   */
+  deployerArn?: string;
   /** "copy" never deletes in the vault, so the federated identity gets no delete. */
   syncMode: SyncMode;
   tags?: Record<string, string>;
@@ -266,8 +271,7 @@ function parameterKey(
   parent: pulumi.Resource,
 ): { key: kms.Key; deniesOtherKeys: pulumi.Input<object> } {
   const caller = getCallerIdentityOutput({}, { parent });
-  // An assumed role's session ARN names the role's session; the key policy needs the role.
-  const deployer = iam.getSessionContextOutput({ arn: caller.arn }, { parent }).issuerArn;
+  const deployer = args.deployerArn ?? caller.arn.apply(principalOfCaller);
   const partition = awsPartitionOf(args.region);
   const viaSsm = `ssm.${args.region}.amazonaws.com`;
   const parameterArn = pulumi.interpolate`arn:${partition}:ssm:${args.region}:${caller.accountId}:parameter${args.ssmParameterName}`;
@@ -322,6 +326,16 @@ function parameterKey(
     Condition: { StringEquals: { "kms:ViaService": viaSsm } },
   };
   return { key, deniesOtherKeys };
+}
+
+/**
+ * The principal a key policy can name for the caller: an assumed role's session ARN stands for its
+ * role (on the default path; set deployerArn for a role with a path), anything else for itself.
+ * Parsed rather than asked of IAM (GetRole), which a deploy role need not be allowed.
+ */
+export function principalOfCaller(arn: string): string {
+  const m = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : arn;
 }
 
 /** What the account may do with the parameter's key: administer it, never encrypt or decrypt. */

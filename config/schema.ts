@@ -196,6 +196,13 @@ export const SCHEMA = {
         ? []
         : [`is not an IAM managed policy ARN (arn:aws:iam::<account>:policy/<name>), got "${v}"`],
   ),
+  deployerArn: optionalString(
+    "SAS mode with SSM delivery: the IAM role or user that runs `pulumi up` (e.g. the CI deploy role, with its path), the only principal the SAS parameter's KMS key lets encrypt, i.e. write the parameter. Default: the identity running Pulumi (an assumed role's session stands for its role on the default path). Set it when another identity previews the stack, or the preview shows the key's policy changing.",
+    (v) =>
+      /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(v)
+        ? []
+        : [`is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>), got "${v}"`],
+  ),
   instanceType: stringWithDefault(
     "EC2 instance type of the sync host, one @pulumi/aws knows that can run a Debian 12 HVM AMI on demand (no Mac, paravirtual-only or retired first-generation types, no Dedicated-Host-only High Memory or Capacity-Block-only UltraServer types). Graviton (arm64) by default; the AMI's architecture follows the type.",
     "t4g.micro",

@@ -85,7 +85,7 @@ if [ -n "\${FAKE_SSM_DOWN:-}" ]; then
   echo "Could not connect to the endpoint URL: \"https://ssm.$FAKE_SSM_REGION.amazonaws.com/\"" >&2
   exit 255
 fi
-expected="ssm get-parameter --region $FAKE_SSM_REGION --name $FAKE_SSM_NAME --with-decryption --query Parameter.Value --output text"
+expected="ssm get-parameter --region $FAKE_SSM_REGION --name $FAKE_SSM_NAME --with-decryption --query Parameter.[Type,Value] --output text"
 if [ "$*" != "$expected" ]; then
   echo "fake aws: unexpected call: aws $*" >&2
   exit 254
@@ -94,7 +94,7 @@ if [ ! -s "$FAKE_SSM_VALUE_FILE" ]; then
   echo "An error occurred (ParameterNotFound) when calling the GetParameter operation" >&2
   exit 254
 fi
-cat "$FAKE_SSM_VALUE_FILE"
+printf '%s\t%s\n' "\${FAKE_SSM_TYPE:-SecureString}" "$(cat "$FAKE_SSM_VALUE_FILE")"
 `;
 
 /**

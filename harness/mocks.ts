@@ -83,19 +83,6 @@ const invokeHandlers: Record<string, (args: Record<string, unknown>) => Record<s
     arn: `arn:aws:iam::${FAKE_ACCOUNT}:user/test`,
     userId: "AIDAFAKE",
   }),
-  // An assumed role's session ARN resolves to its role, any other ARN to itself (as AWS does).
-  "aws:iam/getSessionContext:getSessionContext": (args) => {
-    const arn = String(args.arn);
-    const m = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
-    return m
-      ? {
-          arn,
-          issuerArn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`,
-          issuerName: m[3],
-          sessionName: m[4],
-        }
-      : { arn, issuerArn: arn, issuerName: "", sessionName: "" };
-  },
   "aws:iam/getOutboundWebIdentityFederation:getOutboundWebIdentityFederation": () => ({
     issuerIdentifier: FAKE_EXISTING_ISSUER,
   }),

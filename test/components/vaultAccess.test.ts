@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
   KEPT_NAMES,
+  principalOfCaller,
   VaultAccess,
   type HostVaultAccess,
   type VaultAccessArgs,
@@ -72,11 +73,6 @@ async function mock(): Promise<Recorded> {
           return {
             accountId: "123456789012",
             arn: "arn:aws:sts::123456789012:assumed-role/deployer/GitHubActions",
-          };
-        if (a.token === "aws:iam/getSessionContext:getSessionContext")
-          return {
-            arn: a.inputs.arn,
-            issuerArn: "arn:aws:iam::123456789012:role/deployer",
           };
         throw new Error(`unexpected invoke ${a.token}`);
       },
@@ -277,10 +273,42 @@ describe("VaultAccess (in-process, mocks)", function () {
     expect(await aliasesOf(parameter)).to.deep.equal([
       urn(T.parameter, "sync-host-sas", ["cross-cloud-backup:aws:SyncHost"]),
     ]);
-    expect(rec.invokes).to.deep.equal([
-      "aws:index/getCallerIdentity:getCallerIdentity",
-      "aws:iam/getSessionContext:getSessionContext",
-    ]);
+    expect(rec.invokes).to.deep.equal(["aws:index/getCallerIdentity:getCallerIdentity"]);
+  });
+
+  it("sas + ssm: deployerArn names the parameter's writer (a role with a path, or the CI deploy role while someone else previews)", async () => {
+    const rec = await mock();
+    const access = new VaultAccess(
+      "vault-access",
+      args({
+        credentialMode: "sas",
+        vault: { ...args().vault, sasUrl: pulumi.secret(SAS_URL) },
+        deployerArn: "arn:aws:iam::123456789012:role/ci/deploy",
+      }),
+    );
+    // The parameter is registered after its key (it needs the key's ARN).
+    await value(access.ssmParameterName);
+    const key = rec.inputs[`${T.key}::vault-access-parameter-key`];
+    const policy = JSON.parse(await value(key.policy as string)) as {
+      Statement: { Sid: string; Principal: unknown }[];
+    };
+    expect(
+      policy.Statement.find((st) => st.Sid === "DeployerWritesTheParameter")!.Principal,
+    ).to.deep.equal({
+      AWS: "arn:aws:iam::123456789012:role/ci/deploy",
+    });
+  });
+
+  it("the caller's principal: an assumed role's session stands for its role, a user for itself (no IAM call)", () => {
+    expect(
+      principalOfCaller("arn:aws:sts::123456789012:assumed-role/deployer/GitHubActions"),
+    ).to.equal("arn:aws:iam::123456789012:role/deployer");
+    expect(principalOfCaller("arn:aws-us-gov:sts::123456789012:assumed-role/d/s/x")).to.equal(
+      "arn:aws-us-gov:iam::123456789012:role/d",
+    );
+    expect(principalOfCaller("arn:aws:iam::123456789012:user/test")).to.equal(
+      "arn:aws:iam::123456789012:user/test",
+    );
   });
 
   it("sas + userData: no resource; the SAS reaches the renderers only as a secret", async () => {

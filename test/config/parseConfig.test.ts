@@ -271,6 +271,12 @@ const BAD: BadCase[] = [
     rule: /is not an IAM managed policy ARN/,
   },
   {
+    name: "deployer that is a policy, not a role or user",
+    raw: { ...GOOD, deployerArn: "arn:aws:iam::123456789012:policy/deploy" },
+    key: "deployerArn",
+    rule: /is not an IAM role or user ARN/,
+  },
+  {
     name: "KMS key in another region than the bucket",
     raw: {
       ...GOOD,

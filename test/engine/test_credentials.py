@@ -31,11 +31,11 @@ class CredentialsTest(TempDirTest):
         self.assertAlmostEqual(c.seconds_left(), 7200, delta=5)
         self.assertIsNone(self.creds("userData", env={"RCLONE_CONFIG_VAULT_SAS_URL": "https://b/c?sig=X"}).seconds_left())
 
-    def ssm_creds(self, value, **overrides):
+    def ssm_creds(self, value, kind="SecureString", **overrides):
         bin_dir = os.path.join(self.dir, "bin")
         os.makedirs(bin_dir, exist_ok=True)
         with open(os.path.join(bin_dir, "aws"), "w") as f:
-            f.write("#!/bin/sh\necho '%s'\n" % value)
+            f.write("#!/bin/sh\nprintf '%%s\\t%%s\\n' '%s' '%s'\n" % (kind, value))
         os.chmod(os.path.join(bin_dir, "aws"), 0o755)
         paths = settings.Paths(state=self.dir, config=self.dir)
         return credentials.Credentials(make_settings(credential="ssm", **overrides), paths,
@@ -64,6 +64,19 @@ class CredentialsTest(TempDirTest):
             c.load_ssm()
             self.assertEqual(c.sas_url(), value)
 
+    def test_ssm_delivery_refuses_a_parameter_recreated_as_a_plain_string_or_holding_white_space(self):
+        # A String needs no key: whoever may delete and put the parameter could skip its KMS key.
+        c = self.ssm_creds("https://v/backup?sig=FAKEok", kind="String")
+        with self.assertRaisesRegex(base.RunFailed, "it is a String, not the SecureString the program writes"):
+            c.load_ssm()
+        # urllib drops a tab or a line break that rclone would not: never check one string and use another.
+        for value in ["https://v/backup?sig=FAKE\thttps://evil/x", "https://v/back\tup?sig=FAKE"]:
+            c = self.ssm_creds(value)
+            with self.assertRaises(base.RunFailed) as e:
+                c.load_ssm()
+            self.assertIn("white space or a line break", str(e.exception))
+            self.assertNotIn("FAKE", str(e.exception))
+
     def test_ssm_delivery_without_a_pinned_container_refuses_to_run(self):
         c = self.ssm_creds("https://v/backup?sig=FAKEok", vaultContainerUrl="")
         with self.assertRaisesRegex(base.RunFailed, "names no vault container \\(vaultContainerUrl\\)"):
@@ -74,7 +87,7 @@ class CredentialsTest(TempDirTest):
         os.mkdir(bin_dir)
         calls = os.path.join(self.dir, "calls")
         with open(os.path.join(bin_dir, "aws"), "w") as f:
-            f.write('#!/bin/sh\necho "$*" >> %s\necho "https://v/backup?sig=FAKEssm"\n' % calls)
+            f.write('#!/bin/sh\necho "$*" >> %s\nprintf "SecureString\\thttps://v/backup?sig=FAKEssm\\n"\n' % calls)
         os.chmod(os.path.join(bin_dir, "aws"), 0o755)
         c = self.creds("ssm", env={"PATH": bin_dir + ":/usr/bin:/bin"})
         c.load_ssm()

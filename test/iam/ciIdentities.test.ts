@@ -148,6 +148,7 @@ describe("CI identities (bootstrap/, evaluated with iam-simulate)", () => {
         "aws/preview-policy.json",
         "aws/deploy-policy.json",
         "aws/permissions-boundary.json",
+        "aws/deploy-boundary.json",
         "aws/token-minting-scp.json",
         "azure/deploy-role.json",
       ]) {
@@ -285,8 +286,10 @@ describe("CI identities (bootstrap/, evaluated with iam-simulate)", () => {
 
   describe("the deploy role cannot escape its boundary (Medium 3)", () => {
     const deploy = doc("aws/deploy-policy.json");
+    // Two boundaries: the roles the program creates carry the narrow one, the deploy role its own.
     const boundary = doc("aws/permissions-boundary.json");
-    const can = (r: Request) => decide({ identity: [deploy], boundary }, r);
+    const deployBoundary = doc("aws/deploy-boundary.json");
+    const can = (r: Request) => decide({ identity: [deploy], boundary: deployBoundary }, r);
     const withBoundary = { "iam:PermissionsBoundary": BOUNDARY_ARN };
 
     it("creates and edits the host role only with the boundary attached", async () => {
@@ -429,6 +432,102 @@ describe("CI identities (bootstrap/, evaluated with iam-simulate)", () => {
           "Allowed",
         );
       }
+    });
+
+    it("cannot make anyone an administrator: no users or keys, no managed policy on a role, no other role, no assumption, no other instance, log group or document", async () => {
+      const other = `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`;
+      const denied: Request[] = [
+        { action: "iam:CreateUser", resource: `arn:aws:iam::${ACCOUNT}:user/backdoor` },
+        { action: "iam:CreateAccessKey", resource: `arn:aws:iam::${ACCOUNT}:user/backdoor` },
+        { action: "iam:AttachUserPolicy", resource: `arn:aws:iam::${ACCOUNT}:user/backdoor` },
+        // A role of the program's name with AdministratorAccess attached: the escape the
+        // review found (create a bounded role, attach a managed admin policy, assume it).
+        {
+          action: "iam:AttachRolePolicy",
+          resource: `arn:aws:iam::${ACCOUNT}:role/sync-identity-role-backdoor`,
+          context: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" },
+        },
+        { action: "iam:UpdateAssumeRolePolicy", resource: other },
+        { action: "iam:PutRolePolicy", resource: other },
+        { action: "sts:AssumeRole", resource: HOST_ROLE },
+        {
+          action: "ec2:ModifyInstanceAttribute",
+          resource: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0123456789abcdef0`,
+          context: { "aws:ResourceTag/project": "payments" },
+        },
+        {
+          action: "logs:DeleteLogGroup",
+          resource: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:aws-cloudtrail-logs`,
+        },
+        {
+          action: "ssm:UpdateDocument",
+          resource: `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/payments-deploy`,
+        },
+      ];
+      for (const r of denied) expect(await can(r), r.action).to.match(/Denied$/);
+      // ... while the stack's own instance, log groups and documents stay its to change.
+      const allowed: Request[] = [
+        {
+          action: "ec2:ModifyInstanceAttribute",
+          resource: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0123456789abcdef0`,
+          context: { "aws:ResourceTag/project": "cross-cloud-backup" },
+        },
+        {
+          action: "logs:DeleteLogGroup",
+          resource: `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/cross-cloud-backup/prod/sessions`,
+        },
+        {
+          action: "ssm:UpdateDocument",
+          resource: `arn:aws:ssm:eu-west-1:${ACCOUNT}:document/cross-cloud-backup-prod-verify`,
+        },
+      ];
+      for (const r of allowed)
+        expect(await can(r), `${r.action} ${r.resource}`).to.equal("Allowed");
+    });
+
+    it("a role the program creates, even given every permission, stays within what the host and flow-log delivery do", async () => {
+      const full = (r: Request) => decide({ identity: [FULL_ACCESS], boundary }, r);
+      for (const r of [
+        { action: "iam:CreateUser", resource: `arn:aws:iam::${ACCOUNT}:user/backdoor` },
+        { action: "iam:PutRolePolicy", resource: HOST_ROLE },
+        { action: "sts:AssumeRole", resource: `arn:aws:iam::${ACCOUNT}:role/admin` },
+        { action: "s3:GetObject", resource: "arn:aws:s3:::some-other-bucket/x" },
+        {
+          action: "ssm:GetParameter",
+          resource: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/payments/db-password`,
+        },
+        {
+          action: "ec2:ModifyInstanceAttribute",
+          resource: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0123456789abcdef0`,
+        },
+        {
+          action: "ssm:SendCommand",
+          resource: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/i-0123456789abcdef0`,
+        },
+      ] as Request[])
+        expect(await full(r), r.action).to.match(/Denied$/);
+      // Every action the program grants its roles is inside the boundary.
+      const r = runProgram("prod");
+      expect(r.error, r.error).to.equal(undefined);
+      const granted = ofType(r, "aws:iam/rolePolicy:RolePolicy")
+        .map(
+          (p) =>
+            JSON.parse(String(plain(p.inputs.policy))) as {
+              Statement: { Effect: string; Action: string | string[] }[];
+            },
+        )
+        .flatMap((d) => d.Statement)
+        .filter((st) => st.Effect === "Allow")
+        .flatMap((st) => [st.Action].flat());
+      expect(granted.length).to.be.greaterThan(10);
+      const within = (boundary.Statement as { Effect: string; Action?: string | string[] }[])
+        .filter((st) => st.Effect === "Allow")
+        .flatMap((st) => [st.Action ?? []].flat())
+        .map(
+          (a) =>
+            new RegExp(`^${a.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i"),
+        );
+      expect(granted.filter((a) => !within.some((re) => re.test(a)))).to.deep.equal([]);
     });
 
     it("every role the program creates carries the configured boundary (else the deploy role may not create it)", () => {

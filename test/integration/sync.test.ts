@@ -65,7 +65,7 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       expect(r.code, why(r)).to.equal(0);
       // The SAS came from the SSM parameter, read once at the start of the run.
       expect(b.awsCliCalls()).to.deep.equal([
-        `ssm get-parameter --region eu-west-1 --name ${b.settings.ssmParameterName} --with-decryption --query Parameter.Value --output text`,
+        `ssm get-parameter --region eu-west-1 --name ${b.settings.ssmParameterName} --with-decryption --query Parameter.[Type,Value] --output text`,
       ]);
       expect(r.summary?.outcome).to.equal("success");
       expect(r.summary?.copied).to.equal(Object.keys(SAMPLE).length + 1);

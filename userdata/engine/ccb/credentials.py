@@ -33,15 +33,15 @@ class Credentials:
     def _read_ssm(self):
         name = self.settings.ssmParameterName
         cmd = ["aws", "ssm", "get-parameter", "--region", self.settings.sourceRegion, "--name", name,
-               "--with-decryption", "--query", "Parameter.Value", "--output", "text"]
+               "--with-decryption", "--query", "Parameter.[Type,Value]", "--output", "text"]
         p = subprocess.run(cmd, capture_output=True, text=True, env=dict(self.env))
         if p.returncode != 0:
             raise RunFailed("could not read the SAS from SSM parameter %s: %s" % (
                 name, (p.stderr.strip().splitlines() or ["aws exit code %d" % p.returncode])[-1]))
-        value = p.stdout.strip()
+        kind, _, value = p.stdout.rstrip("\n").partition("\t")
         if not value or value == "None":
             raise RunFailed("SSM parameter %s is empty" % name)
-        problem = foreign_vault(value, self.settings.vaultContainerUrl)
+        problem = parameter_problem(kind, value) or foreign_vault(value, self.settings.vaultContainerUrl)
         if problem:
             raise RunFailed("SSM parameter %s: %s; refusing to copy anything (whoever may write "
                             "the parameter could send the backup elsewhere)" % (name, problem))
@@ -129,6 +129,17 @@ def _place(url):
     if parts.username is not None:  # user info: never a vault's URL, and never shown
         host = "(user info)@" + host
     return parts.scheme.lower(), host, parts.path.rstrip("/")
+
+
+def parameter_problem(kind, value):
+    """Why the parameter cannot be the SAS the program wrote, or None. The program writes a
+    SecureString under its own key; a String (recreated by whoever may delete and put it) needs
+    no key at all. White space would be read differently by urllib (which drops it) and rclone."""
+    if kind != "SecureString":
+        return "it is a %s, not the SecureString the program writes" % (kind or "parameter of no type")
+    if re.search(r"\s", value):
+        return "it holds white space or a line break, which no SAS URL has"
+    return None
 
 
 def foreign_vault(sas_url, pinned):
