@@ -85,16 +85,26 @@ if [ -n "\${FAKE_SSM_DOWN:-}" ]; then
   echo "Could not connect to the endpoint URL: \"https://ssm.$FAKE_SSM_REGION.amazonaws.com/\"" >&2
   exit 255
 fi
-expected="ssm get-parameter --region $FAKE_SSM_REGION --name $FAKE_SSM_NAME --with-decryption --query Parameter.[Type,Value] --output text"
-if [ "$*" != "$expected" ]; then
-  echo "fake aws: unexpected call: aws $*" >&2
-  exit 254
-fi
+# The engine asks for the type and the value; the previous release (harness/previousEngine.ts)
+# asked for the value only.
+call="ssm get-parameter --region $FAKE_SSM_REGION --name $FAKE_SSM_NAME --with-decryption --query"
+case "$*" in
+  "$call Parameter.[Type,Value] --output text") with_type=1 ;;
+  "$call Parameter.Value --output text") with_type="" ;;
+  *)
+    echo "fake aws: unexpected call: aws $*" >&2
+    exit 254
+    ;;
+esac
 if [ ! -s "$FAKE_SSM_VALUE_FILE" ]; then
   echo "An error occurred (ParameterNotFound) when calling the GetParameter operation" >&2
   exit 254
 fi
-printf '%s\t%s\n' "\${FAKE_SSM_TYPE:-SecureString}" "$(cat "$FAKE_SSM_VALUE_FILE")"
+if [ -n "$with_type" ]; then
+  printf '%s\t%s\n' "\${FAKE_SSM_TYPE:-SecureString}" "$(cat "$FAKE_SSM_VALUE_FILE")"
+else
+  cat "$FAKE_SSM_VALUE_FILE"
+fi
 `;
 
 /**
