@@ -4,7 +4,8 @@
 // decrypt with the bucket's key through S3, and nothing else. The mutation tests at the end show
 // that the same checks fail when the policy is widened, so a green run here means something.
 import { expect } from "chai";
-import { runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import { simulate, type Decision } from "../support/iamSimulate";
 import type { PolicyDocument, Statement } from "../../components/s3ReadOnlyPolicy";
 import { s3EndpointPolicy } from "../../components/syncNetwork";
 import {
@@ -51,8 +52,6 @@ interface Check {
   context?: Record<string, string | string[]>;
 }
 
-type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | `error: ${string}`;
-
 /**
  * Evaluates one request made by the role with `policies` as its identity policies, over TLS unless
  * the check says otherwise. Any simulator error is returned as the decision, so it fails a check.
@@ -70,31 +69,8 @@ async function decide(policies: PolicyDocument[], check: Check): Promise<Decisio
     resourceControlPolicies: [],
     resourcePolicy: check.action.startsWith("kms:") ? KEY_POLICY : undefined,
   };
-  const result = await runSimulation(simulation, {});
-  if (result.resultType === "error") return `error: ${JSON.stringify(result.errors)}`;
-  // A wildcard resource (only probes use one) is evaluated against every pattern in the policies.
-  if (result.resultType === "wildcard") return result.overallResult;
-  const ignored = result.result.ignoredContextKeys ?? [];
-  if (ignored.length === 0) return result.overallResult;
-  if (!ignored.every((k) => /^kms:EncryptionContext:/i.test(k)))
-    return `error: context keys ${ignored.join(", ")} do not apply to ${check.action}`;
-  // iam-simulate 0.1.173 matches variable context keys only in the "prefix/name" form
-  // (aws:PrincipalTag/x) and drops "kms:EncryptionContext:aws:s3:arn", although the key is valid
-  // for kms:Decrypt. The validated run above has checked the policies, action, resource and every
-  // other key; evaluate once more with the full context, without that filter. The unvalidated
-  // engine needs the resource policy in its "validated" form to carry a name.
-  return runUnsafeSimulation(
-    {
-      ...simulation,
-      resourcePolicy: {
-        __validated: true,
-        policyDocument: KEY_POLICY,
-        metadata: { name: "key-policy" },
-        errors: [],
-      },
-    },
-    {},
-  );
+  // iam-simulate drops "kms:EncryptionContext:aws:s3:arn", valid for kms:Decrypt.
+  return simulate(simulation, /^kms:EncryptionContext:/i, "key-policy");
 }
 
 const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
