@@ -6,6 +6,7 @@ import shutil
 
 from ccb import names, plan
 from ccb.ledger import Ledger
+from ccb.march import rows
 from ccb.unreadable import Known, Unreadable
 
 from helpers import TempDirTest, source_row, vault_row
@@ -29,7 +30,9 @@ class DiffTest(TempDirTest):
         store.save()
         store = Unreadable(state, run)
         with Ledger(os.path.join(self.dir, "skipped.gz")) as skipped:
-            counts = plan.diff(self.write("s", sorted(src)), self.write("v", sorted(dst)), files, skipped, store, now)
+            counts = plan.diff(rows(self.write("s", sorted(src))), rows(self.write("v", sorted(dst))), files, skipped,
+                               store, now)
+        store.planned = True  # as the backup does once both sorts are known complete
         for f in files.values():
             f.close()
         out = {k: self.read(k) for k in plan.PLAN_FILES}

@@ -7,7 +7,7 @@ import time
 
 from . import plan as planning
 from .base import log, tsv
-from .march import sort_file
+from .listing import Listings
 from . import freshness, names, runs, seal
 from .rclone import BatchStalled, clean_error
 from .transfer import Transfer
@@ -118,23 +118,20 @@ class Backup:
         self.fail_if_all_refused()
 
     def list_and_plan(self):
-        source_list = os.path.join(self.run_dir, "source.tsv")
-        vault_list = os.path.join(self.run_dir, "vault.tsv")
-        log("listing the source")
-        self.summary.sourceObjects, self.summary.sourceBytes = self.ctx.source.list(source_list, self.skipped)
-        log("listing the vault")
-        self.summary.vaultObjects = self.ctx.vault.list(vault_list)
-        sort_file(source_list, self.run_dir)
-        sort_file(vault_list, self.run_dir)
         paths = {k: os.path.join(self.run_dir, k + ".lst") for k in planning.PLAN_FILES}
-        files = {k: open(p, "w", encoding="utf-8") for k, p in paths.items()}
-        try:
-            counts = planning.diff(source_list, vault_list, files, self.skipped, self.unreadable, self.now)
-        finally:
-            for f in files.values():
-                f.close()
-        os.unlink(source_list)
-        os.unlink(vault_list)
+        with Listings(self.ctx, self.run_dir, self.skipped) as listings:
+            listings.run()
+            self.summary.sourceObjects, self.summary.sourceBytes = listings.sourceObjects, listings.sourceBytes
+            self.summary.vaultObjects = listings.vaultObjects
+            files = {k: open(p, "w", encoding="utf-8") for k, p in paths.items()}
+            try:
+                counts = planning.diff(listings.source_rows(), listings.vault_rows(), files, self.skipped,
+                                       self.unreadable, self.now)
+            finally:
+                for f in files.values():
+                    f.close()
+        # Only here are both sorts known to have sorted everything: the plan may be acted on.
+        self.unreadable.planned = True
         for k in ("vaultOnly", "unchanged", "new", "changed", "bytesChanged"):
             setattr(self.summary, k, counts[k])
         return paths

@@ -25,7 +25,8 @@ SPARE_BYTES = 1 << 30
 def restore_drill(ctx, run_dir, result, problems, release):
     vault_list = os.path.join(run_dir, "vault.tsv")
     log("restore drill: listing the vault")
-    result.vaultObjects = ctx.vault.list(vault_list)
+    with open(vault_list, "w", encoding="utf-8") as out:
+        result.vaultObjects = ctx.vault.list(out)
     release()
     sample = Sample(ctx.settings.restoreDrillObjects)
     for row in rows(vault_list):

@@ -22,7 +22,8 @@ import time
 from . import contract, names
 from .base import RunFailed, epoch_of, epoch_or_none, log, utc
 from .ledger import Ledger
-from .march import march, rows, sort_file
+from .listing import Listings
+from .march import march, rows
 from .unreadable import FILE as UNREADABLE_FILE, Known
 from .sample import Sample
 from .seal import md5_of
@@ -167,31 +168,14 @@ def difference(size, etag, here):
     return None, None
 
 
-def verify(ctx, run_dir, result, problems, release):
-    days = ctx.settings.integrityCoverageDays
-    previous = previous_check(ctx)
-    carry_forward(result, previous, days)
-    source_list = os.path.join(run_dir, "source.tsv")
-    vault_list = os.path.join(run_dir, "vault.tsv")
-    with Ledger(os.path.join(run_dir, "unstorable.jsonl.gz")) as unstorable:
-        log("integrity: listing the source")
-        result.sourceObjects, result.sourceBytes = ctx.source.list(source_list, unstorable)
-        log("integrity: listing the vault")
-        result.vaultObjects = ctx.vault.list(vault_list)
-        # The comparison works on the two listings: a backup may run again from here on.
-        release()
-        sort_file(source_list, run_dir)
-        sort_file(vault_list, run_dir)
-    result.unstorable = unstorable.count
-    since = last_success_start(ctx)
-    if since is None:
-        raise RunFailed("no successful backup recorded (last-success.json on the host or in the vault): nothing to check against yet")
-    result.backupSince = utc(since)
+def compare(ctx, listings, result, problems, window, picked):
+    """Walks the sorted listings; writes the blobs to read back to `picked`; returns the
+    rotation and the random extra sample."""
+    previous, days, since = window
     # Objects the backup could not read are named in its run summaries, not missing.
     unreadable = Known(ctx.paths.state_file(UNREADABLE_FILE))
     rotation = Rotation(days, time.time(), previous)
     extra = Sample(ctx.settings.integritySampleObjects)
-    picked = os.path.join(run_dir, "read.tsv")
     with open(picked, "w", encoding="utf-8") as out:
 
         def read(row):
@@ -201,11 +185,30 @@ def verify(ctx, run_dir, result, problems, release):
                 extra.offer(row)
 
         walk = Comparison(result, problems, unreadable, since, read)
-        march(rows(source_list), rows(vault_list), walk.src_only, walk.dst_only, walk.match)
+        march(listings.source_rows(), listings.vault_rows(), walk.src_only, walk.dst_only, walk.match)
         for row in extra.rows:
             out.write("\t".join(row) + "\n")
-    os.unlink(source_list)
-    os.unlink(vault_list)
+    return rotation, extra
+
+
+def verify(ctx, run_dir, result, problems, release):
+    days = ctx.settings.integrityCoverageDays
+    previous = previous_check(ctx)
+    carry_forward(result, previous, days)
+    picked = os.path.join(run_dir, "read.tsv")
+    with Ledger(os.path.join(run_dir, "unstorable.jsonl.gz")) as unstorable, \
+            Listings(ctx, run_dir, unstorable) as listings:
+        listings.run("integrity: ")
+        result.sourceObjects, result.sourceBytes = listings.sourceObjects, listings.sourceBytes
+        result.vaultObjects = listings.vaultObjects
+        # The comparison works on the two listings: a backup may run again from here on.
+        release()
+        result.unstorable = unstorable.count
+        since = last_success_start(ctx)
+        if since is None:
+            raise RunFailed("no successful backup recorded (last-success.json on the host or in the vault): nothing to check against yet")
+        result.backupSince = utc(since)
+        rotation, extra = compare(ctx, listings, result, problems, (previous, days, since), picked)
     log("integrity: reading back blobs placed in (%.6f, %.6f] of the %d-day rotation, and %d more at random" % (
         rotation.lo, rotation.hi, days, len(extra.rows)))
     reader = None

@@ -12,7 +12,7 @@ import json
 
 from . import names
 from .base import log, tsv, utc
-from .march import march, rows
+from .march import march
 
 # Names per rclone run (and rclone checkers per run, see rclone.run_batch).
 BATCH_SIZE = 1000
@@ -90,11 +90,11 @@ class Planner:
         return False
 
 
-def diff(source_path, vault_path, plan, skipped, unreadable, now):
-    """Walks the two sorted listings; writes the copy, archive and delete lists; returns counts."""
+def diff(source_rows, vault_rows, plan, skipped, unreadable, now):
+    """Walks the two sorted listings (row iterators); writes the copy, archive and delete lists;
+    returns counts. The caller marks `unreadable` planned once the listings are known complete."""
     planner = Planner(plan, skipped, unreadable, now)
-    march(rows(source_path), rows(vault_path), planner.src_only, planner.dst_only, planner.match)
-    unreadable.planned = True
+    march(source_rows, vault_rows, planner.src_only, planner.dst_only, planner.match)
     return planner.counts
 
 

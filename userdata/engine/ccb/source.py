@@ -2,9 +2,10 @@
 
 import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from . import names
+from . import names, s3pages
 from .base import RunFailed, epoch_of_datetime, tsv
 
 STREAM_BYTES = 1 << 20
@@ -47,8 +48,12 @@ class Source:
                 read_timeout=60,
                 # An endpoint override (an emulator) is addressed path-style; AWS virtual-host style.
                 s3={"addressing_style": "path" if endpoint else "virtual"},
+                max_pool_connections=2 * s3pages.LIST_WORKERS,
             )
-            self._client = botocore.session.get_session().create_client(
+            session = botocore.session.get_session()
+            # Listing pages are parsed in one pass (s3pages.py); everything else as botocore does.
+            session.register_component("response_parser_factory", s3pages.parser_factory())
+            self._client = session.create_client(
                 "s3", region_name=self.settings.sourceRegion, endpoint_url=endpoint, config=cfg)
             owner = self.settings.sourceBucketOwner
             if owner:
@@ -63,35 +68,44 @@ class Source:
         object named like the prefix ("p" beside "p/...") for the root and copies nothing under it."""
         return "source:%s/%s" % (self.settings.sourceBucket, self.settings.sourcePrefix)
 
-    def list(self, out_path, skipped):
-        """Streams the source listing to out_path; returns (objects, bytes). Each line: blob name,
+    def list(self, out, skipped, workers=s3pages.LIST_WORKERS):
+        """Lists the source into `out` (anything with write(), e.g. a sort's input), in parallel
+        key ranges (s3pages.py); returns (objects, bytes, ranges split off). Each line: blob name,
         size, mtime, ETag, key, problem. Keys the vault cannot hold at all go to `skipped`."""
         import botocore.exceptions
 
-        bucket = self.settings.sourceBucket
-        count = total = 0
+        bucket, prefix = self.settings.sourceBucket, self.settings.sourcePrefix
+        lock, totals = threading.Lock(), [0, 0]
+
+        def fetch(after, token):
+            extra = {"ContinuationToken": token} if token else ({"StartAfter": after} if after else {})
+            return self.client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000, **extra)
+
+        def emit(objects):
+            with lock:
+                for o in objects:
+                    totals[0] += 1
+                    totals[1] += int(o["Size"])
+                    self._write_row(out, o, skipped)
+
         try:
-            pages = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=bucket, Prefix=self.settings.sourcePrefix, PaginationConfig={"PageSize": 1000})
-            with open(out_path, "w", encoding="utf-8") as out:
-                for page in pages:
-                    for o in page.get("Contents", []):
-                        count += 1
-                        total += int(o["Size"])
-                        self._write_row(out, o, skipped)
+            splits = s3pages.list_ranges(fetch, prefix, emit, workers)
         except botocore.exceptions.ClientError as e:
-            code = e.response.get("Error", {}).get("Code", "")
-            if code == "NoSuchBucket":
-                raise RunFailed("source bucket %s does not exist (NoSuchBucket)" % bucket)
-            if code in ("AccessDenied", "403"):
-                owner = self.settings.sourceBucketOwner
-                raise RunFailed("not allowed to list the source bucket %s (AccessDenied)%s" % (bucket, (
-                    ": the host's role may not list it, or the bucket is not owned by account %s (ExpectedBucketOwner; "
-                    "a bucket of that name deleted and re-created by another account)" % owner) if owner else ""))
-            raise RunFailed("cannot list the source bucket %s: %s" % (bucket, code or e))
+            raise RunFailed(self._list_refused(e))
         except botocore.exceptions.BotoCoreError as e:
             raise RunFailed("cannot list the source bucket %s: %s" % (bucket, e))
-        return count, total
+        return totals[0], totals[1], splits
+
+    def _list_refused(self, e):
+        bucket, code = self.settings.sourceBucket, e.response.get("Error", {}).get("Code", "")
+        if code == "NoSuchBucket":
+            return "source bucket %s does not exist (NoSuchBucket)" % bucket
+        if code in ("AccessDenied", "403"):
+            owner = self.settings.sourceBucketOwner
+            return "not allowed to list the source bucket %s (AccessDenied)%s" % (bucket, (
+                ": the host's role may not list it, or the bucket is not owned by account %s (ExpectedBucketOwner; "
+                "a bucket of that name deleted and re-created by another account)" % owner) if owner else "")
+        return "cannot list the source bucket %s: %s" % (bucket, code or e)
 
     def _write_row(self, out, o, skipped):
         rel, size = o["Key"][len(self.settings.sourcePrefix):], int(o["Size"])

@@ -63,30 +63,29 @@ class Vault:
         """The URL of data/<name>."""
         return self.url("/" + DATA + urllib.parse.quote(name), query)
 
-    def list(self, out_path):
-        """Streams the data/ listing to out_path; returns the number of blobs. Each line: blob
+    def list(self, out):
+        """Streams the data/ listing into `out` (anything with write()); returns the number of blobs. Each line: blob
         name (relative to data/), size, mtime (-1 when the blob records none), Content-MD5 (hex,
         "" for none), the ETag its content record holds ("" for none, or an unreadable record)
         and the record's raw value ("" for none)."""
         container = self.settings.containerName
         count, marker = 0, ""
-        with open(out_path, "w", encoding="utf-8") as out:
-            while True:
-                q = "restype=container&comp=list&prefix=%s&include=metadata&maxresults=5000" % DATA
-                if marker:
-                    q += "&marker=" + urllib.parse.quote(marker, safe="")
-                try:
-                    resp = self.request("GET", self.url(query=q))
-                except RunFailed as e:
-                    if str(e).startswith("ContainerNotFound"):
-                        raise RunFailed("vault container %s does not exist (ContainerNotFound)" % container)
-                    raise RunFailed("cannot list the vault container %s: %s" % (container, e))
-                with resp:
-                    n, marker = _write_page(resp, out)
-                count += n
-                if not marker:
-                    self.reached = True
-                    return count
+        while True:
+            q = "restype=container&comp=list&prefix=%s&include=metadata&maxresults=5000" % DATA
+            if marker:
+                q += "&marker=" + urllib.parse.quote(marker, safe="")
+            try:
+                resp = self.request("GET", self.url(query=q))
+            except RunFailed as e:
+                if str(e).startswith("ContainerNotFound"):
+                    raise RunFailed("vault container %s does not exist (ContainerNotFound)" % container)
+                raise RunFailed("cannot list the vault container %s: %s" % (container, e))
+            with resp:
+                n, marker = _write_page(resp, out)
+            count += n
+            if not marker:
+                self.reached = True
+                return count
 
     def put_status(self, path, body):
         """Writes one small blob (a single Put Blob request)."""

@@ -1,0 +1,175 @@
+"""Both listings of a run at once, each streamed straight into its own external sort.
+
+The vault is listed in a child process (the other core: both listings spend their CPU parsing
+XML) while the source is listed in parallel key ranges (s3pages.py). Each row goes from the
+parser into sort(1)'s input; sort keeps its temporary runs compressed in the run folder, and its
+sorted output is never written to disk: the march (march.py) reads it from the pipe. So the
+scratch disk a run needs is the compressed size of both listings, and memory stays flat.
+
+A sorted stream counts only once its sort has exited cleanly: finish() raises on a sort that
+failed (a full disk included), after the march but before anything acts on its plan, so a
+truncated listing can never be taken for a complete one."""
+
+import errno
+import io
+import multiprocessing
+import os
+import signal
+import subprocess
+
+from .base import RunFailed, log
+
+SORT_MEMORY = "32M"
+
+
+class SortedStream:
+    """One sort(1): rows go in with write(), and come out sorted by their first field (bytewise,
+    LC_ALL=C, as the march compares them) from rows() once the input is closed."""
+
+    def __init__(self, tmpdir, label):
+        self.label = label
+        self.proc = subprocess.Popen(
+            ["sort", "-t", "\t", "-k1,1", "-S", SORT_MEMORY, "-T", tmpdir, "--compress-program=gzip"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, LC_ALL="C"))
+        self.input = io.TextIOWrapper(self.proc.stdin, encoding="utf-8", newline="\n")
+
+    def write(self, text):
+        self.input.write(text)
+
+    def close_input(self):
+        try:
+            self.input.close()
+        except BrokenPipeError:
+            pass  # sort ended early: finish() says why
+
+    def rows(self):
+        """The sorted rows, as lists of fields (only "\\n" ends a row)."""
+        out = io.TextIOWrapper(self.proc.stdout, encoding="utf-8", newline="\n")
+        for line in out:
+            yield line.rstrip("\n").split("\t")
+
+    def finish(self):
+        """Waits for sort; raises when it did not sort everything (ENOSPC as the OSError it is)."""
+        self.proc.stdout.close()
+        detail = self.proc.stderr.read().decode("utf-8", "replace").strip()
+        self.proc.stderr.close()
+        code = self.proc.wait()
+        if code == 0:
+            return
+        last = detail.splitlines()[-1] if detail else "exit %d" % code
+        if "No space left" in detail:
+            raise OSError(errno.ENOSPC, "No space left on device (sort of the %s listing: %s)" % (self.label, last))
+        raise RunFailed("sorting the %s listing failed: %s" % (self.label, last))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+class Listings:
+    """A run's two listings (a context manager): run() lists both sides, then source_rows() and
+    vault_rows() give them sorted; leaving the block checks both sorts, or stops them on error."""
+
+    def __init__(self, ctx, run_dir, skipped):
+        self.ctx, self.run_dir, self.skipped = ctx, run_dir, skipped
+        self.source = self.vault = None
+        self.sourceObjects = self.sourceBytes = self.vaultObjects = self.rangesSplit = 0
+
+    def __enter__(self):
+        self.source = SortedStream(self.run_dir, "source")
+        self.vault = SortedStream(self.run_dir, "vault")
+        return self
+
+    def run(self, label=""):
+        """Lists both sides at once; returns when both listings are complete and sorted input."""
+        reply, child_end = multiprocessing.Pipe(duplex=False)
+        ctx = multiprocessing.get_context("fork")
+        child = ctx.Process(target=_list_vault, args=(self.ctx.vault, self.vault, self.source, child_end, os.getpid()))
+        child.start()
+        child_end.close()
+        self.vault.close_input()  # the child holds the vault sort's input now
+        try:
+            log("%slisting the source and the vault" % label)
+            self.sourceObjects, self.sourceBytes, self.rangesSplit = self.ctx.source.list(self.source, self.skipped)
+            self.source.close_input()
+        except BaseException:
+            child.terminate()
+            _outcome(reply, child)
+            raise
+        outcome = _outcome(reply, child)
+        self.ctx.vault.tried = True
+        kind, value = outcome
+        if kind == "ok":
+            self.vaultObjects = value
+            self.ctx.vault.reached = True
+            return
+        if kind == "ENOSPC":
+            raise OSError(errno.ENOSPC, value)
+        raise RunFailed(value)
+
+    def source_rows(self):
+        return self.source.rows()
+
+    def vault_rows(self):
+        return self.vault.rows()
+
+    def __exit__(self, kind, error, tb):
+        if kind is not None:
+            self.source.kill()
+            self.vault.kill()
+            return False
+        try:
+            self.source.finish()
+            self.vault.finish()
+        finally:
+            self.source.kill()
+            self.vault.kill()
+        return False
+
+
+def _outcome(reply, child):
+    """What the vault's child process reported: ("ok", blobs), ("ENOSPC", message) or
+    ("failed", message)."""
+    try:
+        outcome = reply.recv() if reply.poll(None) else ("failed", "the vault listing ended without a word")
+    except EOFError:
+        outcome = ("failed", "the vault listing process ended (exit %s)" % child.exitcode)
+    child.join()
+    reply.close()
+    return outcome
+
+
+def _list_vault(vault, stream, other, reply, parent):
+    """The child process: lists the vault into its sort, reports the count or the error."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    other.input.close()  # the source's sort must see its input end when the parent closes it
+    try:
+        n = vault.list(_Orphaned(stream, parent))
+        stream.input.close()
+        reply.send(("ok", n))
+    except OSError as e:
+        reply.send(("ENOSPC" if e.errno == errno.ENOSPC else "failed", "listing the vault: %s" % e))
+    except RunFailed as e:
+        reply.send(("failed", str(e)))
+    except Exception as e:  # reported, not lost: the parent fails the run with it
+        reply.send(("failed", "listing the vault: %s: %s" % (e.__class__.__name__, e)))
+
+
+class _Orphaned:
+    """The child's output: stops the child when its parent (the run) is gone."""
+
+    def __init__(self, stream, parent):
+        self.stream, self.parent = stream, parent
+
+    def write(self, text):
+        if os.getppid() != self.parent:
+            os._exit(1)
+        self.stream.write(text)
