@@ -18,7 +18,7 @@ PAGE = b"""<?xml version="1.0" encoding="utf-8"?>
 class ListPageTest(unittest.TestCase):
     def test_writes_one_row_per_blob_with_its_size_recorded_mtime_and_md5(self):
         out = io.StringIO()
-        count, marker = vault._write_page(io.BytesIO(PAGE), out)
+        count, marker = vault._write_page(io.BytesIO(PAGE), out, [])
         self.assertEqual((count, marker), (3, "marker-2"))
         rows = [line.split("\t") for line in out.getvalue().splitlines()]
         self.assertEqual([json.loads(r[0]) for r in rows], ["plain.txt", "ctl\x01name", "bad-mtime"])
@@ -44,7 +44,7 @@ class ListPageTest(unittest.TestCase):
                 "<Metadata><ccbsource>%%7B%%7D</ccbsource></Metadata></Blob>"
                 "</Blobs><NextMarker/></EnumerationResults>" % (raw, raw)).encode()
         out = io.StringIO()
-        vault._write_page(io.BytesIO(page), out)
+        vault._write_page(io.BytesIO(page), out, [])
         rows = [line.split("\t") for line in out.getvalue().splitlines()]
         self.assertEqual(rows[0][4:], ["abc-2", raw])
         # a record that contradicts the blob's Content-MD5 does not count: the blob was rewritten
@@ -61,7 +61,7 @@ class ListPageTest(unittest.TestCase):
                 "<Content-MD5>XUFAKrxLKna5cZ2REBfFkg==</Content-MD5></Properties><Metadata><ccbsource>%s</ccbsource>"
                 "</Metadata></Blob></Blobs><NextMarker/></EnumerationResults>" % raw).encode()
         out = io.StringIO()
-        vault._write_page(io.BytesIO(page), out)
+        vault._write_page(io.BytesIO(page), out, [])
         self.assertEqual(out.getvalue().count("\n"), 1)
         self.assertEqual(out.getvalue().rstrip("\n").split("\t")[4], "")
 

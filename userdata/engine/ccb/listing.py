@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 
+from . import freshness, vaultlist
 from .base import RunFailed, log
 
 SORT_MEMORY = "32M"
@@ -80,7 +81,7 @@ class Listings:
     def __init__(self, ctx, run_dir, skipped):
         self.ctx, self.run_dir, self.skipped = ctx, run_dir, skipped
         self.source = self.vault = None
-        self.sourceObjects = self.sourceBytes = self.vaultObjects = self.rangesSplit = 0
+        self.sourceObjects = self.sourceBytes = self.vaultObjects = self.rangesSplit = self.vaultFolders = 0
 
     def __enter__(self):
         self.source = SortedStream(self.run_dir, "source")
@@ -91,7 +92,10 @@ class Listings:
         """Lists both sides at once; returns when both listings are complete and sorted input."""
         reply, child_end = multiprocessing.Pipe(duplex=False)
         ctx = multiprocessing.get_context("fork")
-        child = ctx.Process(target=_list_vault, args=(self.ctx.vault, self.vault, self.source, child_end, os.getpid()))
+        # The last run's count decides whether the vault is listed by folder in parallel.
+        expected = freshness.expected_objects(self.ctx.paths)
+        child = ctx.Process(target=_list_vault,
+                            args=(self.ctx.vault, self.vault, self.source, child_end, (os.getpid(), expected)))
         child.start()
         child_end.close()
         self.vault.close_input()  # the child holds the vault sort's input now
@@ -107,7 +111,7 @@ class Listings:
         self.ctx.vault.tried = True
         kind, value = outcome
         if kind == "ok":
-            self.vaultObjects = value
+            self.vaultObjects, self.vaultFolders = value
             self.ctx.vault.reached = True
             return
         if kind == "ENOSPC":
@@ -146,15 +150,16 @@ def _outcome(reply, child):
     return outcome
 
 
-def _list_vault(vault, stream, other, reply, parent):
+def _list_vault(vault, stream, other, reply, run):
     """The child process: lists the vault into its sort, reports the count or the error."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     other.input.close()  # the source's sort must see its input end when the parent closes it
     try:
-        n = vault.list(_Orphaned(stream, parent))
+        parent, expected = run
+        listed = vaultlist.list_vault(vault, _Orphaned(stream, parent), expected)
         stream.input.close()
-        reply.send(("ok", n))
+        reply.send(("ok", listed))
     except OSError as e:
         reply.send(("ENOSPC" if e.errno == errno.ENOSPC else "failed", "listing the vault: %s" % e))
     except RunFailed as e:

@@ -64,28 +64,41 @@ class Vault:
         return self.url("/" + DATA + urllib.parse.quote(name), query)
 
     def list(self, out):
-        """Streams the data/ listing into `out` (anything with write()); returns the number of blobs. Each line: blob
-        name (relative to data/), size, mtime (-1 when the blob records none), Content-MD5 (hex,
-        "" for none), the ETag its content record holds ("" for none, or an unreadable record)
-        and the record's raw value ("" for none)."""
-        container = self.settings.containerName
-        count, marker = 0, ""
+        """Streams the data/ listing into `out` (anything with write()); returns the number of
+        blobs. Each line: blob name (relative to data/), size, mtime (-1 when the blob records
+        none), Content-MD5 (hex, "" for none), the ETag its content record holds ("" for none, or
+        an unreadable record) and the record's raw value ("" for none)."""
+        count, _ = self.list_under(DATA, out)
+        self.reached = True
+        return count
+
+    def list_under(self, prefix, out, delimiter=""):
+        """Lists the blobs whose names start with `prefix` into `out`; with a delimiter, only
+        those directly under it, and returns the folders below it too. Returns (blobs, folders)."""
+        count, folders, marker = 0, [], ""
         while True:
-            q = "restype=container&comp=list&prefix=%s&include=metadata&maxresults=5000" % DATA
-            if marker:
-                q += "&marker=" + urllib.parse.quote(marker, safe="")
-            try:
-                resp = self.request("GET", self.url(query=q))
-            except RunFailed as e:
-                if str(e).startswith("ContainerNotFound"):
-                    raise RunFailed("vault container %s does not exist (ContainerNotFound)" % container)
-                raise RunFailed("cannot list the vault container %s: %s" % (container, e))
-            with resp:
-                n, marker = _write_page(resp, out)
+            n, marker = self.list_page(prefix, out, folders, marker, delimiter)
             count += n
             if not marker:
-                self.reached = True
-                return count
+                return count, folders
+
+    def list_page(self, prefix, out, folders, marker="", delimiter=""):
+        """One List Blobs page: its blobs go to `out`, its folders (with a delimiter) to
+        `folders`; returns (blobs, next marker)."""
+        q = "restype=container&comp=list&prefix=%s&include=metadata&maxresults=5000" % urllib.parse.quote(prefix)
+        if delimiter:
+            q += "&delimiter=" + urllib.parse.quote(delimiter, safe="")
+        if marker:
+            q += "&marker=" + urllib.parse.quote(marker, safe="")
+        try:
+            resp = self.request("GET", self.url(query=q))
+        except RunFailed as e:
+            container = self.settings.containerName
+            if str(e).startswith("ContainerNotFound"):
+                raise RunFailed("vault container %s does not exist (ContainerNotFound)" % container)
+            raise RunFailed("cannot list the vault container %s: %s" % (container, e))
+        with resp:
+            return _write_page(resp, out, folders)
 
     def put_status(self, path, body):
         """Writes one small blob (a single Put Blob request)."""
@@ -124,24 +137,29 @@ class _OneSas:
         return self._url
 
 
-def _write_page(resp, out):
-    """Writes one List Blobs page's blobs; returns (blobs, next marker)."""
+def _write_page(resp, out, folders):
+    """Writes one List Blobs page's blobs, collects its folders; returns (blobs, next marker)."""
     count, marker = 0, ""
     for _, el in ET.iterparse(resp, events=("end",)):
         if el.tag == "Blob":
             out.write(_blob_row(el))
             count += 1
             el.clear()
+        elif el.tag == "BlobPrefix":
+            folders.append(_name(el.find("Name")))
+            el.clear()
         elif el.tag == "NextMarker":
             marker = el.text or ""
     return count, marker
 
 
-def _blob_row(el):
-    name_el = el.find("Name")
+def _name(name_el):
     name = name_el.text or ""
-    if name_el.get("Encoded") == "true":
-        name = urllib.parse.unquote(name)
+    return urllib.parse.unquote(name) if name_el.get("Encoded") == "true" else name
+
+
+def _blob_row(el):
+    name = _name(el.find("Name"))
     props = el.find("Properties")
     size = int(props.findtext("Content-Length") or 0)
     md5b64 = props.findtext("Content-MD5") or ""
