@@ -5,6 +5,7 @@
 import json, sys, os, time, resource, tempfile
 sys.path.insert(0, sys.argv[1])
 from ccb import base, ledger, march, names, plan as planning, seal  # noqa: E402
+from ccb.unreadable import Unreadable  # noqa: E402
 n = int(sys.argv[2])
 d = tempfile.mkdtemp()
 t0 = time.time()
@@ -25,7 +26,7 @@ t1 = time.time()
 march.sort_file(src, d); march.sort_file(dst, d)
 plan = {k: open(os.path.join(d, k), "w") for k in planning.PLAN_FILES}
 sk = ledger.Ledger(os.path.join(d, "sk.gz"))
-counts = planning.diff(src, dst, plan, sk, planning.Unreadable(os.path.join(d, "unreadable.jsonl")), int(time.time()))
+counts = planning.diff(march.rows(src), march.rows(dst), plan, sk, Unreadable(os.makedirs(os.path.join(d, "state")) or os.path.join(d, "state"), d), int(time.time()))
 for f in plan.values(): f.close()
 t2 = time.time()
 print(json.dumps({"n": n, "listingBytes": sizes, "writeSeconds": round(t1 - t0, 1), "sortDiffSeconds": round(t2 - t1, 1),

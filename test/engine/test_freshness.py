@@ -92,7 +92,7 @@ class DiskTest(TempDirTest):
         runs.check_free_space(self.dir, 0)
         with self.assertRaises(runs.RunFailed) as e:
             runs.check_free_space(self.dir, 10**12)
-        self.assertRegex(str(e.exception), r"needs about 976562500\.0 MiB .*: [0-9.]+ MiB short\. Grow the root "
+        self.assertRegex(str(e.exception), r"needs about 122070312\.5 MiB .*: [0-9.]+ MiB short\. Grow the root "
                                            r"volume \(stack config rootVolumeGb\)")
 
     def test_rotation_is_bounded_by_size_and_keeps_the_newest(self):

@@ -476,7 +476,7 @@ import json, os, resource, sys, tempfile, time
 from ccb import names, plan
 from ccb.base import tsv
 from ccb.ledger import Ledger
-from ccb.march import sort_file
+from ccb.march import rows, sort_file
 from ccb.unreadable import Unreadable
 n = int(sys.argv[1]); now = int(time.time()); d = tempfile.mkdtemp(prefix="ccb-unreadable-")
 state, run = os.path.join(d, "state"), os.path.join(d, "run"); os.makedirs(state); os.makedirs(run)
@@ -489,14 +489,15 @@ with open(src, "w") as s, open(known, "w") as k:
         k.write(tsv(name, json.dumps(rel), 100, 1000, "etag%d" % i, now - 60, json.dumps("unreadable in S3: SSECustomer key required")))
 sort_file(src, run); sort_file(known, run)
 vault = os.path.join(run, "vault.tsv"); open(vault, "w").close()
-files = {f: open(os.path.join(run, f + ".lst"), "w") for f in plan.PLAN_FILES}
+files = {f: plan.open_plan(os.path.join(run, f + plan.PLAN_SUFFIX), "w") for f in plan.PLAN_FILES}
 u = Unreadable(state, run)
 with Ledger(os.path.join(run, "skipped.jsonl.gz")) as skipped:
-    counts = plan.diff(src, vault, files, skipped, u, now)
+    counts = plan.diff(rows(src), rows(vault), files, skipped, u, now)
 for f in files.values(): f.close()
+u.planned = True
 u.save()
 kept = sum(1 for _ in open(known))
-print(json.dumps({"deferred": counts["deferred"], "skipped": skipped.count, "copy": os.path.getsize(os.path.join(run, "copy.lst")), "kept": kept, "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+print(json.dumps({"deferred": counts["deferred"], "skipped": skipped.count, "copy": sum(1 for _ in plan.open_plan(os.path.join(run, "copy" + plan.PLAN_SUFFIX))), "kept": kept, "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 `;
   const plan = (n: number) =>
     JSON.parse(

@@ -105,8 +105,8 @@ class Backup:
         self.copy(paths["copy"], self.summary.new + self.summary.changed, self.load_cursor())
         self.save_cursor()
         self.refresh(paths["refresh"])
-        paths["recopy"] = os.path.join(self.run_dir, "recopy.lst")
-        paths["recopyArchive"] = os.path.join(self.run_dir, "recopy-archive.lst")
+        paths["recopy"] = os.path.join(self.run_dir, "recopy" + planning.PLAN_SUFFIX)
+        paths["recopyArchive"] = os.path.join(self.run_dir, "recopy-archive" + planning.PLAN_SUFFIX)
         changed = self.summary.changed
         self.adopt(paths["adopt"], paths["recopy"], paths["recopyArchive"])
         if self.summary.changed > changed:
@@ -118,12 +118,12 @@ class Backup:
         self.fail_if_all_refused()
 
     def list_and_plan(self):
-        paths = {k: os.path.join(self.run_dir, k + ".lst") for k in planning.PLAN_FILES}
+        paths = {k: os.path.join(self.run_dir, k + planning.PLAN_SUFFIX) for k in planning.PLAN_FILES}
         with Listings(self.ctx, self.run_dir, self.skipped) as listings:
             listings.run()
             self.summary.sourceObjects, self.summary.sourceBytes = listings.sourceObjects, listings.sourceBytes
             self.summary.vaultObjects = listings.vaultObjects
-            files = {k: open(p, "w", encoding="utf-8") for k, p in paths.items()}
+            files = {k: planning.open_plan(p, "w") for k, p in paths.items()}
             try:
                 counts = planning.diff(listings.source_rows(), listings.vault_rows(), files, self.skipped,
                                        self.unreadable, self.now)
@@ -162,7 +162,7 @@ class Backup:
         batches, within ADOPT_SECONDS a run and its deadline: what is left waits for the next run (an upgrade
         over a large vault takes several runs; new objects are copied first)."""
         started = time.monotonic()
-        with open(recopy, "w", encoding="utf-8") as copy, open(recopy_archive, "w", encoding="utf-8") as archive:
+        with planning.open_plan(recopy, "w") as copy, planning.open_plan(recopy_archive, "w") as archive:
             for lines in planning.batches(path, key=lambda line: json.loads(line.split("\t", 1)[0])):
                 if time.monotonic() - started > ADOPT_SECONDS or time.time() > self.deadline:
                     self.summary.adoptDeferred += len(lines)
@@ -232,8 +232,8 @@ class Backup:
         """Takes out of an archive list the blobs whose archive/ name Azure cannot hold. A deleted
         object's blob then stays in data/ and is named (skipped) every run; an overwritten one's
         previous version is kept by the container's blob versioning only."""
-        kept = path[:-len(".lst")] + "-archivable.lst"
-        with open(path, encoding="utf-8") as f, open(kept, "w", encoding="utf-8") as out:
+        kept = path[:-len(planning.PLAN_SUFFIX)] + "-archivable" + planning.PLAN_SUFFIX
+        with planning.open_plan(path) as f, planning.open_plan(kept, "w") as out:
             for line in f:
                 rel = line.rstrip("\n")
                 problem = names.archive_problem(self.run_id, names.blob_name(rel))

@@ -8,6 +8,7 @@ not complete) with the object's size and LastModified is adopted (seal.py): seal
 copying when its bytes are the source's, copied otherwise; any other is copied. Objects S3
 refused before are retried once a day, or as soon as they change."""
 
+import gzip
 import json
 
 from . import names
@@ -18,6 +19,13 @@ from .march import march
 BATCH_SIZE = 1000
 UNREADABLE_RETRY_SECONDS = 24 * 3600
 PLAN_FILES = ("copy", "refresh", "adopt", "archive", "delete")
+# Plan files are compressed on disk: a first copy of 50M objects plans 50M lines.
+PLAN_SUFFIX = ".lst.gz"
+
+
+def open_plan(path, mode="r"):
+    """A plan file, as text ("r" or "w"); gzip level 1: the plan is written once, read twice."""
+    return gzip.open(path, mode + "t", encoding="utf-8", newline="\n", compresslevel=1)
 
 
 class Planner:
@@ -126,7 +134,7 @@ def batches_after(path, after, key):
     mark = json.dumps(names.blob_name(after))
 
     def part(later):
-        with open(path, encoding="utf-8") as f:
+        with open_plan(path) as f:
             lines = (line.rstrip("\n") for line in f)
             yield from conflict_free(
                 (line for line in lines if (json.dumps(names.blob_name(key(line))) > mark) == later), key)
@@ -137,5 +145,5 @@ def batches_after(path, after, key):
 
 def batches(path, key=lambda line: line):
     """Lines of a plan file in conflict-free batches (the plan itself never sits in memory)."""
-    with open(path, encoding="utf-8") as f:
+    with open_plan(path) as f:
         yield from conflict_free((line.rstrip("\n") for line in f), key)

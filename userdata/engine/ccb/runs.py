@@ -17,9 +17,11 @@ from .rclone import remove_leftovers
 KEEP_RUN_LOGS = 30
 # Run folders kept (their summaries and ledgers) are bounded by size as well as by count.
 KEEP_RUN_LOGS_BYTES = 256 * 2**20
-# A backup needs room for its listings and plans before it lists: about 1 KiB per object of the
-# last listing (both listings, their sorted copies, the plans), and never less than 64 MiB.
-SCRATCH_BYTES_PER_OBJECT = 1024
+# A backup needs room for its listings and plans before it lists: both listings, compressed in
+# sort's temporary runs (listing.py), took 122.5 bytes per object at their peak with random
+# 36-character keys and random ETags (43 with regular keys); 128 per object of the last listing,
+# and never less than 64 MiB. A first copy's plan adds about 40 bytes per object to copy.
+SCRATCH_BYTES_PER_OBJECT = 128
 MIN_FREE_BYTES = 64 * 2**20
 
 
@@ -76,8 +78,10 @@ def new_run_dir(runs):
             suffix += 1
 
 
-# A run's scratch: its listings and plans (hundreds of bytes per object), never kept after it.
-SCRATCH_SUFFIXES = (".tsv", ".lst")
+# A run's scratch: its listings, plans and sort(1)'s temporary runs (named sortXXXXXX), never
+# kept after it.
+SCRATCH_SUFFIXES = (".tsv", ".lst", ".lst.gz")
+SCRATCH_PREFIXES = ("sort",)
 
 
 def remove_scratch(run_dir):
@@ -88,7 +92,7 @@ def remove_scratch(run_dir):
     except OSError:
         return
     for name in names:
-        if name.endswith(SCRATCH_SUFFIXES):
+        if name.endswith(SCRATCH_SUFFIXES) or name.startswith(SCRATCH_PREFIXES):
             try:
                 os.unlink(os.path.join(run_dir, name))
             except OSError:
