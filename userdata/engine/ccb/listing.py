@@ -46,9 +46,9 @@ class SortedStream:
 
     def rows(self):
         """The sorted rows, as lists of fields (only "\\n" ends a row)."""
-        out = io.TextIOWrapper(self.proc.stdout, encoding="utf-8", newline="\n")
-        for line in out:
-            yield line.rstrip("\n").split("\t")
+        with io.TextIOWrapper(self.proc.stdout, encoding="utf-8", newline="\n") as out:
+            for line in out:
+                yield line.rstrip("\n").split("\t")
 
     def finish(self):
         """Waits for sort; raises when it did not sort everything (ENOSPC as the OSError it is)."""
@@ -113,6 +113,9 @@ class Listings:
         if kind == "ok":
             self.vaultObjects, self.vaultFolders = value
             self.ctx.vault.reached = True
+            log("%slisted %d source objects in %d key ranges and %d vault blobs%s" % (
+                label, self.sourceObjects, self.rangesSplit + 1, self.vaultObjects,
+                " in %d folders" % self.vaultFolders if self.vaultFolders else ""))
             return
         if kind == "ENOSPC":
             raise OSError(errno.ENOSPC, value)
