@@ -42,3 +42,14 @@ class ArchiveNameTest(unittest.TestCase):
         deep = "/".join(["s"] * (names.AZURE_SEGMENTS_MAX - 1))
         self.assertIsNone(names.storage_problem(deep, 1, "STANDARD"))
         self.assertRegex(names.archive_problem(self.RUN, deep), "would have 255 path segments; Azure allows 254")
+
+
+class BlobNameFastPathTest(unittest.TestCase):
+    def test_the_fast_path_names_every_key_as_the_segment_encoding_does(self):
+        import random
+
+        rnd = random.Random(1)
+        alphabet = "ab./\\\x00\x1f\x7f\u2400\u00e9"
+        for _ in range(100000):
+            key = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 8)))
+            self.assertEqual(names.blob_name(key), "/".join(names.encode_segment(s) for s in key.split("/")), repr(key))

@@ -34,3 +34,25 @@ class VerdictTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class UnquoteTest(unittest.TestCase):
+    def test_the_fast_decoding_agrees_with_urllib_strict_unquote(self):
+        import random
+        import urllib.parse
+
+        from ccb import verdict
+
+        rnd = random.Random(5)
+        pieces = ["a", "Z", "0", "_", ".", "~", "-", "%22", "%7B", "%c3%a9", "%C3", "%e2%82%ac", "%ff", "%00", "%41"]
+        for _ in range(50000):
+            raw = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+            try:
+                want = urllib.parse.unquote(raw, errors="strict")
+            except UnicodeDecodeError:
+                want = UnicodeDecodeError
+            try:
+                got = verdict._unquote(raw)
+            except UnicodeDecodeError:
+                got = UnicodeDecodeError
+            self.assertEqual(got, want, raw)

@@ -11,6 +11,8 @@ MAX_OBJECT_BYTES = CHUNK_BYTES * 50000
 # Characters rclone itself uses to encode names (control pictures, fullwidth . / \ and its
 # quote). A key containing one could not be restored unambiguously, so it is named instead.
 ENCODING_CHARS = re.compile("[\u2400-\u2421\uff0f\uff3c\u201b\ufffd]")
+# What encode_segment changes: a control character, DEL, a backslash, a segment's trailing '.'.
+NEEDS_ENCODING = re.compile(r"[\x00-\x1f\x7f\\]|\.(?=/|$)")
 
 
 def key_problem(rel):
@@ -81,6 +83,8 @@ def encode_segment(seg):
 
 def blob_name(rel):
     """The name rclone gives the blob of a plain key, relative to data/."""
+    if not NEEDS_ENCODING.search(rel):
+        return rel  # most keys: the listing names 100M of them a run
     return "/".join(encode_segment(s) for s in rel.split("/"))
 
 

@@ -11,6 +11,7 @@ from . import contract
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 # A "%" not followed by two hex digits: JavaScript's decodeURIComponent refuses it, so must we.
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_QUOTED = re.compile(r"(?:[A-Za-z0-9_.~-]|%[0-9A-Fa-f]{2})*", re.ASCII)
 
 
 def _whole(v):
@@ -22,12 +23,20 @@ def _count(v):
     return _whole(v) and v >= 0
 
 
+def _unquote(raw):
+    """urllib's strict unquote; what quote(safe="") wrote (the engine's records: letters, digits,
+    "_.-~" and escapes) is decoded by C code, a vault listing decodes one record per blob."""
+    if _QUOTED.fullmatch(raw):
+        return raw.replace("%", "\\x").encode("ascii").decode("unicode_escape").encode("latin-1").decode("utf-8")
+    return urllib.parse.unquote(raw, errors="strict")
+
+
 def parse_record(raw):
     """(record, None), or (None, why the CONTENT_RECORD value cannot be trusted)."""
     if _BAD_ESCAPE.search(raw):
         return None, "it is not URL-encoded JSON"
     try:
-        r = json.loads(urllib.parse.unquote(raw, errors="strict"))
+        r = json.loads(_unquote(raw))
     except (ValueError, UnicodeDecodeError):
         return None, "it is not URL-encoded JSON"
     if not isinstance(r, dict):
@@ -60,13 +69,19 @@ def expected_content(size, content_md5, raw_record):
     r, problem = parse_record(raw_record)
     if problem:
         return None, False, "its content record is unreadable (%s)" % problem
+    problem = record_problem(size, content_md5, r)
+    return (r["md5"], True, None) if problem is None else (None, False, problem)
+
+
+def record_problem(size, content_md5, r):
+    """Why a readable content record does not hold for this blob, or None."""
     if int(r["size"]) != size:
-        return None, False, "its content record says %d bytes but the blob has %d" % (r["size"], size)
+        return "its content record says %d bytes but the blob has %d" % (r["size"], size)
     if content_md5 is None:
-        return None, False, "its content record has an MD5 but the blob has no Content-MD5"
+        return "its content record has an MD5 but the blob has no Content-MD5"
     if content_md5 != r["md5"]:
-        return None, False, "its Content-MD5 %s contradicts its content record's MD5 %s" % (content_md5, r["md5"])
-    return r["md5"], True, None
+        return "its Content-MD5 %s contradicts its content record's MD5 %s" % (content_md5, r["md5"])
+    return None
 
 
 def content_verdict(size, content_md5, raw_record, read_size, read_md5):
