@@ -56,6 +56,24 @@ function bytes(n: number): string {
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
+/**
+ * A copy larger than one run's copy time (a first copy of millions of objects) goes on over
+ * several runs, each starting where the last stopped: how far it is, from the last run's
+ * summary, and how many runs are left at that run's rate.
+ */
+export function copyProgress(run: RunSummary): string {
+  const held = run.unchanged + run.copied;
+  const pct = run.sourceObjects > 0 ? (100 * held) / run.sourceObjects : 0;
+  const pace =
+    run.copied > 0
+      ? `; the last run copied ${run.copied.toLocaleString("en-US")} in ${hours(run.durationSeconds / 3600)}: about ${Math.ceil(run.copyDeferred / run.copied)} more run(s) at that rate`
+      : "; the last run copied none of them";
+  return (
+    `${held.toLocaleString("en-US")} of ${run.sourceObjects.toLocaleString("en-US")} source objects are in the vault ` +
+    `(${pct.toFixed(1)}%), ${run.copyDeferred.toLocaleString("en-US")} left for the next runs, which start where this one stopped${pace}`
+  );
+}
+
 export function statusReport(input: StatusInput): StatusReport {
   const lines: StatusLine[] = [];
   const add = (label: string, value: string, verdict: Verdict = "ok") =>
@@ -71,6 +89,8 @@ export function statusReport(input: StatusInput): StatusReport {
     );
   if (lastRun && lastRun.errorCount > 0)
     add("errors", lastRun.errors.slice(0, 3).join("; "), "attention");
+  if (lastRun && lastRun.copyDeferred > 0)
+    add("copy in progress", copyProgress(lastRun), lastRun.copied > 0 ? "ok" : "attention");
 
   // Freshness, as the missed-backup alarm watches it (BackupAgeSeconds): the age of the newest
   // listing whose every change is stored. Summaries from before freshness was recorded have no

@@ -149,6 +149,33 @@ describe("status report", () => {
     expect(text).to.match(/OK: the backup is current and verified/);
   });
 
+  it("shows how far a copy spread over several runs has got, and how many runs it still needs", () => {
+    const firstCopy = run({
+      outcome: "partial",
+      sourceObjects: 50_000_000,
+      vaultObjects: 10_000_000,
+      unchanged: 10_000_000,
+      new: 40_000_000,
+      copied: 6_000_000,
+      copyDeferred: 34_000_000,
+      durationSeconds: 20 * 3600,
+    });
+    const r = statusReport({ ...healthy(), lastRun: firstCopy });
+    const line = r.lines.find((l) => l.label === "copy in progress");
+    expect(line?.value).to.equal(
+      "16,000,000 of 50,000,000 source objects are in the vault (32.0%), 34,000,000 left for the next runs, which start where this one stopped; the last run copied 6,000,000 in 20.0 h: about 6 more run(s) at that rate",
+    );
+    expect(statusReport(healthy()).lines.map((l) => l.label)).not.to.include("copy in progress");
+    const stuck = statusReport({ ...healthy(), lastRun: { ...firstCopy, copied: 0 } });
+    expect(stuck.lines.find((l) => l.label === "copy in progress")?.value).to.match(
+      /the last run copied none of them$/,
+    );
+    expect(attention({ ...healthy(), lastRun: firstCopy })).not.to.include("copy in progress");
+    expect(attention({ ...healthy(), lastRun: { ...firstCopy, copied: 0 } })).to.include(
+      "copy in progress",
+    );
+  });
+
   it("marks a backup older than the interval plus an hour as late, for every interval", () => {
     for (const interval of [1, 4, 12, 24]) {
       const at = (h: number) =>
