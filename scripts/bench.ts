@@ -13,8 +13,14 @@
 // one then adopts the previous engine's vault (the upgrade), each --seal-repeat times.
 // Prints a Markdown table (the README quotes it) and writes the numbers as JSON.
 //
+// With --synthetic <sizes> it runs only the engine's listing and planning (Backup.list_and_plan)
+// against the synthetic S3 + Azure listing server (harness/syntheticListing.ts), a run with no
+// change and one with 1% changed per size, and extrapolates a no-change run to 100M objects
+// (harness/scaleModel.ts); the --model-* options set the model's assumptions.
+//
 //   npm run bench                                   # N = 1,000 / 10,000; diff at 100,000 / 1,000,000
 //   npm run bench -- --objects 1000,10000 --json .tmp/bench.json
+//   npm run bench -- --synthetic 1000000,10000000   # JSON: .tmp/bench-synthetic.json
 import { spawn, spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as fs from "node:fs";
@@ -25,6 +31,15 @@ import { AzuriteEmulator, stopAll } from "../harness/emulators";
 import { sampleGroupRss, type RssPeak } from "../harness/rss";
 import { unpackEngine } from "../harness/engine";
 import { previousEngineCommand } from "../harness/previousEngine";
+import { SCHEMA } from "../config/schema";
+import {
+  listingWorkDir,
+  runListing,
+  startSyntheticListing,
+  type ListingRun,
+  type SyntheticCounts,
+} from "../harness/syntheticListing";
+import { estimate, INSTANCE_SPECS, type Assumptions, type Estimate } from "../harness/scaleModel";
 
 interface Measured {
   n: number;
@@ -390,7 +405,190 @@ function table(rows: Measured[]): string {
   return lines.join("\n");
 }
 
+// ---- The synthetic section (--synthetic): listing and planning at sizes no emulator holds ----
+
+const SYNTHETIC_SIZES = (argValue("--synthetic") ?? "")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
+
+interface SyntheticMeasured {
+  n: number;
+  run: "no change" | "1% changed";
+  /** Backup.list_and_plan() alone, and the driver process from start to exit. */
+  wallSeconds: number;
+  processSeconds: number;
+  cpuSeconds: number;
+  rss: RssPeak;
+  peakScratchBytes: number;
+  requests: SyntheticCounts;
+  floor: { s3List: number; azureList: number };
+  counts: ListingRun["counts"];
+  engine: ListingRun["engine"];
+}
+
+async function syntheticRun(
+  n: number,
+  run: SyntheticMeasured["run"],
+  engineDir: string,
+  workDir: string,
+): Promise<SyntheticMeasured> {
+  const server = await startSyntheticListing({
+    objects: n,
+    changedPercent: run === "1% changed" ? 1 : 0,
+  });
+  try {
+    console.error(`bench: synthetic N=${n}: ${run}`);
+    const r = await runListing(server, engineDir, workDir, {
+      timeoutMs: 6 * 3600_000,
+      lastListing: n,
+    });
+    const requests = await server.counts();
+    const expected = run === "no change" ? 0 : (await server.changes()).changed;
+    if (r.counts.unchanged !== n - expected || r.counts.changed !== expected)
+      throw new Error(`synthetic N=${n} ${run}: the plan is wrong: ${JSON.stringify(r.counts)}`);
+    return {
+      n,
+      run,
+      wallSeconds: r.wallSeconds,
+      processSeconds: r.processSeconds,
+      cpuSeconds: r.cpuSeconds,
+      rss: r.rss,
+      peakScratchBytes: r.peakScratchBytes,
+      requests,
+      floor: { s3List: Math.ceil(n / 1000), azureList: Math.ceil(n / 5000) },
+      counts: r.counts,
+      engine: r.engine,
+    };
+  } finally {
+    await server.stop();
+    for (const d of fs.readdirSync(workDir))
+      if (d.startsWith("state-"))
+        fs.rmSync(path.join(workDir, d), { recursive: true, force: true });
+  }
+}
+
+function syntheticTable(rows: SyntheticMeasured[]): string {
+  const lines = [
+    "| N | run | plan wall s | process s | CPU s | peak RSS MiB, tree / largest | peak scratch MiB | S3 LIST (floor, +over) | Azure LIST (floor, +over) | entries listed / N, S3 / Azure | Azure PUT | other | server CPU s | unchanged / changed |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    const q = r.requests;
+    const other =
+      q.s3.HEAD +
+      q.s3.GET +
+      q.s3.PUT +
+      q.s3.POST +
+      q.s3.DELETE +
+      q.s3.OTHER +
+      q.azure.HEAD +
+      q.azure.GET +
+      q.azure.POST +
+      q.azure.DELETE +
+      q.azure.OTHER;
+    lines.push(
+      `| ${r.n.toLocaleString("en-US")} | ${r.run} | ${r.wallSeconds.toFixed(1)} | ${r.processSeconds.toFixed(1)} | ${r.cpuSeconds.toFixed(1)} | ${mib(r.rss.totalKiB)} / ${mib(r.rss.singleKiB)} | ${(r.peakScratchBytes / 2 ** 20).toFixed(1)} | ${q.s3.LIST} (${r.floor.s3List}, +${q.s3.LIST - r.floor.s3List}) | ${q.azure.LIST} (${r.floor.azureList}, +${q.azure.LIST - r.floor.azureList}) | ${(q.returned.s3 / r.n).toFixed(2)} / ${(q.returned.azure / r.n).toFixed(2)} | ${q.azure.PUT} | ${other} | ${q.cpuSeconds.toFixed(1)} | ${r.counts.unchanged.toLocaleString("en-US")} / ${r.counts.changed.toLocaleString("en-US")} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The model's assumptions: options, the engine's own constants, the stack's defaults. */
+function modelAssumptions(engine: ListingRun["engine"]): Assumptions {
+  const num = (name: string, def: number) => Number(argValue(name) ?? def);
+  const type = argValue("--model-instance") ?? SCHEMA.instanceType.default;
+  const instance = INSTANCE_SPECS[type];
+  if (!instance) throw new Error(`bench: the model knows no instance type ${type}`);
+  return {
+    targetObjects: num("--model-objects", 100_000_000),
+    s3PageSeconds: num("--model-s3-page-seconds", 0.2),
+    s3KeysPerPage: 1000,
+    s3Concurrency: num("--model-concurrency", engine.s3ListWorkers ?? 8),
+    azurePageSeconds: num("--model-azure-page-seconds", 1.0),
+    azureBlobsPerPage: 5000,
+    azureConcurrency: num("--model-azure-concurrency", engine.vaultListWorkers ?? 1),
+    instance,
+    cpuSpeedRatio: num("--model-cpu-ratio", 1),
+    goalSeconds: 3600,
+    rootVolumeGiB: SCHEMA.rootVolumeGb.default,
+  };
+}
+
+const hours = (s: number) => `${(s / 3600).toFixed(2)} h`;
+const signed = (x: number) => `${x < 0 ? "-" : "+"} ${Math.abs(x).toFixed(1)}`;
+
+function modelReport(rows: SyntheticMeasured[], a: Assumptions, e: Estimate): string {
+  const points = rows.filter((r) => r.run === "no change" && e.fittedOn.includes(r.n));
+  return [
+    `Model of a no-change run at ${a.targetObjects.toLocaleString("en-US")} objects (harness/scaleModel.ts):`,
+    `  fitted on the no-change runs at ${points.map((p) => `N=${p.n.toLocaleString("en-US")} (${p.cpuSeconds.toFixed(1)} CPU s, ${p.wallSeconds.toFixed(1)} s wall)`).join(" and ")}:`,
+    ...(points.length < 2
+      ? ["  (one size only: CPU, wall and scratch taken as proportional to N, memory as flat)"]
+      : []),
+    `  CPU ${(e.cpu.perObject * 1e6).toFixed(2)} µs per object ${signed(e.cpu.fixed)} s; wall here ${(e.wall.perObject * 1e6).toFixed(2)} µs per object ${signed(e.wall.fixed)} s`,
+    `  assumptions: S3 ListObjectsV2 page of ${a.s3KeysPerPage} keys ${a.s3PageSeconds} s, ${a.s3Concurrency} in flight (the engine's s3pages.LIST_WORKERS or --model-concurrency);`,
+    `    Azure List Blobs page of ${a.azureBlobsPerPage} blobs with metadata ${a.azurePageSeconds} s, ${a.azureConcurrency} in flight (the engine lists a large vault by folder, vaultlist.FANOUT_WORKERS at a time; a flat vault is one marker chain);`,
+    `    both per-page latencies are assumptions, not measurements: the engine's own note (s3pages.py) puts a 1,000-key S3 page at 0.1-0.3 s;`,
+    `    a 5,000-blob List Blobs page "usually takes less than a second" (https://vunvulearadu.blogspot.com/2015/09/listblobssegmented-perfect-to-iterate.html, without metadata);`,
+    `    ${a.instance.name} (config/schema.ts default): ${a.instance.vcpus} vCPU, ${a.instance.memoryMiB} MiB; its cores ${a.cpuSpeedRatio}x this machine's CPU time per object (--model-cpu-ratio); burst credits unlimited (T4g's default)`,
+    `  CPU: ${hours(e.cpuSeconds)} of CPU, ${hours(e.cpuBoundSeconds)} on ${a.instance.vcpus} vCPUs${e.baselineCpuBoundSeconds !== undefined ? ` (${hours(e.baselineCpuBoundSeconds)} at the ${a.instance.baselinePercent}% baseline without credits)` : ""}`,
+    `  listing: S3 ${e.s3Pages.toLocaleString("en-US")} pages = ${hours(e.s3ListSeconds)}; Azure ${e.azurePages.toLocaleString("en-US")} pages = ${hours(e.azureListSeconds)}`,
+    `  predicted no-change run: ${hours(e.predictedSeconds)} (${e.bound}-bound; ${hours(e.noOverlapSeconds)} if nothing overlapped): ${e.meetsGoal ? "meets" : "does NOT meet"} the 1-hour goal`,
+    `  memory: peak RSS (the engine's whole process tree) ${e.measuredPeakRssMiB.toFixed(0)} MiB measured, growing ${e.rssMiBPerMillion.toFixed(1)} MiB per million objects between the fitted sizes;`,
+    `    along that line ${e.peakRssMiB.toFixed(0)} MiB at the target, of ${a.instance.memoryMiB} MiB (${e.fitsMemory ? "fits" : "does NOT fit"}; an upper bound if the growth is sort's fixed buffers filling up)`,
+    `  scratch disk: ${e.scratchGiB.toFixed(1)} GiB at the target, of the ${a.rootVolumeGiB} GiB root volume (${e.fitsDisk ? "fits" : "does NOT fit"})`,
+  ].join("\n");
+}
+
+async function syntheticBench(): Promise<void> {
+  const out = argValue("--json") ?? path.join(".tmp", "bench-synthetic.json");
+  const workDir = listingWorkDir();
+  const rows: SyntheticMeasured[] = [];
+  try {
+    const engineDir = unpackEngine(path.join(workDir, "engine"));
+    for (const n of SYNTHETIC_SIZES) {
+      for (const run of ["no change", "1% changed"] as const) {
+        rows.push(await syntheticRun(n, run, engineDir, workDir));
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        fs.writeFileSync(
+          out,
+          JSON.stringify({ date: new Date().toISOString(), synthetic: rows }, null, 2),
+        );
+      }
+    }
+  } finally {
+    await stopAll();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  console.log(syntheticTable(rows));
+  console.log();
+  const noChange = rows.filter((r) => r.run === "no change");
+  const assumptions = modelAssumptions(noChange[0].engine);
+  const e = estimate(
+    noChange.map((r) => ({
+      objects: r.n,
+      cpuSeconds: r.cpuSeconds,
+      wallSeconds: r.wallSeconds,
+      peakRssMiB: r.rss.totalKiB / 1024,
+      peakScratchBytes: r.peakScratchBytes,
+    })),
+    assumptions,
+  );
+  console.log(modelReport(rows, assumptions, e));
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      { date: new Date().toISOString(), synthetic: rows, model: { assumptions, estimate: e } },
+      null,
+      2,
+    ),
+  );
+  console.log(`(JSON: ${out})`);
+}
+
 async function main(): Promise<void> {
+  if (SYNTHETIC_SIZES.length > 0) return syntheticBench();
   const rows: Measured[] = [];
   let seal: SealMeasured[] = [];
   try {

@@ -174,6 +174,7 @@ class ListRangesTest(unittest.TestCase):
             self.assertEqual(len(seen), n)
             floor = -(-n // 1000)
             self.assertLessEqual(bucket.requests, floor + splits, n)
+            self.assertLessEqual(splits, s3pages.SPLITS_PER_WORKER * 8, n)
             if n >= 20000:
                 self.assertGreaterEqual(splits, 7, n)  # every worker got a range
 

@@ -22,6 +22,11 @@ LIST_WORKERS = 8
 # 5xx), with this many seconds before the first and doubling: a range waits, the others go on.
 RANGE_ATTEMPTS = 3
 RANGE_BACKOFF_SECONDS = 5.0
+# A range is split only after it has shown it is large (this many pages listed since it
+# started), and a listing splits at most SPLITS_PER_WORKER times per worker: each split can cost
+# one page read twice, so splitting every small range would buy nothing but requests.
+PAGES_BEFORE_SPLIT = 2
+SPLITS_PER_WORKER = 4
 ASCII_CEILING = "\x7f"
 TOP_CEILING = "\U0010ffff"
 _INT_FIELDS = ("KeyCount", "MaxKeys")
@@ -147,9 +152,11 @@ class Ranges:
             self.cond.notify_all()
 
     def hungry(self):
-        """Whether a worker is idle with nothing queued (a split would give it work)."""
+        """Whether a worker is idle with nothing queued (a split would give it work), and the
+        listing may still split."""
         with self.cond:
-            return not self.queue and self.active < self.workers and self.error is None
+            return (not self.queue and self.active < self.workers and self.error is None
+                    and self.splits < SPLITS_PER_WORKER * self.workers)
 
     def split(self, last, upto):
         """Splits (last, upto] in two, queues the upper part and returns the new bound of the
@@ -204,9 +211,10 @@ def list_ranges(fetch, prefix, emit, workers=LIST_WORKERS, sleep=time.sleep):
 
 def _list_range(fetch, item, ranges, emit, sleep):
     after, upto = item
-    token = None
+    token, pages = None, 0
     while True:
         page = _fetch_with_retries(fetch, after, token, sleep)
+        pages += 1
         objects = page.get("Contents", [])
         crossed = upto is not None and objects and objects[-1]["Key"] > upto
         if crossed:
@@ -215,8 +223,9 @@ def _list_range(fetch, item, ranges, emit, sleep):
         if crossed or not page.get("IsTruncated"):
             return
         token = page["NextContinuationToken"]
-        if objects and ranges.hungry():
+        if objects and pages >= PAGES_BEFORE_SPLIT and ranges.hungry():
             upto = ranges.split(objects[-1]["Key"], upto)
+            pages = 0
 
 
 def _fetch_with_retries(fetch, after, token, sleep):
