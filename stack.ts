@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { settingsFromConfig, type BackupConfig } from "./config";
 import { HostIdentity } from "./components/hostIdentity";
 import { S3ReadOnlyAccess } from "./components/s3ReadOnlyAccess";
-import { AzureBackupVault } from "./components/azureBackupVault";
+import { AzureBackupVault, type AzureBackupVaultArgs } from "./components/azureBackupVault";
 import { SyncNetwork } from "./components/syncNetwork";
 import { SyncHost } from "./components/syncHost";
 import { VaultAccess } from "./components/vaultAccess";
@@ -14,14 +14,17 @@ import { VaultAlerts } from "./components/vaultAlerts";
 import { BackupAlarms } from "./components/backupAlarms";
 import { RunTelemetry } from "./components/runTelemetry";
 import { OperatorAccess } from "./components/operatorAccess";
+import { ManagedEngine } from "./components/managedEngine";
 import { CONTAINER_NAME } from "./domain/layout";
-import type { StackOutputs } from "./domain/outputs";
+import { joinAlarmNames, type StackOutputs } from "./domain/outputs";
 
 /** The stack's outputs as the program makes them (domain/outputs.ts names and types them). */
 export type StackExports = { [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
 
 export function buildStack(cfg: BackupConfig, stack: string): StackExports {
   const tags = { project: "cross-cloud-backup", stack, "managed-by": "pulumi" };
+  // Past what one host can list in an interval: a managed transfer service, same vault, no host.
+  if (cfg.engine === "datasync") return buildManagedEngineStack(cfg, stack, tags);
 
   // The host's AWS identity: one role and instance profile; each component adds its own grants.
   const access = new HostIdentity("sync-identity", {
@@ -59,28 +62,10 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
   });
   const egressIp = network.egressIp;
 
-  const vault = new AzureBackupVault("vault", {
-    location: cfg.azureLocation,
-    redundancy: cfg.storageRedundancy,
-    softDeleteRetentionDays: cfg.softDeleteRetentionDays,
-    pointInTimeRestoreDays: cfg.pointInTimeRestoreDays,
-    immutabilityDays: cfg.immutabilityDays,
-    immutabilityLocked: cfg.immutabilityLocked,
-    immutabilityLockAccount: cfg.immutabilityLockAccount,
-    versionRetentionDays: cfg.versionRetentionDays,
-    deleteLock: cfg.deleteLock,
-    cmk:
-      cfg.cmkKeyUri && cfg.cmkIdentityId
-        ? { keyUri: cfg.cmkKeyUri, identityId: cfg.cmkIdentityId }
-        : undefined,
-    egressIps: [egressIp, ...cfg.allowedIps],
-    sasIp: egressIp,
-    vnetCidr: cfg.vnetCidr,
-    syncMode: cfg.syncMode,
-    credentialMode: cfg.credentialMode,
-    sasRotationDays: cfg.sasRotationDays,
-    tags,
-  });
+  const vault = new AzureBackupVault(
+    "vault",
+    vaultArgs(cfg, tags, { egressIps: [egressIp, ...cfg.allowedIps], sasIp: egressIp }),
+  );
 
   // How the host reaches the vault: federated (no stored credential) or the vault's SAS.
   const settings = settingsFromConfig(cfg, stack, CONTAINER_NAME);
@@ -137,22 +122,7 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     tags,
   });
 
-  // Who read, wrote or deleted backup data: the vault's data-plane audit trail.
-  const audit = new VaultAudit("vault-audit", {
-    resourceGroupName: vault.resourceGroupName,
-    location: cfg.azureLocation,
-    storageAccountId: vault.storageAccountId,
-    retentionDays: cfg.auditRetentionDays,
-    defender: cfg.defenderForStorage,
-    tags,
-  });
-  // Who changed the vault's control plane: account, WORM policies, locks, roles, keys.
-  new VaultAlerts("vault-alerts", {
-    resourceGroupName: vault.resourceGroupName,
-    resourceGroupId: vault.resourceGroupId,
-    emails: cfg.alarmEmails,
-    tags,
-  });
+  const audit = vaultOversight(cfg, vault, tags);
   // Where alarms go: freshness, failed, partial, killed and long runs, a shrinking source, the
   // checks' findings and their being overdue, the credential's expiry and the host's health.
   const alarms = new BackupAlarms("backup-alarms", {
@@ -198,8 +168,142 @@ export function buildStack(cfg: BackupConfig, stack: string): StackExports {
     vaultSasParameter: vaultAccess.ssmParameterName,
     vaultSasUrl: vault.sasUrl ?? pulumi.secret(""),
     alarmTopicArn: alarms.topicArn,
+    alarmNames: alarms.alarmNames.apply(joinAlarmNames),
     runLogGroup: telemetry.logGroupName,
     vaultAuditWorkspaceId: audit.workspaceId,
     rcloneConfig: host.rcloneConfig,
+  };
+}
+
+/**
+ * The vault's arguments from config; the engine decides what its firewall admits and whether its
+ * SAS is bound to an address. The same names in both engines' stacks, so switching engine keeps
+ * the vault (it is protected; a replacement would fail).
+ */
+function vaultArgs(
+  cfg: BackupConfig,
+  tags: Record<string, string>,
+  access: Pick<AzureBackupVaultArgs, "egressIps" | "sasIp" | "openFirewall">,
+): AzureBackupVaultArgs {
+  return {
+    location: cfg.azureLocation,
+    redundancy: cfg.storageRedundancy,
+    softDeleteRetentionDays: cfg.softDeleteRetentionDays,
+    pointInTimeRestoreDays: cfg.pointInTimeRestoreDays,
+    immutabilityDays: cfg.immutabilityDays,
+    immutabilityLocked: cfg.immutabilityLocked,
+    immutabilityLockAccount: cfg.immutabilityLockAccount,
+    versionRetentionDays: cfg.versionRetentionDays,
+    deleteLock: cfg.deleteLock,
+    cmk:
+      cfg.cmkKeyUri && cfg.cmkIdentityId
+        ? { keyUri: cfg.cmkKeyUri, identityId: cfg.cmkIdentityId }
+        : undefined,
+    ...access,
+    vnetCidr: cfg.vnetCidr,
+    syncMode: cfg.syncMode,
+    credentialMode: cfg.credentialMode,
+    sasRotationDays: cfg.sasRotationDays,
+    tags,
+  };
+}
+
+/** Who read, wrote or deleted backup data (the audit trail), and who changed the vault. */
+function vaultOversight(
+  cfg: BackupConfig,
+  vault: AzureBackupVault,
+  tags: Record<string, string>,
+): VaultAudit {
+  // Who read, wrote or deleted backup data: the vault's data-plane audit trail.
+  const audit = new VaultAudit("vault-audit", {
+    resourceGroupName: vault.resourceGroupName,
+    location: cfg.azureLocation,
+    storageAccountId: vault.storageAccountId,
+    retentionDays: cfg.auditRetentionDays,
+    defender: cfg.defenderForStorage,
+    tags,
+  });
+  // Who changed the vault's control plane: account, WORM policies, locks, roles, keys.
+  new VaultAlerts("vault-alerts", {
+    resourceGroupName: vault.resourceGroupName,
+    resourceGroupId: vault.resourceGroupId,
+    emails: cfg.alarmEmails,
+    tags,
+  });
+  return audit;
+}
+
+/**
+ * engine "datasync" (docs/scale.md): the same vault, its audit trail and alerts, and AWS DataSync
+ * writing into data/ on the schedule; no host, so no host network, identity, credential delivery,
+ * checks or host alarms. The firewall admits every network (DataSync's addresses are not
+ * published) and the SAS is bound to no address; config requires openVaultFirewall to accept it.
+ * Outputs that name host resources are empty; the sync role is the one DataSync reads the source
+ * with, the run log group DataSync's.
+ */
+function buildManagedEngineStack(
+  cfg: BackupConfig,
+  stack: string,
+  tags: Record<string, string>,
+): StackExports {
+  const vault = new AzureBackupVault(
+    "vault",
+    vaultArgs(cfg, tags, { egressIps: cfg.allowedIps, openFirewall: true }),
+  );
+  if (vault.sasUrl === undefined)
+    throw new Error('engine "datasync" needs the vault\'s SAS: credentialMode must be "sas"');
+  const audit = vaultOversight(cfg, vault, tags);
+  const engine = new ManagedEngine("managed-engine", {
+    stack,
+    region: cfg.sourceRegion,
+    source: {
+      bucket: cfg.sourceBucket,
+      prefix: cfg.sourcePrefix,
+      kmsKeyArn: cfg.sourceKmsKeyArn,
+      owner: cfg.sourceBucketOwner,
+    },
+    vault: {
+      blobEndpoint: vault.blobEndpoint,
+      containerName: vault.containerName,
+      sasUrl: vault.sasUrl,
+    },
+    intervalHours: cfg.syncIntervalHours,
+    logRetentionDays: cfg.logRetentionDays,
+    logKmsKeyArn: cfg.logKmsKeyArn,
+    permissionsBoundaryArn: cfg.permissionsBoundaryArn,
+    emails: cfg.alarmEmails,
+    tags,
+  });
+  return {
+    sourceBucket: cfg.sourceBucket,
+    syncRoleName: engine.sourceRoleName,
+    syncRoleArn: engine.sourceRoleArn,
+    instanceProfileName: "",
+    syncHostInstanceId: "",
+    syncHostAmiId: "",
+    syncRegion: cfg.sourceRegion,
+    verifyDocumentName: "",
+    operatorPolicyArn: "",
+    syncEgressIp: "",
+    syncIntervalHours: cfg.syncIntervalHours,
+    syncMode: cfg.syncMode,
+    integrityCheck: cfg.integrityCheck,
+    restoreDrill: cfg.restoreDrill,
+    credentialMode: cfg.credentialMode,
+    vaultIdentityClientId: pulumi.secret(""),
+    vaultResourceGroup: vault.resourceGroupName,
+    vaultAccountName: vault.accountName,
+    vaultContainerName: vault.containerName,
+    vaultBlobEndpoint: vault.blobEndpoint,
+    vaultPrivateEndpointId: vault.privateEndpointId,
+    vaultImmutabilityState: vault.immutabilityPolicyState,
+    vaultSasExpiry: vault.sasExpiry ?? "",
+    vaultSasParameter: "",
+    vaultSasUrl: vault.sasUrl,
+    alarmTopicArn: engine.topicArn,
+    alarmNames: engine.alarmNames.apply(joinAlarmNames),
+    runLogGroup: engine.logGroupName,
+    vaultAuditWorkspaceId: audit.workspaceId,
+    rcloneConfig: pulumi.secret(""),
   };
 }

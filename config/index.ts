@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { RunError } from "@pulumi/pulumi/errors";
 import { AWS_REGIONS, awsPartitionOf, instanceTypeInfo } from "../domain/awsData";
 import { credentialKind } from "../domain/credentials";
+import { engineProblems } from "../domain/managedEngine";
 import { LOG_RETENTION_DAYS, logGroupName, metricsNamespace } from "../domain/telemetry";
 import type { Architecture } from "../domain/modes";
 import { parseKmsKeyArn, parsePolicyArn } from "../domain/naming";
@@ -225,7 +226,10 @@ export function parseConfig(
       v.cmkKeyUri !== undefined && v.cmkIdentityId !== undefined
         ? { keyUri: v.cmkKeyUri, identityId: v.cmkIdentityId }
         : undefined,
-    ipRuleCount: 1 + v.allowedIps.length,
+    // Engine datasync runs no host: the firewall holds allowedIps only, and admits every network
+    // (openVaultFirewall acknowledges that; its own rule is the engine's, below).
+    ipRuleCount: (v.engine === "datasync" ? 0 : 1) + v.allowedIps.length,
+    firewallOpen: v.engine === "datasync",
     restrictedRegionAccess: v.azureRestrictedRegionAccess,
   });
   for (const p of vault) {
@@ -236,6 +240,9 @@ export function parseConfig(
         : p.reason;
     check(key, reason);
   }
+
+  // 4. What the chosen engine (domain/managedEngine.ts) needs of the other keys.
+  for (const p of engineProblems(v)) check(keyOfPropertyPath(p.propertyPath), p.reason);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -14,6 +14,7 @@ import {
   SYNC_MODES,
 } from "../domain/modes";
 import { CREDENTIAL_MODES, OUTBOUND_FEDERATION } from "../domain/credentials";
+import { ENGINES } from "../domain/managedEngine";
 import {
   CMK_KEY_URI,
   parseKmsKeyArn,
@@ -209,7 +210,7 @@ export const SCHEMA = {
     () => [], // checked against the instance-type table in config/index.ts
   ),
   rootVolumeGb: integer(
-    `Size of the host's encrypted gp3 root volume in GiB (${range(LIMITS.rootVolumeGb)}). Each run keeps both listings on disk, about 0.7 KB per object at its peak; 16 GiB holds the state for about 15 million objects.`,
+    `Size of the host's encrypted gp3 root volume in GiB (${range(LIMITS.rootVolumeGb)}). Each run keeps both listings on disk, compressed in sort's temporary files: at most about 128 bytes per object at the peak (measured 122.5 with random keys, 43 with regular ones); the 16 GiB default holds that for 100 million objects. A first copy's plan adds about 40 bytes per object to copy: give a first copy past 50 million objects 24 GiB.`,
     16,
     LIMITS.rootVolumeGb,
   ),
@@ -273,6 +274,11 @@ export const SCHEMA = {
     '"copy" copies new and modified objects and never deletes in the vault; "mirror" also propagates deletions (kept recoverable in archive/, guarded by maxDeletes and maxDeletePercent; not with immutabilityDays).',
     SYNC_MODES,
     "copy",
+  ),
+  engine: oneOf(
+    '"host": the EC2 sync host runs our engine every syncIntervalHours. "datasync": AWS DataSync (Enhanced mode, agentless) copies into the same vault\'s data/ on that schedule, and no host is created; it needs syncMode "copy", credentialMode "sas", openVaultFirewall true, and integrityCheck and restoreDrill "off" (its blobs carry no content record). "storageMover" is refused: the pinned provider cannot create Storage Mover\'s S3 source. When to switch, and what differs: docs/scale.md.',
+    ENGINES,
+    "host",
   ),
   integrityCheck: oneOf(
     'How often the host proves the vault matches the source: every object present with the ETag its blob\'s content record holds, and a rotating share of the vault read back and checked against the recorded MD5, so that every blob is read within integrityCoverageDays ("off": on demand only).',
@@ -419,6 +425,10 @@ export const SCHEMA = {
         .default([]),
     ),
   },
+  openVaultFirewall: boolean(
+    'Engine "datasync" only, and required there: let every network reach the vault\'s blob endpoint (firewall default action Allow), because agentless DataSync connects from AWS-managed addresses AWS does not publish. Access then rests on the SAS alone (HTTPS only, one container, no delete, expiring); setting it is accepting that trade-off (docs/scale.md).',
+    false,
+  ),
   vnetCidr: stringWithDefault(
     "CIDR of the Azure VNet that holds the vault's private endpoint: a private (RFC 1918) block from /16 to /28.",
     "10.43.0.0/24",

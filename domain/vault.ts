@@ -43,6 +43,8 @@ export interface VaultSettings {
   cmk?: { keyUri: string; identityId: string };
   /** How many IP rules the firewall gets (the host's Elastic IP included). */
   ipRuleCount: number;
+  /** The firewall admits every network (engine datasync): no IP rule is needed then. */
+  firewallOpen?: boolean;
   /** The subscription has been granted access to an access-restricted region. */
   restrictedRegionAccess?: boolean;
 }
@@ -181,10 +183,11 @@ export function vaultProblems(v: VaultSettings): Problem[] {
   }
   const vnet = cidrProblem(v.vnetCidr);
   if (vnet) add("vnetCidr", `"${v.vnetCidr}" ${vnet}`);
-  if (v.ipRuleCount < 1 || v.ipRuleCount > MAX_IP_RULES)
+  const minIpRules = v.firewallOpen === true ? 0 : 1;
+  if (v.ipRuleCount < minIpRules || v.ipRuleCount > MAX_IP_RULES)
     add(
       "egressIps",
-      `holds ${v.ipRuleCount} entries; Azure allows 1 to ${MAX_IP_RULES} IP rules per storage account`,
+      `holds ${v.ipRuleCount} entries; Azure allows ${minIpRules} to ${MAX_IP_RULES} IP rules per storage account`,
     );
   return p;
 }

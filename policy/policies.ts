@@ -3,6 +3,7 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { computePolicies } from "./compute";
 import { iamPolicies } from "./iam";
+import { managedEnginePolicies } from "./managedEngine";
 import { secretPolicies } from "./secrets";
 import { storagePolicies } from "./storage";
 
@@ -19,4 +20,5 @@ export const policies: Policies = [
   ...iamPolicies,
   ...computePolicies,
   ...secretPolicies,
+  ...managedEnginePolicies,
 ];

@@ -1,8 +1,9 @@
 // No credential in plain text. The engine hands a policy every property with secrets already
 // unwrapped, so a policy cannot ask whether a value is a Pulumi secret; it can ask where a
 // credential-looking string appears. Allowed places: an SSM SecureString's value (the default
-// SAS delivery), the stack outputs the program exports as secrets (named in the policy config),
-// and, only when the stack's config says so, user-data (SAS mode with credentialDelivery userData).
+// SAS delivery), a Secrets Manager secret's value (the managed engine's SAS), the stack outputs
+// the program exports as secrets (named in the policy config), and, only when the stack's config
+// says so, user-data (SAS mode with credentialDelivery userData).
 // User-data is read after decoding it (base64, gzip), as the host would.
 import { gunzipSync } from "node:zlib";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
@@ -46,7 +47,7 @@ export interface PlaintextConfig {
 export const noPlaintextCredentials: ResourceValidationPolicy = {
   name: "no-plaintext-credentials",
   description:
-    "No credential (SAS, account key, JWT, private key, AWS key) in a resource's properties or user-data, except an SSM SecureString's value.",
+    "No credential (SAS, account key, JWT, private key, AWS key) in a resource's properties or user-data, except an SSM SecureString's or a Secrets Manager secret's value.",
   severity: "critical",
   configSchema: {
     properties: {
@@ -61,8 +62,10 @@ export const noPlaintextCredentials: ResourceValidationPolicy = {
     const { credentialInUserData } = args.getConfig<PlaintextConfig>();
     const secureString =
       args.type === "aws:ssm/parameter:Parameter" && args.props.type === "SecureString";
+    const secretsManager = args.type === "aws:secretsmanager/secretVersion:SecretVersion";
     for (const [path, value] of strings(args.props)) {
       if (secureString && path === "value") continue;
+      if (secretsManager && path === "secretString") continue;
       let text = value;
       if (path in USER_DATA_PROPS) {
         if (credentialInUserData === true) continue;

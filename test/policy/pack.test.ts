@@ -137,6 +137,40 @@ const BREAKS: Record<
     const s = find(rs, "pulumi:pulumi:Stack");
     s.props.vaultBlobEndpoint = `DefaultEndpointsProtocol=https;AccountName=v;AccountKey=FAKEaccountKEYforTESTS0000==`;
   },
+  // The host stacks run no DataSync: each break adds a managed-engine resource set up unsafely.
+  "managed-engine-copy-mode": (rs) => {
+    rs.push({
+      type: "aws:datasync/task:Task",
+      name: "mirroring-task",
+      urn: "urn:pulumi:test::cross-cloud-backup::aws:datasync/task:Task::mirroring-task",
+      props: {
+        taskMode: "ENHANCED",
+        cloudwatchLogGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/x",
+        options: {
+          preserveDeletedFiles: "REMOVE",
+          overwriteMode: "ALWAYS",
+          verifyMode: "ONLY_FILES_TRANSFERRED",
+          logLevel: "TRANSFER",
+        },
+        schedule: { scheduleExpression: "cron(0 0/4 * * ? *)", status: "ENABLED" },
+      },
+    });
+  },
+  "managed-engine-sas-in-secret-store": (rs) => {
+    rs.push({
+      type: "aws:cloudcontrol/resource:Resource",
+      name: "inline-sas-location",
+      urn: "urn:pulumi:test::cross-cloud-backup::aws:cloudcontrol/resource:Resource::inline-sas-location",
+      props: {
+        typeName: "AWS::DataSync::LocationAzureBlob",
+        desiredState: JSON.stringify({
+          AzureBlobContainerUrl: "https://x.blob.core.windows.net/backup",
+          AzureBlobAuthenticationType: "SAS",
+          AzureBlobSasConfiguration: { AzureBlobSasToken: "<the token>" },
+        }),
+      },
+    });
+  },
 };
 
 describe("policy pack over the program", () => {

@@ -8,6 +8,7 @@ import { policies } from "../../policy/policies";
 import { resourceArgs, stackArgs, type LocalResource } from "../../policy/local";
 import * as compute from "../../policy/compute";
 import * as iam from "../../policy/iam";
+import * as managedEngine from "../../policy/managedEngine";
 import * as secrets from "../../policy/secrets";
 import * as storage from "../../policy/storage";
 import { VAULT_ALERT_OPERATIONS } from "../../domain/vaultAlerts";
@@ -81,6 +82,7 @@ describe("policy pack: the policies", () => {
       ...iam.iamPolicies,
       ...compute.computePolicies,
       ...secrets.secretPolicies,
+      ...managedEngine.managedEnginePolicies,
     ].map((p) => p.name);
     expect(names).to.have.members(areas);
   });
