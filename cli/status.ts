@@ -2,16 +2,20 @@
 //                   | --log-group <name> --region <region>
 // Prints the backup's state (the last run, the last success and the backup's age, skipped
 // objects, the credential, the last integrity check and restore drill), judged against the
-// schedule, from the vault's status/ documents or from the run log group in CloudWatch Logs.
-// Exit 0: all well; 1: something needs attention; 2: usage error.
+// schedule, from the vault's status/ documents or from the run log group in CloudWatch Logs;
+// with --stack, also the state of each of the stack's CloudWatch alarms (DescribeAlarms).
+// Exit 0: all well; 1: something needs attention (an alarm in ALARM included); 2: usage error.
 import { parseArgs } from "node:util";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { output, runCli, stackOutputs, UsageError, type Outputs } from "./common";
 import { redact } from "../restore/vault";
 import { ContainerClient, BlobServiceClient } from "@azure/storage-blob";
 import { STATUS_BLOBS, CONTAINER_NAME } from "../domain/layout";
 import type { DrillResult, IntegrityResult, RunSummary } from "../domain/runSummary";
-import { formatStatus, statusReport } from "../ops/status";
+import { formatStatus, statusReport, type StatusLine, type StatusReport } from "../ops/status";
+import { alarmBanner, alarmLines, describeStackAlarms, type StackAlarms } from "../ops/alarmStatus";
+import { splitAlarmNames } from "../domain/outputs";
 import { staleAfterDays, type CheckSchedule } from "../domain/modes";
 import { latestFromLogs, type LatestResults } from "../ops/logStatus";
 
@@ -24,7 +28,11 @@ const USAGE = `usage:
                     [--container backup]
   npm run status -- --log-group <name> --region <region>   CloudWatch Logs only
   with --from or --log-group: [--interval-hours 4] [--sas-expiry <ISO time>]
-options: --json (machine-readable), --help`;
+  with --stack, also each of the stack's CloudWatch alarms (its alarmNames output): its state
+  (OK, ALARM, INSUFFICIENT_DATA), reason, since when, and whether it notifies alarmTopicArn
+options: --json (machine-readable), --help
+exit: 0 all well; 1 something needs attention (a line marked '!', an alarm in ALARM);
+      2 usage error`;
 
 function positiveInt(flag: string, v: string | undefined, def: number): number {
   if (v === undefined) return def;
@@ -75,12 +83,21 @@ interface Schedule {
   drillMaxAgeDays?: number;
 }
 
+/** Where the stack's alarms are (--stack only): the exported names and topic. */
+interface AlarmSource {
+  region: string;
+  topicArn: string;
+  /** Undefined for a stack deployed before alarmNames was exported. */
+  names?: string[];
+}
+
 interface Source extends Schedule {
   /** Where the documents come from (printed first). */
   label: string;
   read: () => Promise<LatestResults>;
   /** Read when `read` fails (the stack's log group when the vault refuses this network). */
   fallback?: Source;
+  alarms?: AlarmSource;
 }
 
 /** Days after which a check's result is stale; a check that is "off" runs on demand only. */
@@ -96,6 +113,7 @@ export interface StackStatus {
   logGroup: string;
   region: string;
   schedule: Schedule;
+  alarms: AlarmSource;
 }
 
 /** Reads `status --stack`'s outputs (exactly what the program exports; tests feed them). */
@@ -111,6 +129,13 @@ export function statusFromOutputs(out: Outputs): StackStatus {
       integrityMaxAgeDays: maxAgeDays(output(out, "integrityCheck")),
       drillMaxAgeDays: maxAgeDays(output(out, "restoreDrill")),
     },
+    alarms: {
+      region: output(out, "syncRegion"),
+      topicArn: output(out, "alarmTopicArn"),
+      // Optional: an older stack still gets its documents' status, and a line saying why its
+      // alarms are not shown.
+      names: out.alarmNames === undefined ? undefined : splitAlarmNames(out.alarmNames),
+    },
   };
 }
 
@@ -122,8 +147,10 @@ function logsSource(group: string, region: string): Pick<Source, "label" | "read
 }
 
 async function fromStack(stack: string, logsOnly: boolean): Promise<Source> {
-  const { containerUrl, logGroup, region, schedule } = statusFromOutputs(stackOutputs(stack));
-  const logs = { ...logsSource(logGroup, region), ...schedule };
+  const { containerUrl, logGroup, region, schedule, alarms } = statusFromOutputs(
+    stackOutputs(stack),
+  );
+  const logs = { ...logsSource(logGroup, region), ...schedule, alarms };
   if (logsOnly) return logs;
   const { DefaultAzureCredential } = await import("@azure/identity");
   const container = new ContainerClient(containerUrl, new DefaultAzureCredential());
@@ -132,7 +159,52 @@ async function fromStack(stack: string, logsOnly: boolean): Promise<Source> {
     read: () => latestFromVault(container),
     fallback: logs,
     ...schedule,
+    alarms,
   };
+}
+
+/** The alarms' states and their status lines; a failure to read them is itself a line. */
+async function readAlarms(
+  source: AlarmSource | undefined,
+): Promise<{ stack?: StackAlarms; lines: StatusLine[] }> {
+  if (!source) return { lines: [] };
+  const line = (value: string): StatusLine => ({ label: "alarms", value, verdict: "attention" });
+  if (source.names === undefined)
+    return {
+      lines: [line("the stack has no alarmNames output: run pulumi up with this program")],
+    };
+  try {
+    const found = await describeStackAlarms(
+      new CloudWatchClient({ region: source.region }),
+      source.names,
+    );
+    const stack = { ...source, names: source.names, ...found };
+    return { stack, lines: alarmLines(stack, new Date()) };
+  } catch (e) {
+    return {
+      lines: [
+        line(
+          `could not be read from CloudWatch (${source.region}): ${redact((e as Error).message)}`,
+        ),
+      ],
+    };
+  }
+}
+
+/** The documents, from the source or, when it cannot be read, its fallback. */
+async function readDocuments(
+  source: Source,
+  io: { err: (s: string) => void },
+): Promise<{ latest: LatestResults; from: string }> {
+  try {
+    return { latest: await source.read(), from: source.label };
+  } catch (e) {
+    if (!source.fallback) throw e;
+    io.err(
+      `status: ${source.label} could not be read (${redact((e as Error).message)}); reading ${source.fallback.label} instead\n`,
+    );
+    return { latest: await source.fallback.read(), from: source.fallback.label };
+  }
 }
 
 export async function main(
@@ -190,19 +262,11 @@ export async function main(
     };
   } else source = { ...logsSource(values["log-group"]!, values.region!), ...schedule };
 
-  let latest: LatestResults;
-  let from = source.label;
-  try {
-    latest = await source.read();
-  } catch (e) {
-    if (!source.fallback) throw e;
-    io.err(
-      `status: ${source.label} could not be read (${redact((e as Error).message)}); reading ${source.fallback.label} instead\n`,
-    );
-    latest = await source.fallback.read();
-    from = source.fallback.label;
-  }
-  const report = statusReport({
+  const [{ latest, from }, alarms] = await Promise.all([
+    readDocuments(source, io),
+    readAlarms(source.alarms),
+  ]);
+  const documents = statusReport({
     ...latest,
     intervalHours: source.intervalHours,
     sasExpiry: source.sasExpiry,
@@ -210,10 +274,17 @@ export async function main(
     drillMaxAgeDays: source.drillMaxAgeDays,
     now: new Date(),
   });
+  // One report: an alarm that needs attention makes the verdict (and the exit code) attention.
+  const lines = [...documents.lines, ...alarms.lines];
+  const report: StatusReport = {
+    lines,
+    verdict: lines.some((l) => l.verdict === "attention") ? "attention" : "ok",
+  };
+  const banner = alarms.stack && alarmBanner(alarms.stack);
   io.out(
     values.json
-      ? JSON.stringify({ from, ...report }, null, 2) + "\n"
-      : `from ${from}\n\n${formatStatus(report)}`,
+      ? JSON.stringify({ from, ...report, alarms: alarms.stack }, null, 2) + "\n"
+      : `from ${from}\n${banner ? `${banner}\n` : ""}\n${formatStatus(report)}`,
   );
   return report.verdict === "ok" ? 0 : 1;
 }

@@ -43,8 +43,16 @@ export interface AzureBackupVaultArgs {
   cmk?: { keyUri: string; identityId: string };
   /** Public IPs/CIDRs let through the firewall: the sync host's Elastic IP (+ config allowedIps). */
   egressIps: pulumi.Input<string>[];
-  /** The single IP the SAS is bound to (the sync host's Elastic IP). */
-  sasIp: pulumi.Input<string>;
+  /**
+   * Admit every network (default action Allow): engine datasync, whose agentless transfers come
+   * from addresses AWS does not publish. Access then rests on the SAS alone. Default false.
+   */
+  openFirewall?: boolean;
+  /**
+   * The single IP the SAS is bound to (the sync host's Elastic IP). Unset, the SAS is valid from
+   * any address: only for engine datasync, whose addresses are not known.
+   */
+  sasIp?: pulumi.Input<string>;
   /** Address space of the VNet that holds the private endpoint. */
   vnetCidr: string;
   /**
@@ -67,7 +75,11 @@ const SUFFIX_LENGTH = 8;
 
 /** Every broken rule in the vault's arguments (domain/vault.ts), as property paths. */
 export function vaultArgsProblems(args: AzureBackupVaultArgs): Problem[] {
-  return vaultProblems({ ...args, ipRuleCount: args.egressIps.length });
+  return vaultProblems({
+    ...args,
+    ipRuleCount: args.egressIps.length,
+    firewallOpen: args.openFirewall,
+  });
 }
 
 /**
@@ -187,7 +199,8 @@ export class AzureBackupVault extends pulumi.ComponentResource {
         // firewall below admits only the listed IPs (and the private endpoint).
         publicNetworkAccess: "Enabled",
         networkRuleSet: {
-          defaultAction: "Deny",
+          // Deny unless the managed engine needs every network (docs/scale.md, the trade-off).
+          defaultAction: args.openFirewall === true ? "Allow" : "Deny",
           // No trusted-service exception: nothing the vault uses needs one. Only Azure services
           // that reach the data plane through the firewall would (blob inventory, backup vaults,
           // Event Grid dead-lettering, ...); diagnostic settings, lifecycle management and
@@ -235,7 +248,12 @@ export class AzureBackupVault extends pulumi.ComponentResource {
                     );
                   return state;
                 }),
-                allowProtectedAppendWrites: false,
+                // The engine's history (status/history/, domain/layout.ts) is append blobs that
+                // grow by Append Block; under the policy only this lets a protected append blob
+                // take new blocks. Existing blocks stay immutable, and block blobs (data/) are
+                // unaffected. Azure lets it change only while the policy is not Locked.
+                // https://learn.microsoft.com/azure/storage/blobs/immutable-time-based-retention-policy-overview#allow-protected-append-blobs-writes
+                allowProtectedAppendWrites: true,
               },
             }
           : undefined,
@@ -289,6 +307,8 @@ export class AzureBackupVault extends pulumi.ComponentResource {
     // good copy of an old object a day after a bad overwrite: previous versions under data/ are
     // never expired by the policy. What it expires after versionRetentionDays: mirror mode's
     // archive/ (counted from when a blob was archived) and old run summaries under status/.
+    // Both rules match block blobs only: the history's append blobs (status/history/) are the
+    // audit trail and are kept, like data/.
     // https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-overview
     // Rule names: letters and digits only.
     const days = args.versionRetentionDays;
@@ -362,11 +382,12 @@ export class AzureBackupVault extends pulumi.ComponentResource {
       this,
     );
 
-    // SAS mode: a container-scoped service SAS, HTTPS only, bound to the host's IP, delete only
-    // in mirror mode, valid for the current and the next rotation window. Federated mode makes
-    // no key or SAS call at all (a read-only identity can preview it). A preview never mints
-    // one either: whoever can preview (a pull request's code) must not get a SAS, so the preview
-    // identity has no listServiceSas and the SAS is unknown until `pulumi up`.
+    // SAS mode: a container-scoped service SAS, HTTPS only, bound to the host's IP (engine
+    // datasync has no known IP: its SAS is unbound), delete only in mirror mode, valid for the
+    // current and the next rotation window. Federated mode makes no key or SAS call at all (a
+    // read-only identity can preview it). A preview never mints one either: whoever can preview
+    // (a pull request's code) must not get a SAS, so the preview identity has no listServiceSas
+    // and the SAS is unknown until `pulumi up`.
     const sas =
       args.credentialMode !== "sas"
         ? undefined

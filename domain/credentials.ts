@@ -16,7 +16,9 @@ export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 /**
  * The vault SAS's permissions per sync mode (read, add, create, write, list; mirror mode also
  * deletes: it moves replaced and deleted blobs to archive/). rclone 1.60.1's copy needs exactly
- * racwl (toolchain.md). Used by the SAS the program signs and the one the engine mints.
+ * racwl (toolchain.md); the engine's history (status/history/) needs no more: `c` or `w` to
+ * create its append blob, `a` or `w` to append. Used by the SAS the program signs and the one the
+ * engine mints.
  */
 export const SAS_PERMISSIONS = { copy: "racwl", mirror: "racwdl" } as const;
 
@@ -60,8 +62,11 @@ export function assertNever(x: never): never {
  * Data actions the host's identity needs on the backup container, per sync mode: list, read and
  * read properties, also as a copy source (blobs/read); put blocks, block lists, metadata and
  * properties (blobs/write); mirror mode also deletes (it moves replaced and deleted blobs to
- * archive/: a copy, then a delete). Nothing else (append blobs' blobs/add/action is not used).
- * https://learn.microsoft.com/azure/role-based-access-control/permissions/storage
+ * archive/: a copy, then a delete). Nothing else: the history's append blobs (status/history/)
+ * are created by Put Blob and grown by Append Block, which Azure authorizes with blobs/write or
+ * blobs/add/action, so blobs/write covers them. The SAS's `a` and `w` cover Append Block the same
+ * way. https://learn.microsoft.com/azure/role-based-access-control/permissions/storage
+ * https://learn.microsoft.com/rest/api/storageservices/authorize-with-azure-active-directory#permissions-for-blob-service-operations
  */
 export function containerDataActions(mode: "copy" | "mirror"): string[] {
   const blobs = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";

@@ -58,6 +58,11 @@ export interface StackOutputs {
   vaultSasUrl: string;
   /** The SNS topic every alarm notifies (KMS-encrypted). */
   alarmTopicArn: string;
+  /**
+   * The stack's CloudWatch alarms, by name (Pulumi-generated), comma-separated: `npm run status`
+   * asks DescribeAlarms for exactly these (a name prefix could match another stack's alarms).
+   */
+  alarmNames: string;
   /** CloudWatch Logs group with each run's summary. */
   runLogGroup: string;
   /** The Log Analytics workspace holding the vault's audit trail. */
@@ -67,6 +72,16 @@ export interface StackOutputs {
 }
 
 export type StackOutputName = keyof StackOutputs;
+
+/** The alarmNames output from the alarms' names (outputs are strings or numbers, never lists). */
+export function joinAlarmNames(names: readonly string[]): string {
+  return names.join(",");
+}
+
+/** The alarm names in an alarmNames output. */
+export function splitAlarmNames(output: string): string[] {
+  return output.split(",").filter((n) => n !== "");
+}
 
 /**
  * The outputs exported as Pulumi secrets (`pulumi stack output --json` prints "[secret]" for

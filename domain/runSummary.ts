@@ -248,6 +248,13 @@ export interface DrillResult extends CheckResult {
   tooLarge: number;
 }
 
+/**
+ * One line of the vault's history (status/history/<yyyy-mm>.jsonl, domain/layout.ts
+ * STATUS_HISTORY): exactly the document the engine wrote to the matching status blob at that
+ * moment (last-run.json, last-integrity.json, last-drill.json), with `kind` added to a run's.
+ */
+export type HistoryRecord = ({ kind: "run" } & RunSummary) | IntegrityResult | DrillResult;
+
 /** The keys every check result starts with, and those it ends with (the engine's order). */
 const CHECK_RESULT_HEAD = [
   "checkId",

@@ -1,9 +1,13 @@
 // Starts the CloudWatch / CloudWatch Logs stand-in (harness/servers/telemetry.ts) and reads what
-// the engine published: one metrics call and the log stream + event per run.
+// the engine published: one metrics call and the log stream + event per run. Tests also set the
+// CloudWatch alarms it describes (DescribeAlarms), in whatever state they need.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EmulatorProcess, freePort } from "./emulators";
 import { tsServerSpec } from "./standInProcess";
+import type { StandInAlarm } from "./servers/describeAlarms";
+
+export type { AlarmStateValue, StandInAlarm } from "./servers/describeAlarms";
 
 const SERVER = path.join(__dirname, "servers", "telemetry.ts");
 
@@ -11,6 +15,10 @@ export interface TelemetryCall {
   service: "monitoring" | "logs" | "ssm";
   action: string;
   body: Record<string, unknown>;
+  /** CloudWatch over JSON 1.0 (DescribeAlarms): the request's protocol headers and the status. */
+  contentType?: string;
+  queryMode?: string;
+  status?: number;
 }
 
 export class TelemetryStandIn extends EmulatorProcess {
@@ -21,6 +29,7 @@ export class TelemetryStandIn extends EmulatorProcess {
     private readonly recordFile: string,
     private readonly ssmParametersFile: string,
     private readonly runCommandFile: string,
+    private readonly alarmsFile: string,
   ) {
     super(spec, port, dir, true);
   }
@@ -49,6 +58,11 @@ export class TelemetryStandIn extends EmulatorProcess {
       this.runCommandFile,
       JSON.stringify({ stderr: "", pendingPolls: 0, ...outcome }),
     );
+  }
+
+  /** The alarms DescribeAlarms answers from now on (their states, reasons and actions). */
+  setAlarms(alarms: StandInAlarm[]): void {
+    fs.writeFileSync(this.alarmsFile, JSON.stringify(alarms));
   }
 
   /** What GetParameters answers from now on (name -> value). */
@@ -94,12 +108,14 @@ export async function startTelemetryStandIn(
     recordFile: "",
     ssmParametersFile: "",
     runCommandFile: "",
+    alarmsFile: "",
     failAll: opts.failAll ?? false,
   };
   const { spec, dir } = tsServerSpec(`telemetry stand-in on 127.0.0.1:${port}`, SERVER, config);
   config.recordFile = path.join(dir, "calls.jsonl");
   config.ssmParametersFile = path.join(dir, "ssm-parameters.json");
   config.runCommandFile = path.join(dir, "run-command.json");
+  config.alarmsFile = path.join(dir, "alarms.json");
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
   const standIn = new TelemetryStandIn(
     spec,
@@ -108,6 +124,7 @@ export async function startTelemetryStandIn(
     config.recordFile,
     config.ssmParametersFile,
     config.runCommandFile,
+    config.alarmsFile,
   );
   await standIn.start();
   return standIn;

@@ -1,9 +1,10 @@
 // npm run demo: the whole backup on this machine, no cloud account. Starts an S3 emulator and
 // Azurite on 127.0.0.1, seeds a sample bucket, renders the dev stack's real artifacts (rclone
 // config, sync script) and runs the sync script twice with the real rclone, then verifies every
-// object in the vault byte for byte, runs the host's own integrity check, and ends with a restore
-// rehearsal: a simulated loss in the source, restored into a new bucket with npm run restore and
-// compared. Exits non-zero on any difference.
+// object in the vault byte for byte, runs the host's own integrity check, a restore rehearsal (a
+// simulated loss in the source, restored into a new bucket with npm run restore and compared) and
+// the host's restore drill, and ends by writing the evidence report (npm run report) for its run
+// to .tmp/demo/report.html. Exits non-zero on any difference.
 //
 //   npm run demo                  # the demo, keyless (federated) as the stacks deploy it
 //   npm run demo -- --sas         # the same with credentialMode "sas" (a SAS handed to the host)
@@ -14,9 +15,15 @@
 // (HTTPS) and mints its own user-delegation SAS; nothing is handed to it.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { startBackup, verifyVault, type Backup, type SyncRun } from "../harness/datapath";
 import { stopAll } from "../harness/emulators";
 import { restoreRehearsal } from "../harness/rehearsal";
+import { runProgram } from "../harness/program";
+import { ROOT } from "../harness/stack";
+import { main as writeReport } from "../cli/report";
+import { policyReport } from "./policy-report";
 
 const MiB = 1024 * 1024;
 const tamper = process.argv.includes("--tamper");
@@ -106,7 +113,8 @@ async function main(): Promise<number> {
   );
   // The acknowledged skip list: the folder markers the S3 console's "Create folder" makes cannot
   // be stored as blobs; accepted, they are counted apart and the backup stays fresh.
-  const b = await startBackup({ stack: "dev", federated, overrides: { acceptedSkips: ["*/"] } });
+  const overrides = { acceptedSkips: ["*/"] };
+  const b = await startBackup({ stack: "dev", federated, overrides });
   try {
     say(
       `S3 emulator  ${b.s3.endpoint} (pid ${b.s3.pid}); Azurite ${b.azurite.blobEndpoint} (pid ${b.azurite.pid})`,
@@ -225,11 +233,59 @@ async function main(): Promise<number> {
     // the vault into a new bucket by the restore command (npm run restore), then compared.
     say("Restore rehearsal: simulating a loss in the source, restoring into a new bucket...");
     await restoreRehearsal(b, (line) => say(`  ${line}`));
-    return 0;
+    say();
+    return await evidence(b, overrides);
   } finally {
     await b.stop();
     await stopAll();
   }
+}
+
+/**
+ * The end: the host's restore drill, then the evidence report an auditor reads (npm run report),
+ * built from what this run left in the vault's status/ (and its history, where the engine keeps
+ * one), the dev program's exports under the harness's mocks (there is no deployed stack) and the
+ * policy pack over that program. Prints the report's path.
+ */
+async function evidence(b: Backup, overrides: Record<string, unknown>): Promise<number> {
+  say("Restore drill, as the host runs it (cross-cloud-backup-sync --drill)...");
+  const drill = await b.drill();
+  const d = drill.result;
+  if (!d || drill.code !== 0) {
+    say(`RESTORE DRILL FAILED: ${d?.outcome ?? "no result"} (exit ${drill.code})`);
+    return 1;
+  }
+  say(
+    `  ${d.outcome}: ${d.restored} objects restored and verified (${mib(d.restoredBytes)}), ${d.sourceCompared} identical to their source; result in the vault at status/last-drill.json`,
+  );
+  say();
+  say(
+    "Evidence report (npm run report), from the vault's status/ and the dev program's outputs...",
+  );
+  const dir = path.join(ROOT, ".tmp", "demo");
+  mkdirSync(dir, { recursive: true });
+  const stackOverrides = { ...overrides, credentialMode: federated ? "federated" : "sas" };
+  const program = runProgram("dev", stackOverrides);
+  if (program.error !== undefined) throw new Error(`the dev program failed: ${program.error}`);
+  const printed = Object.fromEntries(
+    Object.entries(program.outputs).map(([k, o]) => [k, o.secret ? "[secret]" : o.value]),
+  );
+  const outputsFile = path.join(dir, "outputs.json");
+  writeFileSync(outputsFile, JSON.stringify(printed, null, 2));
+  const policyFile = path.join(dir, "policy.json");
+  const outcomes = await policyReport("dev", stackOverrides);
+  writeFileSync(policyFile, JSON.stringify({ stack: "dev", outcomes }, null, 2));
+  const html = path.join(dir, "report.html");
+  // The vault read as an operator would, with a read-only SAS (never printed: see the manifest).
+  const code = await writeReport(
+    [
+      ...["--stack", "dev", "--from", b.sasUrl({ permissions: "rl" })],
+      ...["--outputs", outputsFile, "--policy", policyFile, "--since", "1d", "--out", html],
+    ],
+    { out: (line) => say(`  ${line.trimEnd()}`) },
+  );
+  say(`EVIDENCE REPORT: ${path.relative(process.cwd(), html) || html}`);
+  return code;
 }
 
 main().then(

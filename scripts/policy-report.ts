@@ -1,8 +1,9 @@
 // `npm run policy -- --stack <dev|prod>`: runs the program under mocks with the stack's config
 // (harness/program.ts), hands every recorded resource and the stack's outputs to the policy
 // pack in-process, with the stack's policy config (policy/config.<stack>.json, the file the
-// workflows pass to `pulumi preview --policy-pack-config`), prints a report per policy and exits
-// non-zero on a mandatory violation.
+// workflows pass to `pulumi preview --policy-pack-config`), prints a report per policy (with
+// --json, the results as JSON for `npm run report -- --policy`) and exits non-zero on a mandatory
+// violation.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -118,14 +119,17 @@ export function formatReport(stack: string, outcomes: PolicyOutcome[]): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { stack: { type: "string" } },
+    options: { stack: { type: "string" }, json: { type: "boolean" } },
     strict: true,
   });
   const stack = values.stack;
   if (stack === undefined || !/^[\w.-]+$/.test(stack))
-    throw new Error("usage: npm run policy -- --stack <dev|prod>");
+    throw new Error("usage: npm run policy -- --stack <dev|prod> [--json]");
   const outcomes = await policyReport(stack);
-  console.log(formatReport(stack, outcomes));
+  // --json: the results as data, for the evidence report (npm run report -- --policy <file>).
+  console.log(
+    values.json ? JSON.stringify({ stack, outcomes }, null, 2) : formatReport(stack, outcomes),
+  );
   if (blocks(outcomes)) process.exitCode = 1;
 }
 

@@ -2,7 +2,7 @@
 # Installs what the demo and the tests need on a Debian 12 machine: the engine's packages at the
 # exact versions the tests run (userdata/host-packages.txt: rclone, python3-botocore; the sync
 # host takes Debian's rebuilds of the same upstream versions),
-# the validators (shellcheck, pyflakes, cloud-init, systemd-analyze), and
+# the validators (shellcheck, pyflakes, cloud-init, systemd-analyze), headless Chromium, and
 # the npm packages. Uses sudo when not root. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,9 @@ while IFS= read -r line; do
   case "$line" in '' | '#'*) continue ;; esac
   wanted+=("$line")
 done <userdata/host-packages.txt
-wanted+=(python3 shellcheck python3-pyflakes cloud-init systemd util-linux)
+# Headless Chromium prints the evidence report to PDF (npm run report -- --pdf) and renders it in
+# its test; fonts-dejavu-core is the font the report names.
+wanted+=(python3 shellcheck python3-pyflakes cloud-init systemd util-linux chromium fonts-dejavu-core)
 missing=()
 for p in "${wanted[@]}"; do
   name="${p%%=*}"

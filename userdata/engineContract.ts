@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { SAS_PERMISSIONS } from "../domain/credentials";
 import { ENGINE_SETTINGS } from "../domain/engineSettings";
-import { STATUS_BLOBS, VAULT_FOLDERS } from "../domain/layout";
+import { STATUS_BLOBS, STATUS_HISTORY, VAULT_FOLDERS } from "../domain/layout";
 import {
   CONTENT_RECORD,
   CONTENT_RECORD_FORMAT,
@@ -47,6 +47,11 @@ export function renderEngineContract(): string {
   const entries: [string, string, unknown][] = [
     ["METRICS", "CloudWatch metric names (domain/telemetry.ts METRICS).", METRICS],
     ["STATUS_BLOBS", "What the host publishes under status/ (domain/layout.ts).", STATUS_BLOBS],
+    [
+      "STATUS_HISTORY",
+      "The history under status/: one append blob per UTC month, one line per record (domain/layout.ts).",
+      STATUS_HISTORY,
+    ],
     ["VAULT_FOLDERS", "The vault's folders (domain/layout.ts).", VAULT_FOLDERS],
     ["EXIT_CODES", "The engine's exit codes (domain/runSummary.ts).", EXIT_CODES],
     ["RUN_SUMMARY_KEYS", "The run summary's keys, in order.", RUN_SUMMARY_KEYS],

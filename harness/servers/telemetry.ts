@@ -5,12 +5,22 @@
 // to the record file, so tests read what a run published. `failAll` answers every call with a
 // 500, as an unavailable service would (SSM excepted). It also answers SSM GetParameters (JSON 1.1,
 // AmazonSSM.GetParameters) from a JSON file of name -> value, as Parameter Store does: found
-// names in Parameters, the others in InvalidParameters, at most 10 names a call.
+// names in Parameters, the others in InvalidParameters, at most 10 names a call. CloudWatch
+// speaks two protocols here, as the service does: the engine's botocore (1.29) sends PutMetricData
+// over the query protocol; the JavaScript SDK that `npm run status` uses sends DescribeAlarms over
+// AWS JSON 1.0 (describeAlarms.ts), answered from an alarms file a test writes.
 // Shapes: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html
 //         https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameters.html
 //         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html
 import * as fs from "node:fs";
 import { readConfigArg, serve } from "./common";
+import {
+  describeAlarms,
+  frameworkError,
+  JSON_TARGET_PREFIX,
+  modelledError,
+  type StandInAlarm,
+} from "./describeAlarms";
 
 interface TelemetryConfig {
   port: number;
@@ -23,6 +33,8 @@ interface TelemetryConfig {
    * a JSON file read on every call; pendingPolls answers "InProgress" that many times first.
    */
   runCommandFile: string;
+  /** CloudWatch alarms (StandInAlarm[]) as a JSON file, read on every DescribeAlarms. */
+  alarmsFile: string;
 }
 
 const config = readConfigArg<TelemetryConfig>();
@@ -39,11 +51,15 @@ serve({ port: config.port }, (req, body) => {
     : target.startsWith("AmazonSSM.")
       ? "ssm"
       : "monitoring";
-  if (
-    !new RegExp(
-      `^AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/[a-z0-9-]+/${service}/aws4_request`,
-    ).test(auth)
-  )
+  const signed = new RegExp(
+    `^AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/[a-z0-9-]+/${service}/aws4_request`,
+  ).test(auth);
+  // CloudWatch over JSON answers in JSON, whatever is wrong with the request.
+  if (!signed && target.startsWith(JSON_TARGET_PREFIX))
+    return Promise.resolve(
+      frameworkError(403, "MissingAuthenticationTokenException", "Missing Authentication Token"),
+    );
+  if (!signed)
     return Promise.resolve({
       status: 403,
       headers: { "content-type": "text/xml" },
@@ -52,6 +68,8 @@ serve({ port: config.port }, (req, body) => {
   if (target === "AmazonSSM.SendCommand" || target === "AmazonSSM.GetCommandInvocation")
     return Promise.resolve(runCommand(target, body));
   if (service === "ssm") return Promise.resolve(getParameters(target, body));
+  if (target.startsWith(JSON_TARGET_PREFIX))
+    return Promise.resolve(cloudWatchJson(req, target.slice(JSON_TARGET_PREFIX.length), body));
   if (config.failAll)
     return Promise.resolve({
       status: 500,
@@ -84,6 +102,46 @@ serve({ port: config.port }, (req, body) => {
     body: '<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></PutMetricDataResponse>',
   });
 });
+
+/** CloudWatch over AWS JSON 1.0 (the JavaScript SDK): DescribeAlarms. */
+function cloudWatchJson(
+  req: { headers: Record<string, string | string[] | undefined> },
+  operation: string,
+  body: Buffer,
+): { status: number; headers: Record<string, string>; body: string } {
+  if (config.failAll)
+    return modelledError(
+      500,
+      "InternalServiceFault",
+      "InternalServiceError",
+      "stand-in unavailable",
+    );
+  if (operation !== "DescribeAlarms")
+    return frameworkError(400, "UnknownOperationException", `${operation} is not answered here`);
+  const region =
+    /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(req.headers.authorization))?.[1] ?? "";
+  const alarms = fs.existsSync(config.alarmsFile)
+    ? (JSON.parse(fs.readFileSync(config.alarmsFile, "utf8")) as StandInAlarm[])
+    : [];
+  const out = describeAlarms(body, alarms, region);
+  // Recorded as sent (an object, or the raw text of a body that is not one).
+  let input: unknown = body.toString("utf8");
+  try {
+    const parsed: unknown = JSON.parse(input as string);
+    if (typeof parsed === "object" && parsed !== null) input = parsed;
+  } catch {
+    // kept as text
+  }
+  record({
+    service: "monitoring",
+    action: operation,
+    body: input,
+    contentType: req.headers["content-type"],
+    queryMode: req.headers["x-amzn-query-mode"],
+    status: out.status,
+  });
+  return out;
+}
 
 /** A JSON 1.1 protocol answer (SSM, CloudWatch Logs). */
 function json(

@@ -222,10 +222,31 @@ describe("AzureBackupVault", function () {
         immutabilityPolicy: {
           immutabilityPeriodSinceCreationInDays: 90,
           state: "Unlocked",
-          allowProtectedAppendWrites: false,
+          allowProtectedAppendWrites: true,
         },
       });
       expect(inputs(dev, T.account)).to.not.have.property("immutableStorageWithVersioning");
+    });
+
+    it("lets the engine's history grow under WORM: protected append writes, on the policy it locks", function () {
+      // The history (status/history/) is append blobs that take a block per run and check: under
+      // the account's default policy each is immutable once created, so without this every
+      // Append Block would be refused. Azure accepts the setting only while the policy is not
+      // Locked, so it must be there before (and when) the policy is locked.
+      const account = inputs(prod, T.account).accountName as string;
+      const locked = runProgram("prod", {
+        immutabilityLocked: true,
+        immutabilityLockAccount: account,
+      });
+      for (const r of [prod, locked]) {
+        const policy = inputs(r, T.account).immutableStorageWithVersioning.immutabilityPolicy;
+        expect(policy.allowProtectedAppendWrites).to.equal(true);
+        // The container-level "All" variant (block blobs too) is not used, nor available here.
+        expect(policy).to.not.have.property("allowProtectedAppendWritesAll");
+      }
+      // And no lifecycle rule matches append blobs: the history is kept.
+      for (const rule of inputs(prod, T.lifecycle).policy.rules as Json[])
+        expect(rule.definition.filters.blobTypes).to.deep.equal(["blockBlob"]);
     });
 
     it("locks WORM only as a second step, on the account the lock names, and exports the state", function () {

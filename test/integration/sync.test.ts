@@ -72,17 +72,19 @@ describe("data path: rendered sync script + rclone + emulators", function () {
       await expectParity(b);
     });
 
-    it("a second run with no changes makes one listing of each side and its two status writes", async () => {
+    it("a second run with no changes makes one listing of each side, its two status writes and its history line", async () => {
       const r = await b.run();
       expect(r.code, why(r)).to.equal(0);
       expect(r.summary?.copied).to.equal(0);
       expect(r.summary?.unchanged).to.equal(Object.keys(SAMPLE).length + 1);
       const zero = { LIST: 0, HEAD: 0, GET: 0, PUT: 0, POST: 0, DELETE: 0, OTHER: 0 };
       expect(r.s3).to.deep.equal({ ...zero, LIST: 1 });
-      expect(r.azure).to.deep.equal({ ...zero, LIST: 1, PUT: 2 });
+      expect(r.azure).to.deep.equal({ ...zero, LIST: 1, PUT: 3 });
       const puts = b.azureProxy.log.filter((l) => l.kind === "PUT").map((l) => l.url);
       expect(puts[0]).to.match(/\/backup\/status\/last-run\.json\?/);
       expect(puts[1]).to.match(/\/backup\/status\/last-success\.json\?/);
+      // One Append Block: the month's history blob exists since the first run.
+      expect(puts[2]).to.match(/\/backup\/status\/history\/\d{4}-\d{2}\.jsonl\?comp=appendblock&/);
     });
 
     it("re-copies modified objects (same size, multipart) and new ones, and nothing else", async () => {

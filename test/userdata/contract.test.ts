@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SAS_PERMISSIONS } from "../../domain/credentials";
-import { STATUS_BLOBS } from "../../domain/layout";
+import { STATUS_BLOBS, STATUS_HISTORY } from "../../domain/layout";
 import { METRICS } from "../../domain/telemetry";
 import { ENGINE_PACKAGE_DIR } from "../../userdata/engineBundle";
 import { ENGINE_CONTRACT_PATH, renderEngineContract } from "../../userdata/engineContract";
@@ -23,6 +23,7 @@ describe("the engine's contract (generated from domain/)", () => {
     for (const name of [
       ...Object.values(METRICS),
       ...Object.values(STATUS_BLOBS),
+      STATUS_HISTORY.folder,
       ...Object.values(SAS_PERMISSIONS),
     ])
       expect(text).to.include(`"${name}"`);
@@ -32,6 +33,7 @@ describe("the engine's contract (generated from domain/)", () => {
     const shared = [
       ...Object.values(METRICS),
       ...Object.values(STATUS_BLOBS),
+      STATUS_HISTORY.folder,
       ...Object.values(SAS_PERMISSIONS),
     ];
     const modules = readdirSync(ENGINE_PACKAGE_DIR).filter(

@@ -7,7 +7,7 @@ import os
 import time
 import types
 
-from . import contract, runs, telemetry
+from . import contract, history, runs, telemetry
 from .base import RunFailed, log, redact, utc
 from .drill import restore_drill
 from .integrity import verify
@@ -49,8 +49,8 @@ def run_check(ctx, kind):
 
 
 def record(ctx, kind, check_id, run_dir, blob, result, metrics):
-    """The result on the host (the check's folder and the state directory), in the vault and in
-    CloudWatch, and its headline in the journal."""
+    """The result on the host (the check's folder and the state directory), in the vault (status/
+    and its history) and in CloudWatch, and its headline in the journal."""
     doc = result.to_dict()
     body = runs.to_json(doc)
     name = os.path.basename(blob)
@@ -62,5 +62,6 @@ def record(ctx, kind, check_id, run_dir, blob, result, metrics):
         log("MISMATCH %s: %s" % (json.dumps(m["key"]), m["reason"]))
     if ctx.vault.reached:  # else the listing said why: the result stays on the host
         runs.publish_status(ctx.vault, [blob], body, "%s result" % kind)
+    written = history.append(ctx.vault, kind, doc)
     telemetry.send(ctx.settings, ctx.env, check_id, doc, metrics)
-    runs.print_line(doc)
+    runs.print_line(dict(doc, historyWritten=written))

@@ -14,7 +14,7 @@ import sys
 import time
 import types
 
-from . import contract, freshness, hostupdates, runs, settings as settings_mod, telemetry
+from . import contract, freshness, history, hostupdates, runs, settings as settings_mod, telemetry
 from .backup import Backup
 from .base import RunFailed, epoch_or_none, log, utc
 from .checks import run_check
@@ -31,7 +31,10 @@ USAGE = "usage: cross-cloud-backup-sync [--verify | --drill | --record-ending]"
 CHECK_FLAGS = types.MappingProxyType({"--verify": "integrity", "--drill": "drill"})
 # The backup unit's ExecStopPost: records a run systemd killed before it could (ending.py).
 RECORD_ENDING = "--record-ending"
-HEADLINE = ("runId", "outcome", "exitCode", "ending", "fresh", "backupAgeSeconds", "copied", "bytesCopied", "archived", "deleted", "skippedCount", "errorCount")
+# historyWritten: whether the summary reached the vault's history (a journal field only: the
+# summary cannot say whether that same summary was appended).
+HEADLINE = ("runId", "outcome", "exitCode", "ending", "fresh", "backupAgeSeconds", "copied", "bytesCopied", "archived",
+            "deleted", "skippedCount", "errorCount", "historyWritten")
 
 
 def context(env=None):
@@ -179,8 +182,8 @@ def stop_on_signals():
 
 
 def record_run(ctx, run_dir, summary, check_ages=None):
-    """The summary in the vault (status/), in CloudWatch, in the journal and on the host. The
-    host's copies are written first but a full disk loses only them."""
+    """The summary in the vault (status/ and its history), in CloudWatch, in the journal and on
+    the host. The host's copies are written first but a full disk loses only them."""
     doc = summary.to_dict()
     body = runs.to_json(doc)
     failed = summary.outcome == "failure"
@@ -195,6 +198,7 @@ def record_run(ctx, run_dir, summary, check_ages=None):
         log("skipped %s: %s" % (json.dumps(s["key"]), s["reason"]))
     blobs = [contract.STATUS_BLOBS["lastRun"]] + ([] if failed else [contract.STATUS_BLOBS["lastSuccess"]])
     runs.publish_status(ctx.vault, blobs, body, "run summary", probe=True)
+    written = history.append(ctx.vault, "run", doc)
     sas_left = None
     if ctx.settings.credential != "federated":
         try:
@@ -202,7 +206,7 @@ def record_run(ctx, run_dir, summary, check_ages=None):
         except Exception:
             sas_left = None
     telemetry.send(ctx.settings, ctx.env, summary.runId, doc, telemetry.run_metrics(summary, sas_left, check_ages))
-    runs.print_line(doc, HEADLINE)
+    runs.print_line(dict(doc, historyWritten=written), HEADLINE)
 
 
 def record_unconfigured(paths, error):

@@ -38,6 +38,17 @@ STATUS_BLOBS = MappingProxyType({
     "lastDrill": "status/last-drill.json",
 })
 
+# The history under status/: one append blob per UTC month, one line per record (domain/layout.ts).
+STATUS_HISTORY = MappingProxyType({
+    "folder": "status/history/",
+    "extension": ".jsonl",
+    "kinds": (
+        "run",
+        "integrity",
+        "drill",
+    ),
+})
+
 # The vault's folders (domain/layout.ts).
 VAULT_FOLDERS = MappingProxyType({
     "data": "data/",

@@ -1,7 +1,9 @@
 """The vault: the backup container, through Azure Blob's REST API and the run's SAS."""
 
 import base64
+import hashlib
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -10,10 +12,11 @@ import xml.etree.ElementTree as ET
 
 from . import contract
 from .base import RunFailed, epoch_of, tsv
-from .verdict import expected_content, parse_record
+from .verdict import parse_record, record_problem
 
 STREAM_BYTES = 1 << 20
 DATA = contract.VAULT_FOLDERS["data"]
+CONTROL = re.compile("[\x00-\x1f]")
 
 
 class Vault:
@@ -106,6 +109,26 @@ class Vault:
                      headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "application/json"},
                      attempts=2).close()
 
+    def create_append_blob(self, path):
+        """Creates an empty append blob where none exists (If-None-Match: *): an existing blob,
+        whatever it holds, is never replaced. One that already exists (another check or run
+        created it first) is not an error."""
+        try:
+            self.request("PUT", self.url("/" + urllib.parse.quote(path)), body=b"",
+                         headers={"x-ms-blob-type": "AppendBlob", "If-None-Match": "*",
+                                  "Content-Type": "application/x-ndjson"}, attempts=2).close()
+        except RunFailed as e:
+            if not str(e).startswith("BlobAlreadyExists"):
+                raise
+
+    def append_block(self, path, body):
+        """Adds `body` at the end of an append blob (Append Block): what is there already cannot
+        be changed this way. Its Content-MD5 lets the service refuse a block that arrived
+        damaged."""
+        md5 = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode("ascii")
+        self.request("PUT", self.url("/" + urllib.parse.quote(path), "comp=appendblock"), body=body,
+                     headers={"Content-MD5": md5}, attempts=2).close()
+
     def get_json(self, path):
         """A small JSON blob (e.g. status/last-success.json)."""
         with self.request("GET", self.url("/" + urllib.parse.quote(path)), attempts=2) as resp:
@@ -176,11 +199,12 @@ def _blob_row(el):
         mtime = epoch_of(mtime_meta) if mtime_meta else -1
     except ValueError:
         mtime = -1
-    if any(ord(c) < 0x20 for c in raw):
+    if CONTROL.search(raw):
         raw = ""  # a record the engine wrote is URL-encoded; this one is not
     # The record counts only while it agrees with the blob's size and Content-MD5: a blob
     # rewritten after it was sealed is treated as unrecorded (sealed again, or copied again).
-    _, trusted, _ = expected_content(size, md5 or None, raw or None)
-    record = parse_record(raw)[0] if trusted else None
-    etag = record["etag"] if record and not any(ord(c) < 0x20 for c in record["etag"]) else ""
+    record = parse_record(raw)[0] if raw else None  # expected_content's rule, parsing the record once
+    if record is not None and record_problem(size, md5 or None, record) is not None:
+        record = None
+    etag = record["etag"] if record and not CONTROL.search(record["etag"]) else ""
     return tsv(json.dumps(name[len(DATA):]), size, mtime, md5, etag, raw)
