@@ -213,7 +213,12 @@ export async function runListing(
   server: SyntheticListing,
   engineDir: string,
   workDir: string,
-  opts: { timeoutMs?: number; scratchEveryMs?: number; copyKeys?: boolean; lastListing?: number } = {},
+  opts: {
+    timeoutMs?: number;
+    scratchEveryMs?: number;
+    copyKeys?: boolean;
+    lastListing?: number;
+  } = {},
 ): Promise<ListingRun> {
   const stateDir = fs.mkdtempSync(path.join(workDir, "state-"));
   // A host past its first run knows how many objects it listed last time (freshness.json): what
