@@ -85,6 +85,34 @@ class ListingsTest(TempDirTest):
                 list(rows)
         self.assertIn("sorting the source listing failed", str(e.exception))
 
+    def test_a_sort_that_died_of_a_full_disk_under_a_writer_is_reported_as_a_full_disk(self):
+        import subprocess
+
+        ctx = self.ctx(FakeSource([]), FakeVault([]))
+        with self.assertRaises(OSError) as e:
+            with Listings(ctx, self.dir, None) as listings:
+                # What a sort that ran out of room leaves: its complaint, exit 2, a broken pipe.
+                listings.source.kill()
+                listings.source.proc = subprocess.Popen(
+                    ["sh", "-c", "echo 'sort: write failed: /x/sortAb12: No space left on device' >&2; exit 2"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                raise BrokenPipeError(32, "Broken pipe")
+        self.assertEqual(e.exception.errno, errno.ENOSPC)
+        self.assertIn("sort of the source listing", str(e.exception))
+
+
+class UniqueNamesTest(TempDirTest):
+    def test_a_name_listed_twice_fails_the_march_before_it_can_look_deleted(self):
+        from ccb.march import march
+
+        src = iter([['"a"'], ['"b"']])
+        dst = iter([['"a"'], ['"b"'], ['"b"']])
+        gone = []
+        with self.assertRaises(RunFailed) as e:
+            march(src, dst, lambda s: None, gone.append, lambda s, d: None)
+        self.assertIn('vault listing names "b" twice', str(e.exception))
+        self.assertEqual(gone, [])
+
 
 if __name__ == "__main__":
     import unittest

@@ -74,6 +74,21 @@ class ParsePageTest(unittest.TestCase):
             .operation_model("ListObjectsV2").output_shape)
         self.assertEqual(parsed["Error"]["Code"], "SlowDown")
 
+    def test_a_200_without_a_listing_or_not_xml_is_an_error_never_an_empty_last_page(self):
+        import botocore.parsers
+
+        for body in (b'<?xml version="1.0"?><Error><Code>InternalError</Code></Error>', b"<ListBucketResult",
+                     b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name></ListBucketResult>'):
+            with self.assertRaises(botocore.parsers.ResponseParserError, msg=body):
+                s3pages.parse_page(body)
+        self.assertTrue(s3pages.retryable(botocore.parsers.ResponseParserError("x")))
+
+    def test_a_time_with_an_offset_is_read_as_botocore_reads_it(self):
+        from botocore.utils import parse_timestamp
+
+        for text in ("2026-12-04T08:00:00+02:00", "2026-12-04T08:00:00.500Z"):
+            self.assertEqual(s3pages.timestamp(text).timestamp() // 1, parse_timestamp(text).timestamp() // 1, text)
+
     def test_timestamps_are_utc(self):
         self.assertEqual(s3pages.timestamp("2026-12-04T08:00:01.000Z"),
                          datetime.datetime(2026, 12, 4, 8, 0, 1, tzinfo=datetime.timezone.utc))

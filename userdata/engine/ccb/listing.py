@@ -63,6 +63,16 @@ class SortedStream:
             raise OSError(errno.ENOSPC, "No space left on device (sort of the %s listing: %s)" % (self.label, last))
         raise RunFailed("sorting the %s listing failed: %s" % (self.label, last))
 
+    def diagnose(self, wait=10):
+        """Raises what finish() would for a sort that has ended badly (its input closed), or
+        returns when it is still running or ended well."""
+        try:
+            self.proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return
+        if self.proc.returncode != 0:
+            self.finish()
+
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -94,7 +104,8 @@ class Listings:
         ctx = multiprocessing.get_context("fork")
         # The last run's count decides whether the vault is listed by folder in parallel.
         expected = freshness.expected_objects(self.ctx.paths)
-        child = ctx.Process(target=_list_vault,
+        # daemon: the child never outlives the run's interpreter.
+        child = ctx.Process(target=_list_vault, daemon=True,
                             args=(self.ctx.vault, self.vault, self.source, child_end, (os.getpid(), expected)))
         child.start()
         child_end.close()
@@ -103,11 +114,11 @@ class Listings:
             log("%slisting the source and the vault" % label)
             self.sourceObjects, self.sourceBytes, self.rangesSplit = self.ctx.source.list(self.source, self.skipped)
             self.source.close_input()
+            outcome = _outcome(reply, child)
         except BaseException:
             child.terminate()
             _outcome(reply, child)
             raise
-        outcome = _outcome(reply, child)
         self.ctx.vault.tried = True
         kind, value = outcome
         if kind == "ok":
@@ -129,8 +140,15 @@ class Listings:
 
     def __exit__(self, kind, error, tb):
         if kind is not None:
-            self.source.kill()
-            self.vault.kill()
+            try:
+                if _broken_pipe(error):
+                    # A sort that died mid-listing shows as a broken pipe: say why it died
+                    # (a full disk is the common reason, and has its own remedy).
+                    self.source.diagnose()
+                    self.vault.diagnose()
+            finally:
+                self.source.kill()
+                self.vault.kill()
             return False
         try:
             self.source.finish()
@@ -139,6 +157,11 @@ class Listings:
             self.source.kill()
             self.vault.kill()
         return False
+
+
+def _broken_pipe(error):
+    """A write into a sort that is gone, in this process or (reported) in the vault's."""
+    return isinstance(error, BrokenPipeError) or (isinstance(error, RunFailed) and "Broken pipe" in str(error))
 
 
 def _outcome(reply, child):

@@ -33,10 +33,23 @@ def rows(path):
             yield line.rstrip("\n").split("\t")
 
 
+def unique(rows, side):
+    """The rows of a sorted listing, failing the run at a name listed twice: a listing that
+    repeats a name (a service repeating a page or folder) is not a listing of the bucket, and its
+    second copy would otherwise look like a blob the source no longer has."""
+    last = None
+    for row in rows:
+        if row[0] == last:
+            raise RunFailed("the %s listing names %s twice: it cannot be trusted, nothing is planned from it" % (side, row[0]))
+        last = row[0]
+        yield row
+
+
 def march(src, dst, src_only, dst_only, match):
     """Walks two row iterators sorted by their first field together: calls src_only(s) for a
     name only the source has, dst_only(d) for one only the vault has, and match(s, d) for one
-    both have, in name order."""
+    both have, in name order. A name listed twice on either side fails the run."""
+    src, dst = unique(src, "source"), unique(dst, "vault")
     s, d = next(src, None), next(dst, None)
     while s is not None or d is not None:
         if d is None or (s is not None and s[0] < d[0]):

@@ -58,8 +58,17 @@ def parse_page(body):
     """A ListObjectsV2 result as botocore shapes it (the keys the engine and botocore's own
     after-call handlers read: Contents, CommonPrefixes, IsTruncated, NextContinuationToken,
     EncodingType...), from the XML bytes."""
-    root = ET.fromstring(body)
+    import botocore.parsers
+
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as e:
+        raise botocore.parsers.ResponseParserError("a ListObjectsV2 page that is not XML: %s" % e)
     cut = root.tag.index("}") + 1 if root.tag.startswith("{") else 0
+    # S3 documents that a 200 OK can carry an error: a page without its result is no page.
+    if root.tag[cut:] != "ListBucketResult" or root.find(root.tag[:cut] + "IsTruncated") is None:
+        raise botocore.parsers.ResponseParserError(
+            "a ListObjectsV2 answer without its result (%s)" % (root.findtext("Code") or root.tag[cut:]))
     parsed, contents, prefixes = {}, [], []
     for child in root:
         tag = child.tag[cut:]
@@ -86,6 +95,8 @@ def parse_page(body):
 def timestamp(text):
     """S3's LastModified (ISO 8601, UTC, e.g. 2026-12-04T08:00:00.000Z) as an aware datetime."""
     try:
+        if not text.endswith("Z"):
+            raise ValueError(text)  # an offset: botocore's parser reads it
         return datetime.datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
                                  int(text[14:16]), int(text[17:19]), tzinfo=datetime.timezone.utc)
     except ValueError:
@@ -213,6 +224,8 @@ def _list_range(fetch, item, ranges, emit, sleep):
     after, upto = item
     token, pages = None, 0
     while True:
+        if ranges.error is not None:
+            return  # another range failed: the listing is over
         page = _fetch_with_retries(fetch, after, token, sleep)
         pages += 1
         objects = page.get("Contents", [])

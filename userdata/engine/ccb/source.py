@@ -73,6 +73,7 @@ class Source:
         key ranges (s3pages.py); returns (objects, bytes, ranges split off). Each line: blob name,
         size, mtime, ETag, key, problem. Keys the vault cannot hold at all go to `skipped`."""
         import botocore.exceptions
+        import botocore.parsers
 
         bucket, prefix = self.settings.sourceBucket, self.settings.sourcePrefix
         lock, totals = threading.Lock(), [0, 0]
@@ -92,7 +93,7 @@ class Source:
             splits = s3pages.list_ranges(fetch, prefix, emit, workers)
         except botocore.exceptions.ClientError as e:
             raise RunFailed(self._list_refused(e))
-        except botocore.exceptions.BotoCoreError as e:
+        except (botocore.exceptions.BotoCoreError, botocore.parsers.ResponseParserError) as e:
             raise RunFailed("cannot list the source bucket %s: %s" % (bucket, e))
         return totals[0], totals[1], splits
 

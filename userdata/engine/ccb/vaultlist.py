@@ -67,6 +67,8 @@ def walk(vault, out, workers):
             n, folders = vault.list_under(prefix, out, delimiter="/")
             count += n
             below.extend(folders)
+        # A folder the service names twice (on two pages) is listed once.
+        below = sorted(set(below))
         if len(below) >= 2 * workers or depth == FANOUT_DEPTH - 1 or not below:
             return count, below
         level = below
@@ -82,7 +84,7 @@ def list_folders(vault, out, folders, workers):
         while True:
             with lock:
                 if not queue or errors:
-                    return
+                    return  # after an error, no new folder is started
                 prefix = queue.pop()
             try:
                 n, _ = vault.list_under(prefix, out)
