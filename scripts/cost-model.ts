@@ -203,11 +203,20 @@ export interface ModelParams {
   readonly daysPerMonth: number;
   /** D, the number of "directories" (distinct key prefixes), as a fraction of the objects. */
   readonly directoriesPerObject: number;
-  /** Seconds per sequential S3 LIST page (1,000 keys). */
+  /** Seconds per S3 LIST page (1,000 keys). */
   readonly listSecondsPerRequest: number;
+  /** Ours: S3 pages in flight (the engine's key ranges, ccb/s3pages.py LIST_WORKERS). */
+  readonly listConcurrency: number;
+  /**
+   * Ours: CPU seconds per listed object of a no-change run (the engine's whole process tree),
+   * measured by `npm run bench -- --synthetic 1000000,10000000` at 10M, spread over the host's
+   * vCPUs; the run takes the longer of its listing latency and its CPU.
+   */
+  readonly cpuSecondsPerObject: number;
+  readonly hostVcpus: number;
   /** Copy throughput one host is assumed to sustain, in MB/s (10^6 bytes). */
   readonly maxCopyMBps: number;
-  /** Our run's fixed requests (the run summary's two Put Blobs, measured), priced as Azure writes. */
+  /** Our run's fixed requests (two status Put Blobs and the history's Append Block), priced as Azure writes. */
   readonly constantRequestsPerRun: number;
   /** Integrity checks (weekly by default) and restore drills (monthly) per month, and their sample. */
   readonly integrityChecksPerMonth: number;
@@ -231,8 +240,11 @@ export const DEFAULT_PARAMS: ModelParams = {
   daysPerMonth: 30,
   directoriesPerObject: 1 / 100,
   listSecondsPerRequest: 0.1,
+  listConcurrency: 8,
+  cpuSecondsPerObject: 103.5e-6,
+  hostVcpus: 2,
   maxCopyMBps: 50,
-  constantRequestsPerRun: 2,
+  constantRequestsPerRun: 3,
   integrityChecksPerMonth: 30 / 7,
   restoreDrillsPerMonth: 1,
   checkSampleObjects: 20,
@@ -424,7 +436,14 @@ function costRow(n: number, option: OptionId, p: ModelParams, prices: PriceBook)
   const common = s3Requests + egress + transferService + host;
 
   const listSecondsPerRun =
-    listPages === undefined ? undefined : listPages * p.listSecondsPerRequest;
+    listPages === undefined
+      ? undefined
+      : option === "ours"
+        ? Math.max(
+            (listPages * p.listSecondsPerRequest) / p.listConcurrency,
+            (n * p.cpuSecondsPerObject) / p.hostVcpus,
+          )
+        : listPages * p.listSecondsPerRequest;
   const copyMBpsNeeded = ((changed / runsPerMonth) * p.meanObjectBytes) / intervalSeconds / 1e6;
   return {
     objects: n,
