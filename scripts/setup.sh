@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a Debian 12 machine: the engine's packages at the
-# exact versions the tests run (userdata/host-packages.txt: rclone, python3-botocore; the sync
+# exact versions the tests run (userdata/host-packages.txt: rclone, python3-botocore, zstd; the sync
 # host takes Debian's rebuilds of the same upstream versions),
 # the validators (shellcheck, pyflakes, cloud-init, systemd-analyze), headless Chromium, and
 # the npm packages. Uses sudo when not root. Safe to run again.

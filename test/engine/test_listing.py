@@ -3,7 +3,7 @@ import json
 import os
 import types
 
-from ccb import base
+from ccb import base, listing
 from ccb.base import RunFailed
 from ccb.listing import Listings
 
@@ -99,6 +99,72 @@ class ListingsTest(TempDirTest):
                 raise BrokenPipeError(32, "Broken pipe")
         self.assertEqual(e.exception.errno, errno.ENOSPC)
         self.assertIn("sort of the source listing", str(e.exception))
+
+
+class SortCompressorTest(TempDirTest):
+    """sort's temporary runs go through zstd -1 (gzip where zstd is missing), and come back whole."""
+
+    def shim(self, program, real):
+        """A PATH folder whose `program` logs its arguments, then runs the real one."""
+        bin_dir = os.path.join(self.dir, "bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        path = os.path.join(bin_dir, program)
+        with open(path, "w") as f:
+            f.write('#!/bin/sh\necho "$ZSTD_CLEVEL $*" >> %s/%s.log\nexec %s "$@"\n' % (self.dir, program, real))
+        os.chmod(path, 0o755)
+        return bin_dir
+
+    def sorted_with(self, path, rows):
+        from unittest import mock
+
+        names = ["k%07d" % ((i * 7919) % rows) for i in range(rows)]
+        run_dir = os.path.join(self.dir, "run")
+        os.makedirs(run_dir, exist_ok=True)
+        # 1 MiB of sort memory: the listing is split into more runs than sort merges at once
+        with mock.patch.dict(os.environ, {"PATH": path}), mock.patch.object(listing, "SORT_MEMORY", "1M"):
+            stream = listing.SortedStream(run_dir, "source")
+            for n in names:
+                stream.write(base.tsv(json.dumps(n), 1, 1, "e", json.dumps(n), ""))
+            stream.close_input()
+            got = [json.loads(r[0]) for r in stream.rows()]
+            stream.finish()
+        self.assertEqual(got, sorted(names))
+        self.assertEqual(os.listdir(run_dir), [])
+
+    def test_temporary_runs_are_compressed_with_zstd_at_level_1_and_read_back_whole(self):
+        import shutil
+
+        bin_dir = self.shim("zstd", shutil.which("zstd"))
+        self.sorted_with(bin_dir + ":" + os.environ["PATH"], 200000)
+        with open(os.path.join(self.dir, "zstd.log")) as f:
+            calls = f.read().splitlines()
+        self.assertGreater(calls.count("1 "), 16)  # compressed runs, more than one merge takes
+        self.assertIn("1 -d", calls)
+
+    def test_gzip_where_zstd_is_not_installed(self):
+        import shutil
+
+        bin_dir = self.shim("gzip", shutil.which("gzip"))
+        for tool in ("sort", "sh"):
+            os.symlink(shutil.which(tool), os.path.join(bin_dir, tool))
+        self.assertEqual(listing.sort_compressor(), ("zstd", {"ZSTD_CLEVEL": "1"}))
+        from unittest import mock
+
+        with mock.patch.dict(os.environ, {"PATH": bin_dir}):
+            self.assertEqual(listing.sort_compressor(), ("gzip", {}))
+        self.sorted_with(bin_dir, 100000)
+        with open(os.path.join(self.dir, "gzip.log")) as f:
+            calls = f.read().splitlines()
+        self.assertIn(" -d", calls)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "zstd.log")))
+
+    def test_neither_installed_fails_the_run_saying_so(self):
+        from unittest import mock
+
+        with mock.patch.dict(os.environ, {"PATH": self.dir}):
+            with self.assertRaises(RunFailed) as e:
+                listing.sort_compressor()
+        self.assertIn("neither zstd nor gzip", str(e.exception))
 
 
 class UniqueNamesTest(TempDirTest):

@@ -13,9 +13,10 @@ import { aptPreferences, hostPackages } from "../../userdata/hostPackages";
 describe("pinned host packages", () => {
   const pins = hostPackages();
 
-  it("pins rclone 1.60.1 (the only Azure-capable Debian build) and botocore", () => {
+  it("pins rclone 1.60.1 (the only Azure-capable Debian build), botocore and zstd (sort's compressor)", () => {
     expect(pins.rclone).to.match(/^1\.60\.1\+/);
     expect(pins).to.have.property("python3-botocore");
+    expect(pins.zstd).to.match(/^1\.5\./);
   });
 
   it("the host's cloud-init installs these packages by name, held to their versions by an apt pin written first", () => {
