@@ -35,6 +35,13 @@ def constant(module, name):
         return None
 
 
+def sort_compressor():
+    """The program sort(1) compresses its temporary runs with in this run (gzip before there was
+    a choice)."""
+    choose = constant("listing", "sort_compressor")
+    return choose()[0] if choose else "gzip"
+
+
 def plan_lines(path):
     """The lines of a plan file, plain or gzip-compressed (whichever this engine writes)."""
     with open(path, "rb") as f:
@@ -76,7 +83,8 @@ def main():
         "skipped": {"count": skipped.count, "first": skipped.first[:10]},
         "errors": {"count": errors.count, "first": errors.first[:10]},
         "engine": {"s3ListWorkers": constant("s3pages", "LIST_WORKERS"),
-                   "vaultListWorkers": constant("vaultlist", "FANOUT_WORKERS")},
+                   "vaultListWorkers": constant("vaultlist", "FANOUT_WORKERS"),
+                   "sortCompressor": sort_compressor()},
         "maxRssMiB": {"engine": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                       "largestChild": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)},
     }

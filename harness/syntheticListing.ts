@@ -171,7 +171,12 @@ export interface ListingRun {
   plan: Record<string, { path: string; lines: number }>;
   skipped: { count: number; first: unknown[] };
   errors: { count: number; first: unknown[] };
-  engine: { s3ListWorkers: number | null; vaultListWorkers: number | null };
+  engine: {
+    s3ListWorkers: number | null;
+    vaultListWorkers: number | null;
+    /** What sort(1) compressed its temporary runs with (older engines: gzip). */
+    sortCompressor?: string;
+  };
   maxRssMiB: { engine: number; largestChild: number };
   /** The keys the plan copies (with `copyKeys`). */
   copyKeys?: string[];

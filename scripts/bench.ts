@@ -562,6 +562,7 @@ async function syntheticBench(): Promise<void> {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   console.log(syntheticTable(rows));
+  console.log(`(sort's temporary runs compressed with ${rows[0].engine.sortCompressor ?? "gzip"})`);
   console.log();
   const noChange = rows.filter((r) => r.run === "no change");
   const assumptions = modelAssumptions(noChange[0].engine);
