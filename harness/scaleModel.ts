@@ -82,6 +82,16 @@ export interface Estimate {
   predictedSeconds: number;
   noOverlapSeconds: number;
   meetsGoal: boolean;
+  /**
+   * The pessimistic reading: CPU per object (cpu / N) rising by as much per tenfold as it rose
+   * between the fitted sizes, as when sort(1) needs one more merge pass over its compressed runs
+   * for every tenfold more rows (it merges 16 runs at a time). The line above spreads the rise
+   * measured from 1M to 10M over every object, so it under-counts the pass 100M adds.
+   */
+  perObjectGrowthPerDecade: number;
+  cpuSecondsIfPerObjectGrows: number;
+  predictedSecondsIfPerObjectGrows: number;
+  meetsGoalIfPerObjectGrows: boolean;
   /** Without burst credits a T instance sustains only its baseline share of each vCPU. */
   baselineCpuBoundSeconds?: number;
   /** The largest peak measured, its growth per million objects between the fitted sizes, and
@@ -127,6 +137,18 @@ export function estimate(points: MeasuredPoint[], a: Assumptions): Estimate {
     ) /
     2 ** 30;
   const baseline = a.instance.baselinePercent;
+  const [lo, hi] = used.length > 1 ? used : [used[0], used[0]];
+  const perObjectAt = (p: MeasuredPoint) => p.cpuSeconds / p.objects;
+  const decades = Math.log10(hi.objects / lo.objects);
+  const perObjectGrowthPerDecade = decades > 0 ? (perObjectAt(hi) - perObjectAt(lo)) / decades : 0;
+  const cpuSecondsIfPerObjectGrows =
+    (perObjectAt(hi) + Math.max(0, perObjectGrowthPerDecade) * Math.log10(n / hi.objects)) *
+    n *
+    a.cpuSpeedRatio;
+  const predictedSecondsIfPerObjectGrows = Math.max(
+    Math.max(cpuSeconds, cpuSecondsIfPerObjectGrows) / a.instance.vcpus,
+    listingBoundSeconds,
+  );
   return {
     fittedOn: used.map((p) => p.objects),
     cpu,
@@ -142,6 +164,10 @@ export function estimate(points: MeasuredPoint[], a: Assumptions): Estimate {
     predictedSeconds,
     noOverlapSeconds: cpuBoundSeconds + listingBoundSeconds,
     meetsGoal: predictedSeconds <= a.goalSeconds,
+    perObjectGrowthPerDecade,
+    cpuSecondsIfPerObjectGrows,
+    predictedSecondsIfPerObjectGrows,
+    meetsGoalIfPerObjectGrows: predictedSecondsIfPerObjectGrows <= a.goalSeconds,
     baselineCpuBoundSeconds:
       baseline === undefined ? undefined : cpuSeconds / (a.instance.vcpus * (baseline / 100)),
     measuredPeakRssMiB,

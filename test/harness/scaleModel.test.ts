@@ -47,6 +47,27 @@ describe("scale model", () => {
     expect(fitLine([{ x: 4, y: 2 }])).to.deep.equal({ perObject: 0.5, fixed: 0 });
   });
 
+  it("also reads CPU per object as rising by its measured rise per tenfold (sort's extra merge pass)", () => {
+    // 80 µs per object at 1M, 100 µs at 10M: 20 µs more per tenfold, so 120 µs at 100M
+    const at = (objects: number, perObject: number): MeasuredPoint => ({
+      ...point(objects),
+      cpuSeconds: objects * perObject,
+    });
+    const eight = { ...ASSUME, azureConcurrency: 8 }; // listing 0.7 h: CPU decides
+    const e = estimate([at(1_000_000, 80e-6), at(10_000_000, 100e-6)], eight);
+    expect(e.perObjectGrowthPerDecade).to.be.closeTo(20e-6, 1e-12);
+    expect(e.cpuSecondsIfPerObjectGrows).to.be.closeTo(12_000, 1e-6);
+    expect(e.predictedSecondsIfPerObjectGrows).to.be.closeTo(6_000, 1e-6);
+    expect(e.meetsGoalIfPerObjectGrows).to.equal(false);
+    // the line through the two points (102.2 µs per object, -22.2 s): less than the pessimistic reading
+    expect(e.cpuSeconds).to.be.closeTo(10_200, 1e-6);
+    expect(e.cpuSeconds).to.be.lessThan(e.cpuSecondsIfPerObjectGrows);
+    // a falling cost per object is not extrapolated down: never below the line
+    const falling = estimate([at(1_000_000, 100e-6), at(10_000_000, 90e-6)], eight);
+    expect(falling.cpuSecondsIfPerObjectGrows).to.be.closeTo(9_000, 1e-6);
+    expect(falling.predictedSecondsIfPerObjectGrows).to.be.at.least(falling.predictedSeconds);
+  });
+
   it("recovers the per-object CPU and extrapolates it, spread over the vCPUs", () => {
     const e = estimate([point(100_000), point(1_000_000), point(10_000_000)], ASSUME);
     expect(e.fittedOn).to.deep.equal([1_000_000, 10_000_000]);
