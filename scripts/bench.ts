@@ -21,6 +21,7 @@
 //   npm run bench                                   # N = 1,000 / 10,000; diff at 100,000 / 1,000,000
 //   npm run bench -- --objects 1000,10000 --json .tmp/bench.json
 //   npm run bench -- --synthetic 1000000,10000000   # JSON: .tmp/bench-synthetic.json
+//   npm run bench -- --synthetic-from .tmp/bench-synthetic.json  # its tables and model again
 import { spawn, spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as fs from "node:fs";
@@ -562,6 +563,11 @@ async function syntheticBench(): Promise<void> {
     await stopAll();
     fs.rmSync(workDir, { recursive: true, force: true });
   }
+  reportSynthetic(rows, out);
+}
+
+/** The table and the model of measured synthetic runs (written to `out` as JSON when given). */
+function reportSynthetic(rows: SyntheticMeasured[], out?: string): void {
   console.log(syntheticTable(rows));
   console.log(`(sort's temporary runs compressed with ${rows[0].engine.sortCompressor ?? "gzip"})`);
   console.log();
@@ -578,6 +584,7 @@ async function syntheticBench(): Promise<void> {
     assumptions,
   );
   console.log(modelReport(rows, assumptions, e));
+  if (out === undefined) return;
   fs.writeFileSync(
     out,
     JSON.stringify(
@@ -591,6 +598,12 @@ async function syntheticBench(): Promise<void> {
 
 async function main(): Promise<void> {
   if (SYNTHETIC_SIZES.length > 0) return syntheticBench();
+  const from = argValue("--synthetic-from");
+  if (from !== undefined) {
+    const saved = JSON.parse(fs.readFileSync(from, "utf8")) as { synthetic?: SyntheticMeasured[] };
+    if (!saved.synthetic?.length) throw new Error(`bench: ${from} holds no synthetic runs`);
+    return reportSynthetic(saved.synthetic);
+  }
   const rows: Measured[] = [];
   let seal: SealMeasured[] = [];
   try {
