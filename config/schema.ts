@@ -210,7 +210,7 @@ export const SCHEMA = {
     () => [], // checked against the instance-type table in config/index.ts
   ),
   rootVolumeGb: integer(
-    `Size of the host's encrypted gp3 root volume in GiB (${range(LIMITS.rootVolumeGb)}). Each run keeps both listings on disk, compressed in sort's temporary files: at most about 128 bytes per object at the peak (measured 113 at 1M objects and 121 at 10M by npm run bench -- --synthetic); the 16 GiB default holds that for 100 million objects. A first copy's plan adds about 40 bytes per object to copy: give a first copy past 50 million objects 24 GiB.`,
+    `Size of the host's encrypted gp3 root volume in GiB (${range(LIMITS.rootVolumeGb)}). Each run keeps both listings on disk, compressed in sort's temporary files: at most about 128 bytes per object at the peak (measured 96 at 1M objects and 102 at 10M by npm run bench -- --synthetic); the 16 GiB default holds that for 100 million objects. A first copy's plan adds about 40 bytes per object to copy: give a first copy past 50 million objects 24 GiB.`,
     16,
     LIMITS.rootVolumeGb,
   ),

@@ -241,7 +241,7 @@ export const DEFAULT_PARAMS: ModelParams = {
   directoriesPerObject: 1 / 100,
   listSecondsPerRequest: 0.1,
   listConcurrency: 8,
-  cpuSecondsPerObject: 103.5e-6,
+  cpuSecondsPerObject: 77.7e-6,
   hostVcpus: 2,
   maxCopyMBps: 50,
   constantRequestsPerRun: 3,
