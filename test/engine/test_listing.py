@@ -158,6 +158,34 @@ class SortCompressorTest(TempDirTest):
         self.assertIn(" -d", calls)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "zstd.log")))
 
+    def test_a_full_disk_under_zstds_temporary_runs_is_a_full_disk(self):
+        """zstd, not sort, is the writer that meets the full disk: its complaint still names it."""
+        import hashlib
+        import subprocess
+        from unittest import mock
+
+        tiny = os.path.join(self.dir, "tiny")
+        os.makedirs(tiny)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny], check=True)
+        try:
+            with mock.patch.object(listing, "SORT_MEMORY", "1M"):
+                stream = listing.SortedStream(tiny, "vault")
+                try:
+                    for i in range(300000):
+                        digest = hashlib.md5(b"%d" % i).hexdigest()
+                        stream.write(base.tsv(json.dumps("k/" + digest), i, i, digest, "e", ""))
+                except BrokenPipeError:
+                    pass  # sort died under the writer
+                stream.close_input()
+                with self.assertRaises(OSError) as e:
+                    list(stream.rows())
+                    stream.finish()
+            self.assertEqual(e.exception.errno, errno.ENOSPC)
+            self.assertIn("sort of the vault listing", str(e.exception))
+            self.assertIn("zstd", str(e.exception))
+        finally:
+            subprocess.run(["umount", "-l", tiny], check=True)
+
     def test_neither_installed_fails_the_run_saying_so(self):
         from unittest import mock
 
