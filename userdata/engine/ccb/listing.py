@@ -17,15 +17,19 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 
 from . import freshness, vaultlist
 from .base import RunFailed, log
 
 SORT_MEMORY = "32M"
-# sort(1) compresses its temporary runs with this program (and "-d" to read them back). zstd at
-# level 1 costs under half of gzip's CPU for runs as small or smaller (npm run bench --
-# --synthetic); gzip only where zstd is not installed (a host from before it was a host package).
-SORT_COMPRESSORS = (("zstd", {"ZSTD_CLEVEL": "1"}), ("gzip", {}))
+# sort(1) compresses its temporary runs with this program (and "-d" to read them back): zstd at
+# level 1 made a 10M-object listing take a fifth less CPU than gzip, with smaller runs (npm run
+# bench -- --synthetic, docs/scale.md); gzip only where zstd is not installed (a host from before
+# it was a host package). Their settings are ours whatever the environment holds: an inherited
+# ZSTD_NBTHREADS or GZIP would change them, and make each process print a warning.
+SORT_COMPRESSORS = (("zstd", {"ZSTD_CLEVEL": "1", "ZSTD_NBTHREADS": "1"}), ("gzip", {}))
+_COMPRESSOR_ENVIRONMENT = ("ZSTD_CLEVEL", "ZSTD_NBTHREADS", "GZIP")
 
 
 def sort_compressor():
@@ -36,17 +40,41 @@ def sort_compressor():
     raise RunFailed("neither zstd nor gzip is installed: sort cannot keep its temporary runs small")
 
 
+class _Tail(threading.Thread):
+    """Reads sort's stderr (its compressors' too) to the end as it comes, keeping the last bytes:
+    however much they print, the pipe never fills and stalls them. It closes the pipe itself."""
+
+    KEEP = 16384
+
+    def __init__(self, pipe):
+        super().__init__(daemon=True)
+        self.pipe, self.tail = pipe, b""
+        self.start()
+
+    def run(self):
+        with self.pipe:
+            for chunk in iter(lambda: os.read(self.pipe.fileno(), 65536), b""):
+                self.tail = (self.tail + chunk)[-self.KEEP:]
+
+    def text(self, wait=10):
+        self.join(wait)
+        return self.tail.decode("utf-8", "replace").strip()
+
+
 class SortedStream:
     """One sort(1): rows go in with write(), and come out sorted by their first field (bytewise,
     LC_ALL=C, as the march compares them) from rows() once the input is closed."""
 
     def __init__(self, tmpdir, label):
         self.label = label
-        program, env = sort_compressor()
+        self.outcome = None  # finish()'s: None until sort has been waited for, then its error or False
+        program, settings = sort_compressor()
+        env = {k: v for k, v in os.environ.items() if k not in _COMPRESSOR_ENVIRONMENT}
+        env.update(settings, LC_ALL="C")
         self.proc = subprocess.Popen(
             ["sort", "-t", "\t", "-k1,1", "-S", SORT_MEMORY, "-T", tmpdir, "--compress-program=" + program],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=dict(os.environ, LC_ALL="C", **env))
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.errors = _Tail(self.proc.stderr)
         self.input = io.TextIOWrapper(self.proc.stdin, encoding="utf-8", newline="\n")
 
     def write(self, text):
@@ -59,23 +87,32 @@ class SortedStream:
             pass  # sort ended early: finish() says why
 
     def rows(self):
-        """The sorted rows, as lists of fields (only "\\n" ends a row)."""
+        """The sorted rows, as lists of fields (only "\\n" ends a row). At the end of sort's output
+        it checks how sort ended (finish()), so a sort that died while merging raises here, where
+        its output stops, and its last rows are never taken for the end of the listing; sort ends
+        every row it writes with "\\n", so a row without one was cut short."""
         with io.TextIOWrapper(self.proc.stdout, encoding="utf-8", newline="\n") as out:
             for line in out:
-                yield line.rstrip("\n").split("\t")
+                if not line.endswith("\n"):
+                    break
+                yield line[:-1].split("\t")
+        self.finish()
 
     def finish(self):
-        """Waits for sort; raises when it did not sort everything (ENOSPC as the OSError it is)."""
-        self.proc.stdout.close()
-        detail = self.proc.stderr.read().decode("utf-8", "replace").strip()
-        self.proc.stderr.close()
-        code = self.proc.wait()
-        if code == 0:
-            return
+        """Waits for sort; raises when it did not sort everything (ENOSPC as the OSError it is).
+        Called again, it says the same."""
+        if self.outcome is None:
+            self.proc.stdout.close()
+            code = self.proc.wait()
+            self.outcome = self._failure(code, self.errors.text()) if code else False
+        if self.outcome:
+            raise self.outcome
+
+    def _failure(self, code, detail):
         last = detail.splitlines()[-1] if detail else "exit %d" % code
         if "No space left" in detail:
-            raise OSError(errno.ENOSPC, "No space left on device (sort of the %s listing: %s)" % (self.label, last))
-        raise RunFailed("sorting the %s listing failed: %s" % (self.label, last))
+            return OSError(errno.ENOSPC, "No space left on device (sort of the %s listing: %s)" % (self.label, last))
+        return RunFailed("sorting the %s listing failed: %s" % (self.label, last))
 
     def diagnose(self, wait=10):
         """Raises what finish() would for a sort that has ended badly (its input closed), or
@@ -91,11 +128,12 @@ class SortedStream:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+        for f in (self.proc.stdin, self.proc.stdout):  # stderr is the reader's to close
             try:
                 f.close()
             except OSError:
                 pass
+        self.errors.join(10)
 
 
 class Listings:
