@@ -59,7 +59,7 @@ export class SyntheticListing extends EmulatorProcess {
   /** A container SAS URL the server accepts (its signature is fake and never verified). */
   sasUrl(expiresOn = new Date(Date.now() + 6 * 3600_000)): string {
     const se = encodeURIComponent(expiresOn.toISOString().replace(/\.\d{3}Z$/, "Z"));
-    return `${this.containerUrl}?sv=2021-08-06&spr=https%2Chttp&se=${se}&sr=c&sp=racwl&sig=ZmFrZS1zaWduYXR1cmU%3D`;
+    return `${this.containerUrl}?sv=2021-08-06&spr=https%2Chttp&se=${se}&sr=c&sp=racwl&sig=FAKEsyntheticSignature0000%3D`;
   }
 
   private async admin<T>(endpoint: string, method = "GET"): Promise<T> {
