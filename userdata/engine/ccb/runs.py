@@ -18,8 +18,8 @@ KEEP_RUN_LOGS = 30
 # Run folders kept (their summaries and ledgers) are bounded by size as well as by count.
 KEEP_RUN_LOGS_BYTES = 256 * 2**20
 # A backup needs room for its listings and plans before it lists: both listings, compressed in
-# sort's temporary runs (listing.py), took 113 bytes per object at their peak at 1M objects and
-# 121 at 10M (npm run bench -- --synthetic); 128 per object of the last listing, and never less
+# sort's temporary runs (listing.py, zstd -1), took 96 bytes per object at their peak at 1M
+# objects and 102 at 10M (113 and 121 with gzip; npm run bench -- --synthetic); 128 per object of the last listing, and never less
 # than 64 MiB. A first copy's plan adds about 40 bytes per object to copy.
 SCRATCH_BYTES_PER_OBJECT = 128
 MIN_FREE_BYTES = 64 * 2**20
